@@ -1,0 +1,60 @@
+# SocialOps — `make run` to try it, `make test` to test it. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint fmt bench install migrate demo clean-var help
+
+help:
+	@echo "make run    set everything up and start SocialOps on http://$(HOST):$(PORT)"
+	@echo "make test   lint, checks and the whole test suite"
+	@echo "make bench  benchmarks, each beside its ceiling"
+	@echo "make fmt    format the code"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "SocialOps needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py demo_setup
+
+run: demo
+	@echo
+	@echo "  SocialOps is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
+	@echo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev --app-root . start
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	SOCIALOPS_TESTING=1 $(PY) manage.py check
+	SOCIALOPS_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+	SOCIALOPS_TESTING=1 $(BIN)/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+
+bench: migrate
+	$(PY) -m bench
+
+clean-var:
+	rm -rf var/

@@ -1,0 +1,1 @@
+"""REST API for the organisation, departments, memberships, goals, KPIs and measurements."""

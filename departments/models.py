@@ -1,0 +1,270 @@
+"""The organisation, its departments and their members, goals, KPIs and measurements."""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from metrics.registry import CUSTOM, Unit, metric_choices, metric_get
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone (e.g. Europe/Madrid).")
+
+
+class Organisation(models.Model):
+    """The one organisation this installation serves (always pk=1)."""
+
+    class Type(models.TextChoices):
+        B2B = "b2b", "B2B company"
+        B2C = "b2c", "B2C company"
+        NONPROFIT = "nonprofit", "Non-profit"
+        PUBLIC = "public", "Public sector"
+
+    name = models.CharField(max_length=120)
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.B2B)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone],
+        help_text="Dates and times are shown in this zone.",
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="EUR",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")],
+    )
+    hourly_staff_cost = models.DecimalField(
+        "default loaded hourly staff cost",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("50.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Salary plus overheads per hour; time logged × this is the cost side of ROI.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="organisation_singleton")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def counts_donations(self) -> bool:
+        return self.type in {self.Type.NONPROFIT}
+
+
+class Department(models.Model):
+    class Kind(models.TextChoices):
+        MARKETING = "marketing", "Marketing"
+        SALES = "sales", "Sales"
+        CUSTOMER_SERVICE = "customer_service", "Customer service"
+        PR = "pr", "PR & communications"
+        LEGAL = "legal", "Legal"
+        EXECUTIVE = "executive", "Executive"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    purpose = models.TextField(
+        blank=True, help_text="What's in it for us: why this department is on social media."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("departments:detail", kwargs={"slug": self.slug})
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead"  # manages goals, KPIs and members
+        MEMBER = "member", "Member"  # edits goals, KPIs, measurements
+        VIEWER = "viewer", "Viewer"  # reads
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    is_representative = models.BooleanField(
+        "steering-committee representative",
+        default=False,
+        help_text="Represents the department at the weekly steering committee.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["department__name", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "user"], name="membership_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.department}"
+
+
+class Goal(models.Model):
+    class Objective(models.TextChoices):
+        BRAND = "brand", "Brand"
+        SALES = "sales", "Sales"
+        LOYALTY = "loyalty", "Loyalty & support"
+        REPUTATION = "reputation", "Reputation"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        ACHIEVED = "achieved", "Achieved"
+        MISSED = "missed", "Missed"
+        DROPPED = "dropped", "Dropped"
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="goals")
+    objective = models.CharField(max_length=20, choices=Objective.choices)
+    title = models.CharField(max_length=200)
+    why = models.TextField("why it matters", blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_goals",
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["department__name", "-period_end", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="goal_period_end_after_start",
+                violation_error_message="The period must end on or after its start.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": "The period must end on or after its start."})
+
+    def get_absolute_url(self) -> str:
+        return reverse("departments:goal", kwargs={"pk": self.pk})
+
+
+class KPI(models.Model):
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    class Cadence(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+
+    class Scope(models.TextChoices):
+        # X accounts, campaigns and prospect lists join here as their apps arrive.
+        DEPARTMENT = "department", "Whole department"
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="kpis")
+    metric = models.CharField(max_length=50, choices=metric_choices())
+    name = models.CharField(
+        max_length=120, blank=True, help_text="Defaults to the metric's name; required for custom."
+    )
+    unit = models.CharField(max_length=10, choices=[(u.value, u.value) for u in Unit])
+    target = models.DecimalField(max_digits=18, decimal_places=4)
+    baseline = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY)
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.DEPARTMENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "KPI"
+        verbose_name_plural = "KPIs"
+        ordering = ["goal", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        metric = metric_get(self.metric)
+        return metric.label if metric else self.metric
+
+    @property
+    def department(self) -> Department:
+        return self.goal.department
+
+    def clean(self) -> None:
+        metric = metric_get(self.metric)
+        if metric is None:
+            raise ValidationError({"metric": f"Unknown metric “{self.metric}”."})
+        if metric.key == CUSTOM:
+            if not self.name:
+                raise ValidationError({"name": "Name a custom KPI, e.g. “Webinar sign-ups”."})
+        else:
+            # Units of registry metrics are fixed by the registry: one number, one meaning.
+            self.unit = metric.unit.value
+        if not self.unit:
+            self.unit = Unit.COUNT.value
+        if self.baseline is not None and self.target is not None and self.baseline == self.target:
+            raise ValidationError({"target": "The target must differ from the baseline."})
+
+    def get_absolute_url(self) -> str:
+        return reverse("departments:kpi", kwargs={"pk": self.pk})
+
+
+class Measurement(models.Model):
+    """A value of a KPI's metric on a date, entered by hand (for metrics from outside)."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="measurements")
+    value = models.DecimalField(max_digits=18, decimal_places=4)
+    measured_on = models.DateField()
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kpi", "-measured_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "measured_on"],
+                name="measurement_one_per_day",
+                violation_error_message="This KPI already has a measurement on that date.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.value} on {self.measured_on}"
+
+    @property
+    def department(self) -> Department:
+        return self.kpi.goal.department
+

@@ -1,0 +1,80 @@
+"""Read queries for the organisation and its departments, narrowed to what a user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from socialops.models import AuditEvent, User
+
+
+def organisation_get() -> Organisation:
+    organisation, _ = Organisation.objects.get_or_create(pk=1, defaults={"name": "Our organisation"})
+    return organisation
+
+
+def department_list(*, user: User) -> QuerySet[Department]:
+    """Every department is visible to every signed-in member of the organisation."""
+    if not user.is_authenticated:
+        return Department.objects.none()
+    return Department.objects.all()
+
+
+def department_list_for_member(*, user: User) -> QuerySet[Department]:
+    return department_list(user=user).filter(memberships__user=user).distinct()
+
+
+def membership_list(*, user: User, department: Department | None = None) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    qs = Membership.objects.select_related("user", "department")
+    if department is not None:
+        qs = qs.filter(department=department)
+    return qs
+
+
+def measurements_prefetch() -> Prefetch:
+    return Prefetch(
+        "measurements",
+        queryset=Measurement.objects.select_related("recorded_by").order_by("-measured_on"),
+    )
+
+
+def kpi_list(*, user: User) -> QuerySet[KPI]:
+    if not user.is_authenticated:
+        return KPI.objects.none()
+    return KPI.objects.select_related("goal__department").prefetch_related(
+        measurements_prefetch()
+    )
+
+
+def goal_list(*, user: User, department: Department | None = None) -> QuerySet[Goal]:
+    """Goals with their KPIs and measurements, ready to show progress."""
+    if not user.is_authenticated:
+        return Goal.objects.none()
+    qs = Goal.objects.select_related("department", "owner").prefetch_related(
+        Prefetch(
+            "kpis",
+            queryset=KPI.objects.select_related("goal__department").prefetch_related(
+                measurements_prefetch()
+            ),
+        )
+    )
+    if department is not None:
+        qs = qs.filter(department=department)
+    return qs
+
+
+def measurement_list(*, user: User) -> QuerySet[Measurement]:
+    if not user.is_authenticated:
+        return Measurement.objects.none()
+    return Measurement.objects.select_related("kpi__goal__department", "recorded_by")
+
+
+def audit_list(*, user: User, department: Department | None = None) -> QuerySet[AuditEvent]:
+    if not user.is_authenticated:
+        return AuditEvent.objects.none()
+    qs = AuditEvent.objects.select_related("actor", "department")
+    if department is not None:
+        qs = qs.filter(department=department)
+    return qs

@@ -1,0 +1,308 @@
+"""Use cases that change the organisation, departments, memberships, goals, KPIs and
+measurements. Each is one transaction: it checks the actor's rights, validates with
+full_clean(), saves, and writes an audit row."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils.text import slugify
+
+from departments import permissions as perms
+from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from departments.selectors import organisation_get
+from metrics.registry import metric_get
+from socialops.models import AuditEvent, User
+from socialops.services import audit_record, snapshot
+
+
+def _save(
+    *,
+    actor: User | None,
+    instance: Model,
+    department: Department | None,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Validate, save and audit one instance (create when `before` is None)."""
+    instance.full_clean()
+    instance.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
+        instance=instance,
+        before=before,
+        department=department,
+    )
+
+
+def _delete(*, actor: User, instance: Model, department: Department | None) -> None:
+    before = snapshot(instance)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.DELETE,
+        instance=instance,
+        before=before,
+        department=department,
+    )
+    instance.delete()
+
+
+def _assign(instance: Model, fields: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+# --- Organisation ---------------------------------------------------------------------
+
+ORGANISATION_FIELDS = {"name", "type", "time_zone", "currency", "hourly_staff_cost"}
+
+
+@transaction.atomic
+def organisation_update(*, actor: User, **fields: Any) -> Organisation:
+    perms.require(perms.can_manage_organisation(actor), "Only organisation admins can do that.")
+    organisation = organisation_get()
+    before = snapshot(organisation)
+    _assign(organisation, fields, ORGANISATION_FIELDS)
+    _save(actor=actor, instance=organisation, department=None, before=before)
+    return organisation
+
+
+# --- Departments ----------------------------------------------------------------------
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:90] or "department"
+    slug, n = base, 2
+    while Department.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def department_create(
+    *, actor: User, name: str, kind: str, purpose: str = "", slug: str = ""
+) -> Department:
+    perms.require(perms.can_manage_organisation(actor), "Only organisation admins add departments.")
+    department = Department(name=name, kind=kind, purpose=purpose, slug=slug or _unique_slug(name))
+    _save(actor=actor, instance=department, department=department)
+    return department
+
+
+DEPARTMENT_FIELDS = {"name", "kind", "purpose", "slug"}
+
+
+@transaction.atomic
+def department_update(*, actor: User, department: Department, **fields: Any) -> Department:
+    perms.require(perms.can_manage_department(actor, department))
+    before = snapshot(department)
+    _assign(department, fields, DEPARTMENT_FIELDS)
+    _save(actor=actor, instance=department, department=department, before=before)
+    return department
+
+
+@transaction.atomic
+def department_delete(*, actor: User, department: Department) -> None:
+    perms.require(perms.can_manage_organisation(actor), "Only organisation admins do that.")
+    _delete(actor=actor, instance=department, department=None)
+
+
+# --- Memberships ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    actor: User,
+    department: Department,
+    user: User,
+    role: str = Membership.Role.MEMBER,
+    is_representative: bool = False,
+) -> Membership:
+    perms.require(perms.can_manage_department(actor, department))
+    membership = Membership(
+        department=department, user=user, role=role, is_representative=is_representative
+    )
+    _save(actor=actor, instance=membership, department=department)
+    return membership
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    actor: User,
+    membership: Membership,
+    role: str | None = None,
+    is_representative: bool | None = None,
+) -> Membership:
+    perms.require(perms.can_manage_department(actor, membership.department))
+    before = snapshot(membership)
+    if role is not None:
+        membership.role = role
+    if is_representative is not None:
+        membership.is_representative = is_representative
+    _save(actor=actor, instance=membership, department=membership.department, before=before)
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, actor: User, membership: Membership) -> None:
+    perms.require(perms.can_manage_department(actor, membership.department))
+    _delete(actor=actor, instance=membership, department=membership.department)
+
+
+# --- Goals ----------------------------------------------------------------------------
+
+GOAL_FIELDS = {"objective", "title", "why", "owner", "period_start", "period_end", "status"}
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    actor: User,
+    department: Department,
+    objective: str,
+    title: str,
+    period_start: date,
+    period_end: date,
+    why: str = "",
+    owner: User | None = None,
+    status: str = Goal.Status.ACTIVE,
+) -> Goal:
+    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    goal = Goal(
+        department=department,
+        objective=objective,
+        title=title,
+        why=why,
+        owner=owner,
+        period_start=period_start,
+        period_end=period_end,
+        status=status,
+    )
+    _save(actor=actor, instance=goal, department=department)
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, actor: User, goal: Goal, **fields: Any) -> Goal:
+    perms.require(perms.can_edit_goals(actor, goal.department), "Only this department's team can do that.")
+    before = snapshot(goal)
+    _assign(goal, fields, GOAL_FIELDS)
+    _save(actor=actor, instance=goal, department=goal.department, before=before)
+    return goal
+
+
+@transaction.atomic
+def goal_delete(*, actor: User, goal: Goal) -> None:
+    perms.require(perms.can_edit_goals(actor, goal.department), "Only this department's team can do that.")
+    _delete(actor=actor, instance=goal, department=goal.department)
+
+
+# --- KPIs -----------------------------------------------------------------------------
+
+KPI_FIELDS = {"metric", "name", "unit", "target", "baseline", "direction", "cadence", "scope"}
+
+
+def _default_direction(metric_key: str) -> str:
+    metric = metric_get(metric_key)
+    if metric is None or metric.higher_is_better:
+        return KPI.Direction.HIGHER
+    return KPI.Direction.LOWER
+
+
+@transaction.atomic
+def kpi_create(
+    *,
+    actor: User,
+    goal: Goal,
+    metric: str,
+    target: Decimal,
+    baseline: Decimal | None = None,
+    direction: str = "",
+    cadence: str = KPI.Cadence.WEEKLY,
+    name: str = "",
+    unit: str = "",
+    scope: str = KPI.Scope.DEPARTMENT,
+) -> KPI:
+    perms.require(perms.can_edit_goals(actor, goal.department), "Only this department's team can do that.")
+    kpi = KPI(
+        goal=goal,
+        metric=metric,
+        target=target,
+        baseline=baseline,
+        direction=direction or _default_direction(metric),
+        cadence=cadence,
+        name=name,
+        unit=unit,
+        scope=scope,
+    )
+    _save(actor=actor, instance=kpi, department=goal.department)
+    return kpi
+
+
+@transaction.atomic
+def kpi_update(*, actor: User, kpi: KPI, **fields: Any) -> KPI:
+    department = kpi.goal.department
+    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    before = snapshot(kpi)
+    _assign(kpi, fields, KPI_FIELDS)
+    _save(actor=actor, instance=kpi, department=department, before=before)
+    return kpi
+
+
+@transaction.atomic
+def kpi_delete(*, actor: User, kpi: KPI) -> None:
+    department = kpi.goal.department
+    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    _delete(actor=actor, instance=kpi, department=department)
+
+
+# --- Measurements ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def measurement_create(
+    *, actor: User, kpi: KPI, value: Decimal, measured_on: date, note: str = ""
+) -> Measurement:
+    department = kpi.goal.department
+    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    measurement = Measurement(
+        kpi=kpi, value=value, measured_on=measured_on, note=note, recorded_by=actor
+    )
+    _save(actor=actor, instance=measurement, department=department)
+    return measurement
+
+
+@transaction.atomic
+def measurement_update(*, actor: User, measurement: Measurement, **fields: Any) -> Measurement:
+    department = measurement.kpi.goal.department
+    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    before = snapshot(measurement)
+    _assign(measurement, fields, {"value", "measured_on", "note"})
+    _save(actor=actor, instance=measurement, department=department, before=before)
+    return measurement
+
+
+@transaction.atomic
+def measurement_delete(*, actor: User, measurement: Measurement) -> None:
+    department = measurement.kpi.goal.department
+    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    _delete(actor=actor, instance=measurement, department=department)
+
+
+@transaction.atomic
+def goal_create_with_kpis(
+    *, actor: User, department: Department, kpis: list[dict[str, Any]], **goal_fields: Any
+) -> Goal:
+    """A goal and its KPIs, all or nothing (used when accepting a suggestion)."""
+    goal = goal_create(actor=actor, department=department, **goal_fields)
+    for kpi_fields in kpis:
+        kpi_create(actor=actor, goal=goal, **kpi_fields)
+    return goal

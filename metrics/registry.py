@@ -1,0 +1,119 @@
+"""The metric registry: every metric a KPI can name, with its unit and where it comes from.
+
+Metrics marked `manual` are entered by hand until a later issue computes them from data
+(X, tracked links, conversions, the time log); the key stays the same when that happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    PERCENT = "percent"
+    MINUTES = "minutes"
+    HOURS = "hours"
+    CURRENCY = "currency"
+    RATIO = "ratio"
+
+
+UNIT_LABELS = {
+    Unit.COUNT: "count",
+    Unit.PERCENT: "%",
+    Unit.MINUTES: "min",
+    Unit.HOURS: "h",
+    Unit.CURRENCY: "",  # shown with the organisation's currency
+    Unit.RATIO: "×",
+}
+
+
+class Source(StrEnum):
+    X = "x"  # read from the X API by the listening workers
+    LINKS = "links"  # tracked short links
+    CONVERSIONS = "conversions"  # conversions, redemptions, revenue from shop/CRM
+    INBOX = "inbox"  # mention inbox: replies, response time, sentiment
+    PROSPECTS = "prospects"  # sales reps' prospect lists and interactions
+    TIME_LOG = "time_log"  # the team's time log
+    DERIVED = "derived"  # computed from other metrics
+    MANUAL = "manual"  # entered by people
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: Unit
+    higher_is_better: bool
+    source: Source
+    description: str
+
+    @property
+    def is_custom(self) -> bool:
+        return self.key == CUSTOM
+
+
+CUSTOM = "custom"
+
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in [
+        Metric("followers", "Followers", Unit.COUNT, True, Source.X,
+               "Followers of our X accounts at the end of the period."),
+        Metric("mentions", "Mentions", Unit.COUNT, True, Source.X,
+               "Posts that mention our accounts or brand: people talking about us."),
+        Metric("impressions", "Impressions", Unit.COUNT, True, Source.X,
+               "Times our own posts were seen."),
+        Metric("engagements", "Engagements", Unit.COUNT, True, Source.X,
+               "Likes, replies, reposts, quotes and clicks on our own posts."),
+        Metric("link_clicks", "Link clicks", Unit.COUNT, True, Source.LINKS,
+               "Clicks on our tracked short links (bots excluded)."),
+        Metric("unique_clicks", "Unique clicks", Unit.COUNT, True, Source.LINKS,
+               "Distinct visitors who clicked a tracked link, per day."),
+        Metric("conversions", "Conversions", Unit.COUNT, True, Source.CONVERSIONS,
+               "Sign-ups, orders or donations attributed to X traffic."),
+        Metric("conversion_rate", "Conversion rate", Unit.PERCENT, True, Source.DERIVED,
+               "Conversions per click, in percent."),
+        Metric("revenue", "Revenue", Unit.CURRENCY, True, Source.CONVERSIONS,
+               "Revenue (or donations, for non-profits) attributed to X traffic."),
+        Metric("coupon_redemptions", "Coupon redemptions", Unit.COUNT, True,
+               Source.CONVERSIONS, "Coupons from our offers that were redeemed."),
+        Metric("new_customers", "New customers", Unit.COUNT, True, Source.CONVERSIONS,
+               "Conversions by customers who had not bought before."),
+        Metric("retweets", "Reposts", Unit.COUNT, True, Source.X,
+               "Reposts (retweets) of our posts."),
+        Metric("replies", "Replies answered", Unit.COUNT, True, Source.INBOX,
+               "Mentions we replied to."),
+        Metric("dms", "DMs answered", Unit.COUNT, True, Source.INBOX,
+               "Direct-message conversations we answered."),
+        Metric("median_first_response_minutes", "Median first-response time", Unit.MINUTES,
+               False, Source.INBOX, "Median time from a mention arriving to our first reply."),
+        Metric("positive_sentiment_share", "Positive-sentiment share", Unit.PERCENT, True,
+               Source.INBOX, "Share of mentions with positive sentiment."),
+        Metric("leads", "Leads", Unit.COUNT, True, Source.PROSPECTS,
+               "Prospects who became qualified leads."),
+        Metric("prospects_engaged", "Prospects engaged", Unit.COUNT, True, Source.PROSPECTS,
+               "Prospects a rep interacted with (reply, DM, call) in the period."),
+        Metric("hours_spent", "Hours spent", Unit.HOURS, False, Source.TIME_LOG,
+               "Hours the team logged on social media work."),
+        Metric("cost_per_conversion", "Cost per conversion", Unit.CURRENCY, False,
+               Source.DERIVED, "Staff cost and spend divided by conversions."),
+        Metric("roi", "ROI", Unit.PERCENT, True, Source.DERIVED,
+               "(Revenue − cost) ÷ cost, in percent; cost is staff time plus spend."),
+        Metric(CUSTOM, "Custom (manual)", Unit.COUNT, True, Source.MANUAL,
+               "Any number your department tracks by hand; name it on the KPI."),
+    ]
+}
+
+
+def metric_get(key: str) -> Metric | None:
+    return METRICS.get(key)
+
+
+def metric_choices() -> list[tuple[str, str]]:
+    return [(m.key, m.label) for m in METRICS.values()]
+
+
+def unit_choices() -> list[tuple[str, str]]:
+    return [(u.value, u.value) for u in Unit]

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+
+def organisation(request):
+    return {"organisation": getattr(request, "organisation", None)}

@@ -1,0 +1,66 @@
+"""Project-wide services: the audit trail and the heartbeat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from socialops.models import AuditEvent, Heartbeat, User
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The concrete field values of a model instance, ready to diff and store as JSON."""
+    return {
+        field.attname: _jsonable(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.attname not in {"created_at", "updated_at"}
+    }
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None = None,
+    department=None,
+) -> AuditEvent | None:
+    """Record a change. For updates, store only the fields that changed; none, no row."""
+    after = snapshot(instance) if action != AuditEvent.Action.DELETE else {}
+    if action == AuditEvent.Action.UPDATE:
+        before = before or {}
+        changes = {
+            key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
+        }
+        if not changes:
+            return None
+    elif action == AuditEvent.Action.CREATE:
+        changes = after
+    else:
+        changes = before or {}
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk if instance.pk is not None else changes.get("id", "")),
+        object_repr=str(instance)[:200],
+        department=department,
+        changes=changes,
+    )
+
+
+def heartbeat_record(*, name: str, detail: str = "") -> Heartbeat:
+    beat, _ = Heartbeat.objects.update_or_create(
+        name=name, defaults={"last_seen": timezone.now(), "detail": detail[:200]}
+    )
+    return beat

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from socialops.health import health_report
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database, broker, a worker and beat are all fine; 503 naming what is not."""
+    report = health_report()
+    failing = [name for name, entry in report.items() if not entry["ok"]]
+    body = {"status": "ok" if not failing else "failing", "failing": failing, **report}
+    return JsonResponse(body, status=503 if failing else 200)

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from departments.models import KPI, Department, Goal, Measurement, Membership
+from socialops.models import User
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Department {n}")
+    slug = factory.LazyAttribute(lambda d: d.name.lower().replace(" ", "-").replace("&", "and"))
+    kind = Department.Kind.OTHER
+    purpose = "Why we are on social media."
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    department = factory.SubFactory(DepartmentFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.MEMBER
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    department = factory.SubFactory(DepartmentFactory)
+    objective = Goal.Objective.BRAND
+    title = factory.Sequence(lambda n: f"Goal {n}")
+    why = "Because it matters."
+    period_start = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=30))
+    period_end = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=60))
+    status = Goal.Status.ACTIVE
+
+
+class KPIFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KPI
+
+    goal = factory.SubFactory(GoalFactory)
+    metric = "followers"
+    unit = "count"
+    target = Decimal("1000")
+    baseline = Decimal("100")
+    direction = KPI.Direction.HIGHER
+    cadence = KPI.Cadence.WEEKLY
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measurement
+
+    kpi = factory.SubFactory(KPIFactory)
+    value = Decimal("500")
+    measured_on = factory.LazyFunction(dt.date.today)
