@@ -1,1 +1,572 @@
-"""REST API for the organisation, departments, memberships, goals, KPIs and measurements."""
+"""REST API for the organisation, departments, memberships, goals, KPIs and measurements.
+
+Input serializers only check the shape of a request. The services decide: they check the
+caller's rights (departments.permissions), validate with full_clean() and write the audit
+row, all in one transaction, so a refused or invalid request leaves nothing behind.
+Output serializers answer with what was stored, read back through the selectors.
+
+People are named by username (memberships, goal owners); departments by slug; goals,
+KPIs and measurements by id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.helpers import forced_singular_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from departments import filters, selectors, services
+from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from metrics.registry import METRICS, Source, metric_choices, metric_get, unit_choices
+from metrics.selectors import STATUS_LABELS, kpi_progress
+from socialops.api import router
+from socialops.models import User
+
+DECIMAL = {"max_digits": 18, "decimal_places": 4}
+
+
+def _request_user(serializer: serializers.Field) -> Any:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+# --- Related fields: choices come from the selectors, narrowed to the caller ------------
+# Their querysets depend on the request, so the schema is told their types.
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DepartmentSlugField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "The department's slug.")
+        super().__init__(slug_field="slug", **kwargs)
+
+    def get_queryset(self) -> QuerySet[Department]:
+        user = _request_user(self)
+        return selectors.department_list(user=user) if user else Department.objects.none()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class GoalIdField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> QuerySet[Goal]:
+        user = _request_user(self)
+        if not user:
+            return Goal.objects.none()
+        # The service needs the goal and its department, not its KPIs.
+        return selectors.goal_list(user=user).prefetch_related(None)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class KPIIdField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> QuerySet[KPI]:
+        user = _request_user(self)
+        return selectors.kpi_list(user=user).prefetch_related(None) if user else KPI.objects.none()
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class UsernameField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "A username.")
+        super().__init__(slug_field="username", **kwargs)
+
+    def get_queryset(self) -> QuerySet[User]:
+        return User.objects.filter(is_active=True)
+
+
+# --- Output serializers ---------------------------------------------------------------
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name"]
+        read_only_fields = fields
+
+
+class DepartmentSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "slug", "name"]
+        read_only_fields = fields
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["name", "type", "time_zone", "currency", "hourly_staff_cost", "updated_at"]
+        read_only_fields = fields
+
+
+class MetricSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    unit = serializers.ChoiceField(choices=unit_choices(), read_only=True)
+    higher_is_better = serializers.BooleanField(read_only=True)
+    source = serializers.ChoiceField(choices=[(s.value, s.value) for s in Source], read_only=True)
+    description = serializers.CharField(read_only=True)
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "slug", "name", "kind", "purpose", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    department = DepartmentSummarySerializer(read_only=True)
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "department",
+            "user",
+            "role",
+            "is_representative",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class KPIProgressSerializer(serializers.Serializer):
+    current = serializers.DecimalField(**DECIMAL, allow_null=True, read_only=True)
+    measured_on = serializers.DateField(allow_null=True, read_only=True)
+    previous = serializers.DecimalField(**DECIMAL, allow_null=True, read_only=True)
+    change = serializers.DecimalField(**DECIMAL, allow_null=True, read_only=True)
+    progress = serializers.FloatField(
+        allow_null=True, read_only=True, help_text="0 at the baseline, 1 at the target."
+    )
+    percent = serializers.IntegerField(allow_null=True, read_only=True)
+    expected = serializers.FloatField(
+        read_only=True, help_text="Share of the goal's period that has passed (0 to 1)."
+    )
+    expected_percent = serializers.IntegerField(read_only=True)
+    # A plain string, not an enum: an enum named "status" would collide with Goal.status
+    # in the schema's enum naming.
+    status = serializers.CharField(
+        read_only=True, help_text="One of: " + ", ".join(str(s) for s in STATUS_LABELS) + "."
+    )
+    status_label = serializers.CharField(read_only=True)
+
+
+class KPISerializer(serializers.ModelSerializer):
+    department = DepartmentSummarySerializer(source="goal.department", read_only=True)
+    label = serializers.CharField(read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KPI
+        fields = [
+            "id",
+            "goal",
+            "department",
+            "metric",
+            "name",
+            "label",
+            "unit",
+            "target",
+            "baseline",
+            "direction",
+            "cadence",
+            "scope",
+            "progress",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(KPIProgressSerializer)
+    def get_progress(self, kpi: KPI) -> dict[str, Any]:
+        today = self.context.get("today") or timezone.localdate()
+        return KPIProgressSerializer(kpi_progress(kpi=kpi, today=today)).data
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    department = DepartmentSummarySerializer(read_only=True)
+    owner = UserSummarySerializer(read_only=True, allow_null=True)
+    kpis = KPISerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Goal
+        fields = [
+            "id",
+            "department",
+            "objective",
+            "title",
+            "why",
+            "owner",
+            "period_start",
+            "period_end",
+            "status",
+            "kpis",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class MeasurementSerializer(serializers.ModelSerializer):
+    department = DepartmentSummarySerializer(source="kpi.goal.department", read_only=True)
+    recorded_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "id",
+            "kpi",
+            "department",
+            "value",
+            "measured_on",
+            "note",
+            "recorded_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# --- Input serializers ----------------------------------------------------------------
+# Update serializers leave out what a service will not change (a goal's department, a
+# KPI's goal); create serializers add it.
+
+
+class DepartmentInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=Department.Kind.choices, default=Department.Kind.OTHER)
+    purpose = serializers.CharField(allow_blank=True, required=False)
+    slug = serializers.SlugField(
+        max_length=100, required=False, help_text="Made from the name when left out."
+    )
+
+
+class MembershipUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    is_representative = serializers.BooleanField(
+        help_text="Represents the department at the weekly steering committee."
+    )
+
+
+class MembershipCreateSerializer(serializers.Serializer):
+    department = DepartmentSlugField()
+    user = UsernameField(help_text="The new member's username.")
+    role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    is_representative = serializers.BooleanField(default=False)
+
+
+class GoalUpdateSerializer(serializers.Serializer):
+    objective = serializers.ChoiceField(choices=Goal.Objective.choices)
+    title = serializers.CharField(max_length=200)
+    why = serializers.CharField(allow_blank=True, required=False)
+    owner = UsernameField(allow_null=True, required=False, help_text="The owner's username.")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField(help_text="On or after period_start.")
+    status = serializers.ChoiceField(choices=Goal.Status.choices, required=False)
+
+
+class GoalCreateSerializer(GoalUpdateSerializer):
+    department = DepartmentSlugField()
+
+
+class KPIUpdateSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(
+        choices=metric_choices(), help_text="A metric key from /api/v1/metrics/."
+    )
+    name = serializers.CharField(
+        max_length=120,
+        allow_blank=True,
+        required=False,
+        help_text="Defaults to the metric's label; required for the custom metric.",
+    )
+    unit = serializers.ChoiceField(
+        choices=unit_choices(),
+        allow_blank=True,
+        required=False,
+        help_text="Only for the custom metric; other metrics have the registry's unit.",
+    )
+    target = serializers.DecimalField(**DECIMAL)
+    baseline = serializers.DecimalField(**DECIMAL, allow_null=True, required=False)
+    direction = serializers.ChoiceField(
+        choices=KPI.Direction.choices,
+        required=False,
+        help_text="Defaults to the metric's own direction.",
+    )
+    cadence = serializers.ChoiceField(choices=KPI.Cadence.choices, required=False)
+    scope = serializers.ChoiceField(choices=KPI.Scope.choices, required=False)
+
+
+class KPICreateSerializer(KPIUpdateSerializer):
+    goal = GoalIdField(help_text="The goal's id.")
+
+
+class MeasurementUpdateSerializer(serializers.Serializer):
+    value = serializers.DecimalField(**DECIMAL)
+    measured_on = serializers.DateField(help_text="One measurement per KPI and day.")
+    note = serializers.CharField(max_length=300, allow_blank=True, required=False)
+
+
+class MeasurementCreateSerializer(MeasurementUpdateSerializer):
+    kpi = KPIIdField(help_text="The KPI's id.")
+
+
+# --- Viewsets -------------------------------------------------------------------------
+
+
+class ServiceViewSet(viewsets.GenericViewSet):
+    """Reads through selectors; writes through services (the `perform_*` hooks).
+
+    Each write answers with the output serializer, so POST, PUT and PATCH return the same
+    shape as GET."""
+
+    output_serializer_class: type[serializers.Serializer]
+    create_serializer_class: type[serializers.Serializer] | None = None
+    update_serializer_class: type[serializers.Serializer] | None = None
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action == "create" and self.create_serializer_class:
+            return self.create_serializer_class
+        if self.action in {"update", "partial_update"} and self.update_serializer_class:
+            return self.update_serializer_class
+        return self.output_serializer_class
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # One "today" per request, in the organisation's zone (set by its middleware).
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    def answer(self, instance: Model, code: int = status.HTTP_200_OK) -> Response:
+        # Read back through the selector: the answer then has GET's shape and prefetches.
+        instance = self.get_queryset().get(pk=instance.pk)
+        serializer = self.output_serializer_class(instance, context=self.get_serializer_context())
+        return Response(serializer.data, status=code)
+
+
+class ServiceCreateMixin(mixins.CreateModelMixin):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.answer(self.perform_create(serializer), status.HTTP_201_CREATED)
+
+
+class ServiceUpdateMixin(mixins.UpdateModelMixin):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(
+            self.get_object(), data=request.data, partial=kwargs.pop("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        return self.answer(self.perform_update(serializer))
+
+
+def answers_with(output: type[serializers.Serializer]) -> dict[str, Any]:
+    """Schema overrides for the writes of a ServiceViewSet: they answer with `output`."""
+    return {
+        "create": extend_schema(responses={201: output}),
+        "update": extend_schema(responses=output),
+        "partial_update": extend_schema(responses=output),
+    }
+
+
+class OrganisationViewSet(viewsets.GenericViewSet):
+    """The organisation this installation serves: one object, not a list."""
+
+    serializer_class = OrganisationSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        operation_id="organisation_retrieve",
+        responses=forced_singular_serializer(OrganisationSerializer),
+    )
+    def list(self, request: Request) -> Response:
+        return Response(OrganisationSerializer(selectors.organisation_get()).data)
+
+
+class MetricViewSet(viewsets.GenericViewSet):
+    """The metric registry: every key a KPI's `metric` may take."""
+
+    serializer_class = MetricSerializer
+    pagination_class = None
+    filter_backends = []
+    lookup_field = "key"
+
+    def list(self, request: Request) -> Response:
+        return Response(MetricSerializer(list(METRICS.values()), many=True).data)
+
+    @extend_schema(parameters=[OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH)])
+    def retrieve(self, request: Request, key: str) -> Response:
+        metric = metric_get(key)
+        if metric is None:
+            raise Http404
+        return Response(MetricSerializer(metric).data)
+
+
+@extend_schema_view(**answers_with(DepartmentSerializer))
+class DepartmentViewSet(
+    ServiceCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceUpdateMixin,
+    mixins.DestroyModelMixin,
+    ServiceViewSet,
+):
+    lookup_field = "slug"
+    output_serializer_class = DepartmentSerializer
+    create_serializer_class = DepartmentInputSerializer
+    update_serializer_class = DepartmentInputSerializer
+    filterset_class = filters.DepartmentFilterSet
+
+    def get_queryset(self) -> QuerySet[Department]:
+        return selectors.department_list(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.Serializer) -> Department:
+        return services.department_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: serializers.Serializer) -> Department:
+        return services.department_update(
+            actor=self.request.user, department=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Department) -> None:
+        services.department_delete(actor=self.request.user, department=instance)
+
+
+@extend_schema_view(**answers_with(MembershipSerializer))
+class MembershipViewSet(
+    ServiceCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceUpdateMixin,
+    mixins.DestroyModelMixin,
+    ServiceViewSet,
+):
+    output_serializer_class = MembershipSerializer
+    create_serializer_class = MembershipCreateSerializer
+    update_serializer_class = MembershipUpdateSerializer
+    filterset_class = filters.MembershipFilterSet
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return selectors.membership_list(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.Serializer) -> Membership:
+        return services.membership_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: serializers.Serializer) -> Membership:
+        return services.membership_update(
+            actor=self.request.user, membership=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Membership) -> None:
+        services.membership_delete(actor=self.request.user, membership=instance)
+
+
+@extend_schema_view(**answers_with(GoalSerializer))
+class GoalViewSet(
+    ServiceCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceUpdateMixin,
+    mixins.DestroyModelMixin,
+    ServiceViewSet,
+):
+    """Goals with their KPIs and each KPI's progress."""
+
+    output_serializer_class = GoalSerializer
+    create_serializer_class = GoalCreateSerializer
+    update_serializer_class = GoalUpdateSerializer
+    filterset_class = filters.GoalFilterSet
+
+    def get_queryset(self) -> QuerySet[Goal]:
+        return selectors.goal_list(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.Serializer) -> Goal:
+        return services.goal_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: serializers.Serializer) -> Goal:
+        return services.goal_update(
+            actor=self.request.user, goal=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Goal) -> None:
+        services.goal_delete(actor=self.request.user, goal=instance)
+
+
+@extend_schema_view(**answers_with(KPISerializer))
+class KPIViewSet(
+    ServiceCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceUpdateMixin,
+    mixins.DestroyModelMixin,
+    ServiceViewSet,
+):
+    output_serializer_class = KPISerializer
+    create_serializer_class = KPICreateSerializer
+    update_serializer_class = KPIUpdateSerializer
+    filterset_class = filters.KPIFilterSet
+
+    def get_queryset(self) -> QuerySet[KPI]:
+        return selectors.kpi_list(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.Serializer) -> KPI:
+        return services.kpi_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: serializers.Serializer) -> KPI:
+        return services.kpi_update(
+            actor=self.request.user, kpi=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: KPI) -> None:
+        services.kpi_delete(actor=self.request.user, kpi=instance)
+
+
+@extend_schema_view(**answers_with(MeasurementSerializer))
+class MeasurementViewSet(
+    ServiceCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceUpdateMixin,
+    mixins.DestroyModelMixin,
+    ServiceViewSet,
+):
+    output_serializer_class = MeasurementSerializer
+    create_serializer_class = MeasurementCreateSerializer
+    update_serializer_class = MeasurementUpdateSerializer
+    filterset_class = filters.MeasurementFilterSet
+
+    def get_queryset(self) -> QuerySet[Measurement]:
+        return selectors.measurement_list(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.Serializer) -> Measurement:
+        return services.measurement_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: serializers.Serializer) -> Measurement:
+        return services.measurement_update(
+            actor=self.request.user, measurement=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Measurement) -> None:
+        services.measurement_delete(actor=self.request.user, measurement=instance)
+
+
+router.register("organisation", OrganisationViewSet, basename="organisation")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("goals", GoalViewSet, basename="goal")
+router.register("kpis", KPIViewSet, basename="kpi")
+router.register("measurements", MeasurementViewSet, basename="measurement")
+router.register("metrics", MetricViewSet, basename="metric")

@@ -32,7 +32,9 @@ class Organisation(models.Model):
     name = models.CharField(max_length=120)
     type = models.CharField(max_length=20, choices=Type.choices, default=Type.B2B)
     time_zone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_time_zone],
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
         help_text="Dates and times are shown in this zone.",
     )
     currency = models.CharField(
@@ -164,12 +166,12 @@ class Goal(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("departments:goal", kwargs={"pk": self.pk})
+
     def clean(self) -> None:
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": "The period must end on or after its start."})
-
-    def get_absolute_url(self) -> str:
-        return reverse("departments:goal", kwargs={"pk": self.pk})
 
 
 class KPI(models.Model):
@@ -191,7 +193,7 @@ class KPI(models.Model):
     name = models.CharField(
         max_length=120, blank=True, help_text="Defaults to the metric's name; required for custom."
     )
-    unit = models.CharField(max_length=10, choices=[(u.value, u.value) for u in Unit])
+    unit = models.CharField(max_length=10, choices=[(u.value, u.value) for u in Unit], blank=True)
     target = models.DecimalField(max_digits=18, decimal_places=4)
     baseline = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
@@ -207,6 +209,9 @@ class KPI(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("departments:kpi", kwargs={"pk": self.pk})
 
     @property
     def label(self) -> str:
@@ -233,9 +238,6 @@ class KPI(models.Model):
             self.unit = Unit.COUNT.value
         if self.baseline is not None and self.target is not None and self.baseline == self.target:
             raise ValidationError({"target": "The target must differ from the baseline."})
-
-    def get_absolute_url(self) -> str:
-        return reverse("departments:kpi", kwargs={"pk": self.pk})
 
 
 class Measurement(models.Model):
@@ -267,4 +269,3 @@ class Measurement(models.Model):
     @property
     def department(self) -> Department:
         return self.kpi.goal.department
-

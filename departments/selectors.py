@@ -9,7 +9,9 @@ from socialops.models import AuditEvent, User
 
 
 def organisation_get() -> Organisation:
-    organisation, _ = Organisation.objects.get_or_create(pk=1, defaults={"name": "Our organisation"})
+    organisation, _ = Organisation.objects.get_or_create(
+        pk=1, defaults={"name": "Our organisation"}
+    )
     return organisation
 
 
@@ -43,9 +45,7 @@ def measurements_prefetch() -> Prefetch:
 def kpi_list(*, user: User) -> QuerySet[KPI]:
     if not user.is_authenticated:
         return KPI.objects.none()
-    return KPI.objects.select_related("goal__department").prefetch_related(
-        measurements_prefetch()
-    )
+    return KPI.objects.select_related("goal__department").prefetch_related(measurements_prefetch())
 
 
 def goal_list(*, user: User, department: Department | None = None) -> QuerySet[Goal]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Model
@@ -18,6 +18,8 @@ from departments.selectors import organisation_get
 from metrics.registry import metric_get
 from socialops.models import AuditEvent, User
 from socialops.services import audit_record, snapshot
+
+M = TypeVar("M", bound=Model)
 
 
 def _save(
@@ -51,6 +53,12 @@ def _delete(*, actor: User, instance: Model, department: Department | None) -> N
     instance.delete()
 
 
+def _locked(instance: M) -> M:
+    """The row as the database has it, locked until the transaction ends: the audit's
+    "before" must not be an object a form already changed, and two edits must not race."""
+    return type(instance).objects.select_for_update().get(pk=instance.pk)
+
+
 def _assign(instance: Model, fields: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(fields) - allowed
     if unknown:
@@ -67,7 +75,7 @@ ORGANISATION_FIELDS = {"name", "type", "time_zone", "currency", "hourly_staff_co
 @transaction.atomic
 def organisation_update(*, actor: User, **fields: Any) -> Organisation:
     perms.require(perms.can_manage_organisation(actor), "Only organisation admins can do that.")
-    organisation = organisation_get()
+    organisation = _locked(organisation_get())
     before = snapshot(organisation)
     _assign(organisation, fields, ORGANISATION_FIELDS)
     _save(actor=actor, instance=organisation, department=None, before=before)
@@ -101,6 +109,7 @@ DEPARTMENT_FIELDS = {"name", "kind", "purpose", "slug"}
 @transaction.atomic
 def department_update(*, actor: User, department: Department, **fields: Any) -> Department:
     perms.require(perms.can_manage_department(actor, department))
+    department = _locked(department)
     before = snapshot(department)
     _assign(department, fields, DEPARTMENT_FIELDS)
     _save(actor=actor, instance=department, department=department, before=before)
@@ -142,6 +151,7 @@ def membership_update(
     is_representative: bool | None = None,
 ) -> Membership:
     perms.require(perms.can_manage_department(actor, membership.department))
+    membership = _locked(membership)
     before = snapshot(membership)
     if role is not None:
         membership.role = role
@@ -175,7 +185,9 @@ def goal_create(
     owner: User | None = None,
     status: str = Goal.Status.ACTIVE,
 ) -> Goal:
-    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    perms.require(
+        perms.can_edit_goals(actor, department), "Only this department's team can do that."
+    )
     goal = Goal(
         department=department,
         objective=objective,
@@ -192,7 +204,10 @@ def goal_create(
 
 @transaction.atomic
 def goal_update(*, actor: User, goal: Goal, **fields: Any) -> Goal:
-    perms.require(perms.can_edit_goals(actor, goal.department), "Only this department's team can do that.")
+    perms.require(
+        perms.can_edit_goals(actor, goal.department), "Only this department's team can do that."
+    )
+    goal = _locked(goal)
     before = snapshot(goal)
     _assign(goal, fields, GOAL_FIELDS)
     _save(actor=actor, instance=goal, department=goal.department, before=before)
@@ -201,7 +216,9 @@ def goal_update(*, actor: User, goal: Goal, **fields: Any) -> Goal:
 
 @transaction.atomic
 def goal_delete(*, actor: User, goal: Goal) -> None:
-    perms.require(perms.can_edit_goals(actor, goal.department), "Only this department's team can do that.")
+    perms.require(
+        perms.can_edit_goals(actor, goal.department), "Only this department's team can do that."
+    )
     _delete(actor=actor, instance=goal, department=goal.department)
 
 
@@ -231,7 +248,9 @@ def kpi_create(
     unit: str = "",
     scope: str = KPI.Scope.DEPARTMENT,
 ) -> KPI:
-    perms.require(perms.can_edit_goals(actor, goal.department), "Only this department's team can do that.")
+    perms.require(
+        perms.can_edit_goals(actor, goal.department), "Only this department's team can do that."
+    )
     kpi = KPI(
         goal=goal,
         metric=metric,
@@ -250,7 +269,10 @@ def kpi_create(
 @transaction.atomic
 def kpi_update(*, actor: User, kpi: KPI, **fields: Any) -> KPI:
     department = kpi.goal.department
-    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    perms.require(
+        perms.can_edit_goals(actor, department), "Only this department's team can do that."
+    )
+    kpi = _locked(kpi)
     before = snapshot(kpi)
     _assign(kpi, fields, KPI_FIELDS)
     _save(actor=actor, instance=kpi, department=department, before=before)
@@ -260,7 +282,9 @@ def kpi_update(*, actor: User, kpi: KPI, **fields: Any) -> KPI:
 @transaction.atomic
 def kpi_delete(*, actor: User, kpi: KPI) -> None:
     department = kpi.goal.department
-    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    perms.require(
+        perms.can_edit_goals(actor, department), "Only this department's team can do that."
+    )
     _delete(actor=actor, instance=kpi, department=department)
 
 
@@ -272,7 +296,9 @@ def measurement_create(
     *, actor: User, kpi: KPI, value: Decimal, measured_on: date, note: str = ""
 ) -> Measurement:
     department = kpi.goal.department
-    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    perms.require(
+        perms.can_edit_goals(actor, department), "Only this department's team can do that."
+    )
     measurement = Measurement(
         kpi=kpi, value=value, measured_on=measured_on, note=note, recorded_by=actor
     )
@@ -283,7 +309,10 @@ def measurement_create(
 @transaction.atomic
 def measurement_update(*, actor: User, measurement: Measurement, **fields: Any) -> Measurement:
     department = measurement.kpi.goal.department
-    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    perms.require(
+        perms.can_edit_goals(actor, department), "Only this department's team can do that."
+    )
+    measurement = _locked(measurement)
     before = snapshot(measurement)
     _assign(measurement, fields, {"value", "measured_on", "note"})
     _save(actor=actor, instance=measurement, department=department, before=before)
@@ -293,7 +322,9 @@ def measurement_update(*, actor: User, measurement: Measurement, **fields: Any) 
 @transaction.atomic
 def measurement_delete(*, actor: User, measurement: Measurement) -> None:
     department = measurement.kpi.goal.department
-    perms.require(perms.can_edit_goals(actor, department), "Only this department's team can do that.")
+    perms.require(
+        perms.can_edit_goals(actor, department), "Only this department's team can do that."
+    )
     _delete(actor=actor, instance=measurement, department=department)
 
 

@@ -28,6 +28,10 @@ class GoalSuggestion:
     why: str
     kpis: list[KPISuggestion] = field(default_factory=list)
 
+    @property
+    def objective_label(self) -> str:
+        return Goal.Objective(self.objective).label
+
 
 def _d(value: str | int) -> Decimal:
     return Decimal(str(value))
@@ -73,8 +77,9 @@ def suggestions_for(*, department: Department, organisation: Organisation) -> li
                 "Queries and complaints arrive as mentions and DMs; speed and consistency decide "
                 "whether the customer stays.",
                 [
-                    KPISuggestion("median_first_response_minutes", _d(60), _d(240),
-                                  KPI.Cadence.WEEKLY),
+                    KPISuggestion(
+                        "median_first_response_minutes", _d(60), _d(240), KPI.Cadence.WEEKLY
+                    ),
                     KPISuggestion("replies", _d(200), _d(0), KPI.Cadence.MONTHLY),
                     KPISuggestion("dms", _d(80), _d(0), KPI.Cadence.MONTHLY),
                 ],
@@ -95,7 +100,9 @@ def suggestions_for(*, department: Department, organisation: Organisation) -> li
             ),
         ]
     if kind == K.MARKETING:
-        conversions_title = "Donations from X traffic" if nonprofit else "Conversions from X traffic"
+        conversions_title = (
+            "Donations from X traffic" if nonprofit else "Conversions from X traffic"
+        )
         return [
             GoalSuggestion(
                 "marketing-brand-reach",
@@ -116,8 +123,9 @@ def suggestions_for(*, department: Department, organisation: Organisation) -> li
                 "for the time they take.",
                 [
                     KPISuggestion("link_clicks", _d(5000), _d(2000)),
-                    KPISuggestion("conversions", _d(150), _d(50), name=conversions_title
-                                  if nonprofit else ""),
+                    KPISuggestion(
+                        "conversions", _d(150), _d(50), name=conversions_title if nonprofit else ""
+                    ),
                 ],
             ),
         ]
@@ -142,8 +150,14 @@ def suggestions_for(*, department: Department, organisation: Organisation) -> li
                 "Review offers and sensitive posts before they go out",
                 "Contests, coupons and claims carry legal risk; a quick review protects the brand.",
                 [
-                    KPISuggestion("custom", _d(24), _d(72), KPI.Cadence.MONTHLY,
-                                  name="Median review time (hours)", direction=KPI.Direction.LOWER),
+                    KPISuggestion(
+                        "custom",
+                        _d(24),
+                        _d(72),
+                        KPI.Cadence.MONTHLY,
+                        name="Median review time (hours)",
+                        direction=KPI.Direction.LOWER,
+                    ),
                 ],
             ),
         ]

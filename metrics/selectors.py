@@ -75,10 +75,7 @@ def kpi_progress(*, kpi: KPI, today: date) -> KPIProgress:
     previous = measurements[1].value if len(measurements) > 1 else None
     baseline = kpi.baseline if kpi.baseline is not None else Decimal(0)
     distance = kpi.target - baseline
-    if distance == 0:
-        progress = 1.0
-    else:
-        progress = float((latest.value - baseline) / distance)
+    progress = 1.0 if distance == 0 else float((latest.value - baseline) / distance)
     lower_better_hit = kpi.direction == KPI.Direction.LOWER and latest.value <= kpi.target
     higher_better_hit = kpi.direction == KPI.Direction.HIGHER and latest.value >= kpi.target
     if lower_better_hit or higher_better_hit:

@@ -40,7 +40,9 @@ def audit_record(
     if action == AuditEvent.Action.UPDATE:
         before = before or {}
         changes = {
-            key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
+            key: [before.get(key), value]
+            for key, value in after.items()
+            if before.get(key) != value
         }
         if not changes:
             return None

@@ -95,6 +95,8 @@ else:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The sign-in page lists the demo logins (only those that exist) when this is on.
+SHOW_DEMO_LOGINS = env_bool("SHOW_DEMO_LOGINS", DEBUG)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

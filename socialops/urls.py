@@ -9,6 +9,7 @@ from socialops.api import router
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("departments.urls")),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -15,3 +17,17 @@ def healthz(request):
     failing = [name for name, entry in report.items() if not entry["ok"]]
     body = {"status": "ok" if not failing else "failing", "failing": failing, **report}
     return JsonResponse(body, status=503 if failing else 200)
+
+
+class LoginView(auth_views.LoginView):
+    """Sign in; on a demo installation, the page lists the demo logins."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if settings.SHOW_DEMO_LOGINS:
+            from departments.demo import DEMO_PASSWORD, demo_logins
+
+            context.update(demo_logins=demo_logins(), demo_password=DEMO_PASSWORD)
+        return context

@@ -1,0 +1,69 @@
+from django.contrib import admin
+
+from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+
+# The admin is for organisation admins fixing data by hand; it bypasses the services'
+# audit trail, so everyday work happens in the product's own pages.
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "type", "time_zone", "currency", "hourly_staff_cost"]
+
+    def has_add_permission(self, request):
+        return not Organisation.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "slug"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "department", "role", "is_representative"]
+    list_filter = ["department", "role", "is_representative"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user", "department"]
+
+
+class KPIInline(admin.TabularInline):
+    model = KPI
+    extra = 0
+
+
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    list_display = ["title", "department", "objective", "status", "period_start", "period_end"]
+    list_filter = ["department", "objective", "status"]
+    search_fields = ["title"]
+    autocomplete_fields = ["owner"]
+    inlines = [KPIInline]
+
+
+@admin.register(KPI)
+class KPIAdmin(admin.ModelAdmin):
+    list_display = ["label", "goal", "metric", "target", "baseline", "cadence"]
+    list_filter = ["metric", "cadence", "goal__department"]
+    list_select_related = ["goal__department"]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(admin.ModelAdmin):
+    list_display = ["kpi", "measured_on", "value", "recorded_by"]
+    list_filter = ["kpi__goal__department"]
+    date_hierarchy = "measured_on"
+    list_select_related = ["kpi__goal", "recorded_by"]

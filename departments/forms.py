@@ -1,0 +1,134 @@
+"""Forms validate input shape; services validate the rest and save."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from metrics.registry import METRICS
+from socialops.models import User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: by field where the form has it."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class OrganisationForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=[(tz, tz) for tz in sorted(zoneinfo.available_timezones())],
+        help_text="Dates and times are shown in this zone.",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "type", "time_zone", "currency", "hourly_staff_cost"]
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["name", "kind", "purpose"]
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
+
+
+class MembershipForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True))
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+    is_representative = forms.BooleanField(
+        required=False, label="Steering-committee representative"
+    )
+
+    def __init__(self, *args, department: Department, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(memberships__department=department)
+            .order_by("first_name", "username")
+        )
+        self.fields["user"].label_from_instance = lambda u: f"{u.display_name} ({u.username})"
+
+
+class MembershipUpdateForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+    is_representative = forms.BooleanField(required=False)
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = ["title", "objective", "why", "owner", "period_start", "period_end", "status"]
+        widgets = {
+            "period_start": DateInput(),
+            "period_end": DateInput(),
+            "why": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, department: Department, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            is_active=True, memberships__department=department
+        ).order_by("first_name", "username")
+        self.fields["owner"].label_from_instance = lambda u: u.display_name
+
+
+class KPIForm(forms.ModelForm):
+    metric = forms.ChoiceField(
+        choices=[(m.key, m.label) for m in METRICS.values()],
+        help_text="What is measured. Pick “Custom (manual)” for a number you track yourselves.",
+    )
+    direction = forms.ChoiceField(
+        choices=[("", "The metric's own"), *KPI.Direction.choices], required=False
+    )
+
+    class Meta:
+        model = KPI
+        fields = ["metric", "name", "unit", "target", "baseline", "direction", "cadence"]
+        help_texts = {
+            "target": "The value the KPI should reach by the end of the goal's period.",
+            "baseline": "Where it stood at the start; progress runs from here to the target.",
+            "unit": "Only for custom KPIs; registry metrics have their own unit.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].required = False
+        self.fields["name"].required = False
+
+
+class MeasurementForm(forms.ModelForm):
+    class Meta:
+        model = Measurement
+        fields = ["measured_on", "value", "note"]
+        labels = {"measured_on": "Date"}
+        widgets = {"measured_on": DateInput()}
+
+
+class SuggestionForm(forms.Form):
+    """One suggested goal, as the user edited it, with its KPIs' targets."""
+
+    title = forms.CharField(max_length=200)
+    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    period_start = forms.DateField(widget=DateInput())
+    period_end = forms.DateField(widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "The period must end on or after its start.")
+        return data
