@@ -249,7 +249,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
 
 class DepartmentInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    kind = serializers.ChoiceField(choices=Department.Kind.choices, default=Department.Kind.OTHER)
+    kind = serializers.ChoiceField(choices=Department.Kind.choices)
     purpose = serializers.CharField(allow_blank=True, required=False)
     slug = serializers.SlugField(
         max_length=100, required=False, help_text="Made from the name when left out."
@@ -424,6 +424,9 @@ class DepartmentViewSet(
     mixins.DestroyModelMixin,
     ServiceViewSet,
 ):
+    """Departments, by slug. Leads edit their own department; organisation admins add and
+    remove departments."""
+
     lookup_field = "slug"
     output_serializer_class = DepartmentSerializer
     create_serializer_class = DepartmentInputSerializer
@@ -454,6 +457,9 @@ class MembershipViewSet(
     mixins.DestroyModelMixin,
     ServiceViewSet,
 ):
+    """Who belongs to which department, in which role; people are named by username.
+    Leads manage their own department's members."""
+
     output_serializer_class = MembershipSerializer
     create_serializer_class = MembershipCreateSerializer
     update_serializer_class = MembershipUpdateSerializer
@@ -483,7 +489,8 @@ class GoalViewSet(
     mixins.DestroyModelMixin,
     ServiceViewSet,
 ):
-    """Goals with their KPIs and each KPI's progress."""
+    """Goals with their KPIs and each KPI's progress. Every member reads every
+    department's goals; leads and members edit their own department's."""
 
     output_serializer_class = GoalSerializer
     create_serializer_class = GoalCreateSerializer
@@ -514,6 +521,8 @@ class KPIViewSet(
     mixins.DestroyModelMixin,
     ServiceViewSet,
 ):
+    """KPIs with their label, unit and progress; edited by whoever may edit their goal."""
+
     output_serializer_class = KPISerializer
     create_serializer_class = KPICreateSerializer
     update_serializer_class = KPIUpdateSerializer
@@ -543,6 +552,9 @@ class MeasurementViewSet(
     mixins.DestroyModelMixin,
     ServiceViewSet,
 ):
+    """Values of a KPI's metric entered by hand, at most one per KPI and day; edited by
+    whoever may edit the KPI's goal."""
+
     output_serializer_class = MeasurementSerializer
     create_serializer_class = MeasurementCreateSerializer
     update_serializer_class = MeasurementUpdateSerializer
