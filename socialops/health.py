@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -58,6 +59,15 @@ def check_beat() -> str | None:
     return None
 
 
+def _safely(check: Callable[[], str | None]) -> str | None:
+    # A check that raises would make /healthz a 500 that names nothing (e.g. a database
+    # that is up but not migrated yet); report which check could not run instead.
+    try:
+        return check()
+    except Exception as exc:
+        return f"could not check: {exc.__class__.__name__}"
+
+
 def _entry(problem: str | None) -> dict[str, object]:
     return {"ok": True} if problem is None else {"ok": False, "error": problem}
 
@@ -67,5 +77,7 @@ def health_report() -> dict[str, dict[str, object]]:
     report = {"database": _entry(db_problem), "broker": _entry(check_broker())}
     for name, check in (("worker", check_worker), ("beat", check_beat)):
         # Both are read from the database; without it we cannot tell.
-        report[name] = _entry("unknown: the database is unreachable" if db_problem else check())
+        report[name] = _entry(
+            "unknown: the database is unreachable" if db_problem else _safely(check)
+        )
     return report
