@@ -266,6 +266,14 @@ class Measurement(models.Model):
     def __str__(self) -> str:
         return f"{self.kpi}: {self.value} on {self.measured_on}"
 
+    def clean(self) -> None:
+        # Name the field; the constraint (still there for races) would only say "__all__".
+        duplicate = Measurement.objects.filter(kpi_id=self.kpi_id, measured_on=self.measured_on)
+        if self.kpi_id and self.measured_on and duplicate.exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"measured_on": "This KPI already has a measurement on that date."}
+            )
+
     @property
     def department(self) -> Department:
         return self.kpi.goal.department

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, pagination, routers
+from django.db import IntegrityError
+from rest_framework import exceptions, pagination, routers, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 router = routers.DefaultRouter()
@@ -18,6 +19,12 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 500
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "A conflicting change was saved at the same moment; reload and try again."
+    default_code = "conflict"
+
+
 def validation_error_detail(exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
         return {
@@ -29,7 +36,10 @@ def validation_error_detail(exc: DjangoValidationError):
 
 def exception_handler(exc, context):
     """Services raise Django's errors; answer them as DRF would (400 with field errors, 403)."""
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, IntegrityError):
+        # Two identical writes raced past validation; the database kept one.
+        exc = Conflict()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

@@ -77,9 +77,8 @@ def audit_rows(instance, action):
 def test_anonymous_is_refused(marketing):
     response = APIClient().get("/api/v1/departments/")
 
-    # SessionAuthentication comes first and sends no WWW-Authenticate challenge, so DRF
-    # answers 403 rather than 401.
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {"detail": "Authentication credentials were not provided."}
 
 
@@ -100,7 +99,7 @@ def test_a_wrong_token_is_refused(marketing):
 
     response = client.get("/api/v1/departments/")
 
-    assert response.status_code == 403  # 403, not 401: see test_anonymous_is_refused
+    assert response.status_code == 401
     assert response.json() == {"detail": "Invalid token."}
 
 
@@ -579,10 +578,7 @@ def test_a_second_measurement_on_the_same_day_is_refused(owner, measurement):
     )
 
     assert response.status_code == 400
-    # The model reports its (kpi, measured_on) constraint as a non-field error.
-    assert response.json() == {
-        "non_field_errors": ["This KPI already has a measurement on that date."]
-    }
+    assert response.json() == {"measured_on": ["This KPI already has a measurement on that date."]}
     assert Measurement.objects.count() == 1
 
 
