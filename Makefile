@@ -53,7 +53,7 @@ test: lint
 	SOCIALOPS_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
 	SOCIALOPS_TESTING=1 $(BIN)/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
-bench: migrate
+bench: install
 	$(PY) -m bench
 
 clean-var:

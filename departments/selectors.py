@@ -42,10 +42,22 @@ def measurements_prefetch() -> Prefetch:
     )
 
 
+def recent_measurements_prefetch() -> Prefetch:
+    """The latest two measurements of each KPI (progress and its change need no more),
+    in one query however long a KPI's history grows."""
+    return Prefetch(
+        "measurements",
+        queryset=Measurement.objects.order_by("-measured_on")[:2],
+        to_attr="recent_measurements",
+    )
+
+
 def kpi_list(*, user: User) -> QuerySet[KPI]:
     if not user.is_authenticated:
         return KPI.objects.none()
-    return KPI.objects.select_related("goal__department").prefetch_related(measurements_prefetch())
+    return KPI.objects.select_related("goal__department").prefetch_related(
+        recent_measurements_prefetch()
+    )
 
 
 def goal_list(*, user: User, department: Department | None = None) -> QuerySet[Goal]:
@@ -55,9 +67,8 @@ def goal_list(*, user: User, department: Department | None = None) -> QuerySet[G
     qs = Goal.objects.select_related("department", "owner").prefetch_related(
         Prefetch(
             "kpis",
-            queryset=KPI.objects.select_related("goal__department").prefetch_related(
-                measurements_prefetch()
-            ),
+            # No select_related: prefetching sets each KPI's goal to the goal above.
+            queryset=KPI.objects.prefetch_related(recent_measurements_prefetch()),
         )
     )
     if department is not None:

@@ -82,30 +82,28 @@ def _status_counts(goals) -> dict[str, int]:
 def home(request):
     today = timezone.localdate()
     mine = list(selectors.department_list_for_member(user=request.user))
-    goals = _with_progress(
-        selectors.goal_list(user=request.user).filter(
-            department__in=mine, status=Goal.Status.ACTIVE
-        ),
-        today,
-    )
-    by_department = {d.pk: [] for d in mine}
-    for goal in goals:
-        by_department[goal.department_id].append(goal)
-    all_goals = _with_progress(
+    # Every active goal once: my departments' cards and the all-departments table share it.
+    active = _with_progress(
         selectors.goal_list(user=request.user).filter(status=Goal.Status.ACTIVE), today
     )
-    overview = {}
-    for goal in all_goals:
-        overview.setdefault(goal.department, []).append(goal)
+    by_department: dict[int, list] = {}
+    departments = {}
+    for goal in active:
+        by_department.setdefault(goal.department_id, []).append(goal)
+        departments[goal.department_id] = goal.department
     overview_rows = [
-        {"department": dept, "goals": len(gs), "counts": _status_counts(gs)}
-        for dept, gs in sorted(overview.items(), key=lambda item: item[0].name)
+        {
+            "department": dept,
+            "goals": len(by_department[pk]),
+            "counts": _status_counts(by_department[pk]),
+        }
+        for pk, dept in sorted(departments.items(), key=lambda item: item[1].name)
     ]
     return render(
         request,
         "departments/home.html",
         {
-            "my_departments": [(d, by_department[d.pk]) for d in mine],
+            "my_departments": [(d, by_department.get(d.pk, [])) for d in mine],
             "overview_rows": overview_rows,
             "department_count": selectors.department_list(user=request.user).count(),
             "today": today,
@@ -548,7 +546,7 @@ def kpi_create(request, pk: int):
 
 @login_required
 def kpi_detail(request, pk: int):
-    kpi = get_object_or_404(selectors.kpi_list(user=request.user), pk=pk)
+    kpi = get_object_or_404(_kpi_with_history(request.user), pk=pk)
     progress = kpi_progress(kpi=kpi, today=timezone.localdate())
     can_edit = perms.can_edit_goals(request.user, kpi.goal.department)
     return render(
@@ -567,6 +565,11 @@ def kpi_detail(request, pk: int):
             "chart": _kpi_chart(kpi),
         },
     )
+
+
+def _kpi_with_history(user):
+    """KPIs with every measurement, for the page that lists and charts them all."""
+    return selectors.kpi_list(user=user).prefetch_related(selectors.measurements_prefetch())
 
 
 def _kpi_chart(kpi: KPI) -> dict:
@@ -632,7 +635,7 @@ def measurement_add(request, pk: int):
         else:
             messages.success(request, "Measurement recorded.")
             return _redirect(request, reverse("departments:kpi", kwargs={"pk": kpi.pk}))
-    kpi = selectors.kpi_list(user=request.user).get(pk=kpi.pk)
+    kpi = _kpi_with_history(request.user).get(pk=kpi.pk)
     return render(
         request,
         "departments/kpi_detail.html#measurement-form"

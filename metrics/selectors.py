@@ -68,7 +68,12 @@ def kpi_progress(*, kpi: KPI, today: date) -> KPIProgress:
     goal = kpi.goal
     span = (goal.period_end - goal.period_start).days or 1
     expected = min(1.0, max(0.0, (today - goal.period_start).days / span))
-    measurements = sorted(kpi.measurements.all(), key=lambda m: m.measured_on, reverse=True)
+    recent = getattr(kpi, "recent_measurements", None)  # see recent_measurements_prefetch
+    measurements = sorted(
+        recent if recent is not None else kpi.measurements.all(),
+        key=lambda m: m.measured_on,
+        reverse=True,
+    )
     if not measurements:
         return KPIProgress(None, None, None, None, expected, Status.NO_DATA)
     latest = measurements[0]

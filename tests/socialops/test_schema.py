@@ -111,3 +111,11 @@ def test_docs_render_from_local_assets_only(client):
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert not re.findall(r"https?://", html), "the docs page loads something from the internet"
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_public_but_data_is_not():
+    anonymous = APIClient()
+    assert anonymous.get("/api/v1/schema/").status_code == 200
+    assert anonymous.get("/api/v1/docs/").status_code == 200
+    assert anonymous.get("/api/v1/departments/").status_code == 401
