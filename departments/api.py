@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.helpers import forced_singular_serializer
@@ -25,7 +25,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -33,7 +33,7 @@ from departments import filters, selectors, services
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
 from metrics.registry import METRICS, Source, metric_choices, metric_get, unit_choices
 from metrics.selectors import STATUS_LABELS, kpi_progress
-from socialops.api import router
+from socialops.api import ServiceModelViewSet, Services, answers_with, router
 from socialops.models import User
 
 DECIMAL = {"max_digits": 18, "decimal_places": 4}
@@ -347,59 +347,6 @@ class MeasurementCreateSerializer(MeasurementUpdateSerializer):
 # --- Viewsets -------------------------------------------------------------------------
 
 
-class ServiceViewSet(viewsets.GenericViewSet):
-    """Reads through selectors; writes through services (the `perform_*` hooks).
-
-    Each write answers with the output serializer, so POST, PUT and PATCH return the same
-    shape as GET."""
-
-    output_serializer_class: type[serializers.Serializer]
-    create_serializer_class: type[serializers.Serializer] | None = None
-    update_serializer_class: type[serializers.Serializer] | None = None
-
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        if self.action == "create" and self.create_serializer_class:
-            return self.create_serializer_class
-        if self.action in {"update", "partial_update"} and self.update_serializer_class:
-            return self.update_serializer_class
-        return self.output_serializer_class
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        # One "today" per request, in the organisation's zone (set by its middleware).
-        return {**super().get_serializer_context(), "today": timezone.localdate()}
-
-    def answer(self, instance: Model, code: int = status.HTTP_200_OK) -> Response:
-        # Read back through the selector: the answer then has GET's shape and prefetches.
-        instance = self.get_queryset().get(pk=instance.pk)
-        serializer = self.output_serializer_class(instance, context=self.get_serializer_context())
-        return Response(serializer.data, status=code)
-
-
-class ServiceCreateMixin(mixins.CreateModelMixin):
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self.answer(self.perform_create(serializer), status.HTTP_201_CREATED)
-
-
-class ServiceUpdateMixin(mixins.UpdateModelMixin):
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(
-            self.get_object(), data=request.data, partial=kwargs.pop("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        return self.answer(self.perform_update(serializer))
-
-
-def answers_with(output: type[serializers.Serializer]) -> dict[str, Any]:
-    """Schema overrides for the writes of a ServiceViewSet: they answer with `output`."""
-    return {
-        "create": extend_schema(responses={201: output}),
-        "update": extend_schema(responses=output),
-        "partial_update": extend_schema(responses=output),
-    }
-
-
 class OrganisationViewSet(viewsets.GenericViewSet):
     """The organisation this installation serves: one object, not a list."""
 
@@ -435,14 +382,7 @@ class MetricViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(**answers_with(DepartmentSerializer))
-class DepartmentViewSet(
-    ServiceCreateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    ServiceUpdateMixin,
-    mixins.DestroyModelMixin,
-    ServiceViewSet,
-):
+class DepartmentViewSet(ServiceModelViewSet):
     """Departments, by slug. Leads edit their own department; organisation admins add and
     remove departments."""
 
@@ -452,30 +392,17 @@ class DepartmentViewSet(
     update_serializer_class = DepartmentInputSerializer
     filterset_class = filters.DepartmentFilterSet
 
-    def get_queryset(self) -> QuerySet[Department]:
-        return selectors.department_list(user=self.request.user)
-
-    def perform_create(self, serializer: serializers.Serializer) -> Department:
-        return services.department_create(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer: serializers.Serializer) -> Department:
-        return services.department_update(
-            actor=self.request.user, department=serializer.instance, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance: Department) -> None:
-        services.department_delete(actor=self.request.user, department=instance)
+    use = Services(
+        selector=selectors.department_list,
+        create=services.department_create,
+        update=services.department_update,
+        delete=services.department_delete,
+        instance="department",
+    )
 
 
 @extend_schema_view(**answers_with(MembershipSerializer))
-class MembershipViewSet(
-    ServiceCreateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    ServiceUpdateMixin,
-    mixins.DestroyModelMixin,
-    ServiceViewSet,
-):
+class MembershipViewSet(ServiceModelViewSet):
     """Who belongs to which department, in which role; people are named by username.
     Leads manage their own department's members."""
 
@@ -484,30 +411,17 @@ class MembershipViewSet(
     update_serializer_class = MembershipUpdateSerializer
     filterset_class = filters.MembershipFilterSet
 
-    def get_queryset(self) -> QuerySet[Membership]:
-        return selectors.membership_list(user=self.request.user)
-
-    def perform_create(self, serializer: serializers.Serializer) -> Membership:
-        return services.membership_create(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer: serializers.Serializer) -> Membership:
-        return services.membership_update(
-            actor=self.request.user, membership=serializer.instance, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance: Membership) -> None:
-        services.membership_delete(actor=self.request.user, membership=instance)
+    use = Services(
+        selector=selectors.membership_list,
+        create=services.membership_create,
+        update=services.membership_update,
+        delete=services.membership_delete,
+        instance="membership",
+    )
 
 
 @extend_schema_view(**answers_with(GoalSerializer))
-class GoalViewSet(
-    ServiceCreateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    ServiceUpdateMixin,
-    mixins.DestroyModelMixin,
-    ServiceViewSet,
-):
+class GoalViewSet(ServiceModelViewSet):
     """Goals with their KPIs and each KPI's progress. Every member reads every
     department's goals; leads and members edit their own department's."""
 
@@ -516,30 +430,17 @@ class GoalViewSet(
     update_serializer_class = GoalUpdateSerializer
     filterset_class = filters.GoalFilterSet
 
-    def get_queryset(self) -> QuerySet[Goal]:
-        return selectors.goal_list(user=self.request.user)
-
-    def perform_create(self, serializer: serializers.Serializer) -> Goal:
-        return services.goal_create(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer: serializers.Serializer) -> Goal:
-        return services.goal_update(
-            actor=self.request.user, goal=serializer.instance, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance: Goal) -> None:
-        services.goal_delete(actor=self.request.user, goal=instance)
+    use = Services(
+        selector=selectors.goal_list,
+        create=services.goal_create,
+        update=services.goal_update,
+        delete=services.goal_delete,
+        instance="goal",
+    )
 
 
 @extend_schema_view(**answers_with(KPISerializer))
-class KPIViewSet(
-    ServiceCreateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    ServiceUpdateMixin,
-    mixins.DestroyModelMixin,
-    ServiceViewSet,
-):
+class KPIViewSet(ServiceModelViewSet):
     """KPIs with their label, unit and progress; edited by whoever may edit their goal."""
 
     output_serializer_class = KPISerializer
@@ -547,30 +448,17 @@ class KPIViewSet(
     update_serializer_class = KPIUpdateSerializer
     filterset_class = filters.KPIFilterSet
 
-    def get_queryset(self) -> QuerySet[KPI]:
-        return selectors.kpi_list(user=self.request.user)
-
-    def perform_create(self, serializer: serializers.Serializer) -> KPI:
-        return services.kpi_create(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer: serializers.Serializer) -> KPI:
-        return services.kpi_update(
-            actor=self.request.user, kpi=serializer.instance, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance: KPI) -> None:
-        services.kpi_delete(actor=self.request.user, kpi=instance)
+    use = Services(
+        selector=selectors.kpi_list,
+        create=services.kpi_create,
+        update=services.kpi_update,
+        delete=services.kpi_delete,
+        instance="kpi",
+    )
 
 
 @extend_schema_view(**answers_with(MeasurementSerializer))
-class MeasurementViewSet(
-    ServiceCreateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    ServiceUpdateMixin,
-    mixins.DestroyModelMixin,
-    ServiceViewSet,
-):
+class MeasurementViewSet(ServiceModelViewSet):
     """Values of a KPI's metric entered by hand, at most one per KPI and day; edited by
     whoever may edit the KPI's goal."""
 
@@ -579,19 +467,13 @@ class MeasurementViewSet(
     update_serializer_class = MeasurementUpdateSerializer
     filterset_class = filters.MeasurementFilterSet
 
-    def get_queryset(self) -> QuerySet[Measurement]:
-        return selectors.measurement_list(user=self.request.user)
-
-    def perform_create(self, serializer: serializers.Serializer) -> Measurement:
-        return services.measurement_create(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer: serializers.Serializer) -> Measurement:
-        return services.measurement_update(
-            actor=self.request.user, measurement=serializer.instance, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance: Measurement) -> None:
-        services.measurement_delete(actor=self.request.user, measurement=instance)
+    use = Services(
+        selector=selectors.measurement_list,
+        create=services.measurement_create,
+        update=services.measurement_update,
+        delete=services.measurement_delete,
+        instance="measurement",
+    )
 
 
 router.register("organisation", OrganisationViewSet, basename="organisation")

@@ -1,46 +1,115 @@
-"""Shared REST API plumbing: the router, pagination and error shapes."""
+"""Shared REST API parts: the one router under /api/v1/ and the viewset base that reads
+through selectors and writes through services. Pagination and errors: socialops/drf.py."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
-from rest_framework import exceptions, pagination, routers, status
-from rest_framework.views import exception_handler as drf_exception_handler
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, routers, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 router = routers.DefaultRouter()
 
 
-class CursorPagination(pagination.CursorPagination):
-    """Stable pages under concurrent writes; `?page_size=` up to 500."""
-
-    ordering = "pk"
-    page_size_query_param = "page_size"
-    max_page_size = 500
+# --- Viewsets that read through selectors and write through services ---------------------
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "A conflicting change was saved at the same moment; reload and try again."
-    default_code = "conflict"
+class ServiceViewSet(viewsets.GenericViewSet):
+    """Reads through selectors; writes through services (the `perform_*` hooks).
+
+    Each write answers with the output serializer, so POST, PUT and PATCH return the same
+    shape as GET."""
+
+    output_serializer_class: type[serializers.Serializer]
+    create_serializer_class: type[serializers.Serializer] | None = None
+    update_serializer_class: type[serializers.Serializer] | None = None
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action == "create" and self.create_serializer_class:
+            return self.create_serializer_class
+        if self.action in {"update", "partial_update"} and self.update_serializer_class:
+            return self.update_serializer_class
+        return self.output_serializer_class
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # One "today" per request, in the organisation's zone (set by its middleware).
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    def answer(self, instance: Model, code: int = status.HTTP_200_OK) -> Response:
+        # Read back through the selector: the answer then has GET's shape and prefetches.
+        instance = self.get_queryset().get(pk=instance.pk)
+        serializer = self.output_serializer_class(instance, context=self.get_serializer_context())
+        return Response(serializer.data, status=code)
 
 
-def validation_error_detail(exc: DjangoValidationError):
-    if hasattr(exc, "error_dict"):
-        return {
-            ("non_field_errors" if key == "__all__" else key): [str(m) for m in errors]
-            for key, errors in exc.message_dict.items()
-        }
-    return {"non_field_errors": exc.messages}
+class ServiceCreateMixin(mixins.CreateModelMixin):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.answer(self.perform_create(serializer), status.HTTP_201_CREATED)
 
 
-def exception_handler(exc, context):
-    """Services raise Django's errors; answer them as DRF would (400 with field errors, 403)."""
-    if isinstance(exc, IntegrityError):
-        # Two identical writes raced past validation; the database kept one.
-        exc = Conflict()
-    elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(validation_error_detail(exc))
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or None)
-    return drf_exception_handler(exc, context)
+class ServiceUpdateMixin(mixins.UpdateModelMixin):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(
+            self.get_object(), data=request.data, partial=kwargs.pop("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        return self.answer(self.perform_update(serializer))
+
+
+def answers_with(output: type[serializers.Serializer]) -> dict[str, Any]:
+    """Schema overrides for the writes of a ServiceViewSet: they answer with `output`."""
+    return {
+        "create": extend_schema(responses={201: output}),
+        "update": extend_schema(responses=output),
+        "partial_update": extend_schema(responses=output),
+    }
+
+
+@dataclass(frozen=True)
+class Services:
+    """The selector and services behind a ServiceModelViewSet. `instance` is the keyword
+    the update and delete services take the object by (`goal=`, `kpi=`)."""
+
+    selector: Callable[..., QuerySet]
+    create: Callable[..., Model]
+    update: Callable[..., Model]
+    delete: Callable[..., None]
+    instance: str
+
+
+class ServiceModelViewSet(
+    ServiceCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceUpdateMixin,
+    mixins.DestroyModelMixin,
+    ServiceViewSet,
+):
+    """List, retrieve, create, update and delete, each through `use`, so the API keeps
+    the rules the pages keep: the services check rights, validate and audit."""
+
+    use: Services
+
+    def get_queryset(self) -> QuerySet:
+        return self.use.selector(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.Serializer) -> Model:
+        return self.use.create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: serializers.Serializer) -> Model:
+        return self.use.update(
+            actor=self.request.user,
+            **{self.use.instance: serializer.instance},
+            **serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance: Model) -> None:
+        self.use.delete(actor=self.request.user, **{self.use.instance: instance})

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 
-from socialops.api import exception_handler
+from socialops.drf import exception_handler
 
 
 def test_service_errors_become_api_answers():
