@@ -224,7 +224,19 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": "default", "expires": HEARTBEAT_INTERVAL * 2},
     },
 }
+CELERY_BEAT_SCHEDULE["listening-enqueue-due-sources"] = {
+    "task": "listening.enqueue_due_sources",
+    "schedule": float(env_int("X_SCHEDULER_TICK", 15)),
+    "options": {"queue": "ingest", "expires": 60},
+}
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+# --- X API ------------------------------------------------------------------------------
+# The bundled simulator (python -m xsim) in development; X itself in production.
+X_API_BASE_URL = env_str("X_API_BASE_URL", "https://api.twitter.com")
+X_CLIENT_ID = env_str("X_CLIENT_ID", "socialops-dev" if DEBUG else "")
+X_CLIENT_SECRET = env_str("X_CLIENT_SECRET")
+X_OAUTH_AUTHORIZE_URL = env_str("X_OAUTH_AUTHORIZE_URL")
 
 # --- Auth -------------------------------------------------------------------------------
 LOGIN_URL = "login"

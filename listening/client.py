@@ -1,0 +1,480 @@
+"""The one way SocialOps talks to the X API v2 (the only module that imports tweepy).
+
+It returns plain typed records and turns X's failures into four errors the rest of the
+product can act on: RateLimited (until a time), AuthRevoked, Transient, Permanent.
+
+tweepy hard-codes https://api.twitter.com; a requests.Session that rewrites that prefix
+points it at X_API_BASE_URL (the bundled simulator in development), and sets the
+timeouts tweepy does not.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+import tweepy
+from django.conf import settings
+
+X_HOST = "https://api.twitter.com"
+
+TWEET_FIELDS = [
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+    "entities",
+    "lang",
+    "public_metrics",
+]
+# Only for the authenticated account's own posts of the last 30 days, with user auth.
+OWN_TWEET_FIELDS = [*TWEET_FIELDS, "non_public_metrics", "organic_metrics"]
+USER_FIELDS = [
+    "created_at",
+    "description",
+    "location",
+    "profile_image_url",
+    "protected",
+    "public_metrics",
+    "verified",
+]
+LIST_FIELDS = ["created_at", "description", "member_count", "follower_count", "owner_id", "private"]
+EXPANSIONS = ["author_id"]
+# A 429 whose reset lies further ahead than one 15-minute window is a clock we do not
+# share (or a bug); waiting longer than a window is never right.
+MAX_RATE_LIMIT_WAIT = timedelta(minutes=15, seconds=5)
+
+
+# --- Errors ---------------------------------------------------------------------------
+
+
+class XError(Exception):
+    """Any failure talking to X."""
+
+
+class RateLimited(XError):
+    def __init__(self, reset_at: datetime, message: str = "rate limited") -> None:
+        super().__init__(f"{message}; resets at {reset_at:%H:%M:%S} UTC")
+        self.reset_at = reset_at
+
+
+class AuthRevoked(XError):
+    """The token no longer works: the account must be reconnected."""
+
+
+class Transient(XError):
+    """Worth retrying later: X's 5xx, timeouts, connection errors."""
+
+
+class Permanent(XError):
+    """Retrying will not help: a bad request, a forbidden resource."""
+
+
+# --- Records --------------------------------------------------------------------------
+
+
+def _dt(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    username: str
+    name: str = ""
+    description: str = ""
+    location: str = ""
+    profile_image_url: str = ""
+    verified: bool = False
+    protected: bool = False
+    followers_count: int | None = None
+    following_count: int | None = None
+    tweet_count: int | None = None
+    listed_count: int | None = None
+    created_at: datetime | None = None
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class TweetRecord:
+    id: int
+    text: str
+    author_id: int | None = None
+    created_at: datetime | None = None
+    conversation_id: int | None = None
+    in_reply_to_user_id: int | None = None
+    in_reply_to_tweet_id: int | None = None
+    lang: str = ""
+    is_retweet: bool = False
+    like_count: int | None = None
+    retweet_count: int | None = None
+    reply_count: int | None = None
+    quote_count: int | None = None
+    impression_count: int | None = None
+    bookmark_count: int | None = None
+    url_link_clicks: int | None = None
+    user_profile_clicks: int | None = None
+    engagements: int | None = None
+    mentioned_usernames: tuple[str, ...] = ()
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ListRecord:
+    id: int
+    name: str
+    private: bool = False
+    owner_id: int | None = None
+    description: str = ""
+    member_count: int | None = None
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a v2 timeline answer."""
+
+    tweets: list[TweetRecord]
+    users: list[UserRecord]
+    newest_id: int | None
+    oldest_id: int | None
+    next_token: str | None
+    result_count: int
+    errors: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str
+    expires_at: datetime | None
+    scope: str
+
+
+def parse_user(data: dict) -> UserRecord:
+    metrics = data.get("public_metrics") or {}
+    return UserRecord(
+        id=int(data["id"]),
+        username=data.get("username", ""),
+        name=data.get("name", ""),
+        description=data.get("description", ""),
+        location=data.get("location", ""),
+        profile_image_url=data.get("profile_image_url", ""),
+        verified=bool(data.get("verified", False)),
+        protected=bool(data.get("protected", False)),
+        followers_count=_int(metrics.get("followers_count")),
+        following_count=_int(metrics.get("following_count")),
+        tweet_count=_int(metrics.get("tweet_count")),
+        listed_count=_int(metrics.get("listed_count")),
+        created_at=_dt(data.get("created_at")),
+        raw=data,
+    )
+
+
+def parse_tweet(data: dict) -> TweetRecord:
+    public = data.get("public_metrics") or {}
+    # organic_metrics and non_public_metrics overlap; take whichever X sent.
+    private = {**(data.get("organic_metrics") or {}), **(data.get("non_public_metrics") or {})}
+    referenced = data.get("referenced_tweets") or []
+    replied_to = next((r["id"] for r in referenced if r.get("type") == "replied_to"), None)
+    mentions = (data.get("entities") or {}).get("mentions") or []
+    return TweetRecord(
+        id=int(data["id"]),
+        text=data.get("text", ""),
+        author_id=_int(data.get("author_id")),
+        created_at=_dt(data.get("created_at")),
+        conversation_id=_int(data.get("conversation_id")),
+        in_reply_to_user_id=_int(data.get("in_reply_to_user_id")),
+        in_reply_to_tweet_id=_int(replied_to),
+        lang=data.get("lang", "") or "",
+        is_retweet=any(r.get("type") == "retweeted" for r in referenced),
+        like_count=_int(public.get("like_count")),
+        retweet_count=_int(public.get("retweet_count")),
+        reply_count=_int(public.get("reply_count")),
+        quote_count=_int(public.get("quote_count")),
+        impression_count=_int(public.get("impression_count", private.get("impression_count"))),
+        bookmark_count=_int(public.get("bookmark_count")),
+        url_link_clicks=_int(private.get("url_link_clicks")),
+        user_profile_clicks=_int(private.get("user_profile_clicks")),
+        engagements=_int(private.get("engagements")),
+        mentioned_usernames=tuple(m.get("username", "") for m in mentions),
+        raw=data,
+    )
+
+
+def parse_list(data: dict) -> ListRecord:
+    return ListRecord(
+        id=int(data["id"]),
+        name=data.get("name", ""),
+        private=bool(data.get("private", False)),
+        owner_id=_int(data.get("owner_id")),
+        description=data.get("description", ""),
+        member_count=_int(data.get("member_count")),
+        raw=data,
+    )
+
+
+def parse_page(body: dict) -> Page:
+    """A v2 answer with `data` (posts), `includes.users` and `meta`. "Not found" comes as
+    HTTP 200 with an `errors` array beside or instead of `data`."""
+    meta = body.get("meta") or {}
+    return Page(
+        tweets=[parse_tweet(t) for t in body.get("data") or []],
+        users=[parse_user(u) for u in (body.get("includes") or {}).get("users") or []],
+        newest_id=_int(meta.get("newest_id")),
+        oldest_id=_int(meta.get("oldest_id")),
+        next_token=meta.get("next_token"),
+        result_count=int(meta.get("result_count", len(body.get("data") or []))),
+        errors=list(body.get("errors") or []),
+    )
+
+
+# --- Transport ------------------------------------------------------------------------
+
+
+class _RewritingSession(requests.Session):
+    """Sends tweepy's https://api.twitter.com requests to the configured base URL, with a
+    timeout on every request."""
+
+    def __init__(self, base_url: str, timeout: tuple[float, float]) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def request(self, method, url, *args, **kwargs):
+        if isinstance(url, str) and url.startswith(X_HOST):
+            url = self.base_url + url[len(X_HOST) :]
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+def _reset_at(response: requests.Response | None) -> datetime:
+    now = datetime.now(UTC)
+    header = response.headers.get("x-rate-limit-reset") if response is not None else None
+    if not header:
+        return now + timedelta(minutes=1)
+    reset = datetime.fromtimestamp(int(header), UTC)
+    return min(max(reset, now + timedelta(seconds=1)), now + MAX_RATE_LIMIT_WAIT)
+
+
+def _message(exc: tweepy.HTTPException) -> str:
+    parts = [str(m) for m in (exc.api_messages or [])] or [str(exc)]
+    return f"X answered {exc.response.status_code}: " + "; ".join(parts)[:500]
+
+
+class XClient:
+    """A client for one token: an app bearer token, or an OAuth 2.0 user access token."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str | None = None,
+        timeout: tuple[float, float] = (5.0, 30.0),
+    ) -> None:
+        self.base_url = (base_url or settings.X_API_BASE_URL).rstrip("/")
+        self._client = tweepy.Client(bearer_token=token, return_type=dict)
+        self._client.session = _RewritingSession(self.base_url, timeout)
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> dict:
+        try:
+            # user_auth=False: OAuth 2.0 user tokens travel as bearer tokens too.
+            return getattr(self._client, method)(*args, user_auth=False, **kwargs)
+        except tweepy.TooManyRequests as exc:
+            raise RateLimited(_reset_at(exc.response), _message(exc)) from exc
+        except tweepy.Unauthorized as exc:
+            raise AuthRevoked(_message(exc)) from exc
+        except tweepy.TwitterServerError as exc:
+            raise Transient(_message(exc)) from exc
+        except tweepy.HTTPException as exc:
+            raise Permanent(_message(exc)) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise Transient(f"X did not answer: {exc.__class__.__name__}") from exc
+        except requests.RequestException as exc:
+            raise Transient(f"request to X failed: {exc}") from exc
+
+    # Timelines, one page per call: the caller owns the cursor and commits per page.
+
+    def mentions_page(
+        self, user_id: int, *, since_id: int | None, pagination_token: str | None
+    ) -> Page:
+        return parse_page(
+            self._call(
+                "get_users_mentions",
+                user_id,
+                **self._timeline_params(since_id, pagination_token, TWEET_FIELDS),
+            )
+        )
+
+    def list_tweets_page(self, list_id: int, *, pagination_token: str | None) -> Page:
+        # List timelines take no since_id: the caller stops at its cursor instead.
+        params = self._timeline_params(None, pagination_token, TWEET_FIELDS)
+        return parse_page(self._call("get_list_tweets", list_id, **params))
+
+    def search_page(
+        self, query: str, *, since_id: int | None, pagination_token: str | None
+    ) -> Page:
+        params = self._timeline_params(since_id, pagination_token, TWEET_FIELDS)
+        if pagination_token:
+            # Recent search calls it next_token; tweepy passes what it is given.
+            params["next_token"] = params.pop("pagination_token")
+        return parse_page(self._call("search_recent_tweets", query, **params))
+
+    def own_posts_page(
+        self, user_id: int, *, since_id: int | None, pagination_token: str | None
+    ) -> Page:
+        params = self._timeline_params(since_id, pagination_token, OWN_TWEET_FIELDS)
+        return parse_page(self._call("get_users_tweets", user_id, **params))
+
+    @staticmethod
+    def _timeline_params(
+        since_id: int | None, pagination_token: str | None, tweet_fields: list[str]
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "tweet_fields": tweet_fields,
+            "user_fields": USER_FIELDS,
+            "expansions": EXPANSIONS,
+        }
+        if since_id:
+            params["since_id"] = since_id
+        if pagination_token:
+            params["pagination_token"] = pagination_token
+        return params
+
+    # Users and lists
+
+    def me(self) -> UserRecord:
+        body = self._call("get_me", user_fields=USER_FIELDS)
+        return parse_user(body["data"])
+
+    def user_by_username(self, username: str) -> UserRecord | None:
+        body = self._call("get_user", username=username, user_fields=USER_FIELDS)
+        return parse_user(body["data"]) if body.get("data") else None
+
+    def owned_lists(self, user_id: int) -> list[ListRecord]:
+        lists: list[ListRecord] = []
+        token = None
+        while True:
+            params: dict[str, Any] = {"max_results": 100, "list_fields": LIST_FIELDS}
+            if token:
+                params["pagination_token"] = token
+            body = self._call("get_owned_lists", user_id, **params)
+            lists += [parse_list(item) for item in body.get("data") or []]
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                return lists
+
+    # Writing
+
+    def create_post(self, text: str, *, in_reply_to: int | None = None) -> int:
+        body = self._call("create_tweet", text=text, in_reply_to_tweet_id=in_reply_to)
+        return int(body["data"]["id"])
+
+    def delete_post(self, post_id: int) -> None:
+        self._call("delete_tweet", post_id)
+
+    def iter_pages(self, fetch, **kwargs: Any) -> Iterator[Page]:
+        """Follow next_token to the end (for one-off reads; ingestion commits per page)."""
+        token = None
+        while True:
+            page = fetch(pagination_token=token, **kwargs)
+            yield page
+            token = page.next_token
+            if not token:
+                return
+
+
+# --- OAuth 2.0 authorization code with PKCE ------------------------------------------
+
+
+def oauth_authorize_url() -> str:
+    if settings.X_OAUTH_AUTHORIZE_URL:
+        return settings.X_OAUTH_AUTHORIZE_URL
+    base = settings.X_API_BASE_URL.rstrip("/")
+    if base == X_HOST:
+        return "https://x.com/i/oauth2/authorize"
+    return base + "/i/oauth2/authorize"
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A code verifier and its S256 challenge."""
+    verifier = secrets.token_urlsafe(64)[:96]
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def authorization_url(*, redirect_uri: str, state: str, challenge: str, scopes: list[str]) -> str:
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": settings.X_CLIENT_ID,
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(scopes),
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    return f"{oauth_authorize_url()}?{query}"
+
+
+def _token_request(data: dict[str, str]) -> TokenSet:
+    auth = None
+    if settings.X_CLIENT_SECRET:  # confidential clients authenticate; public ones do not
+        auth = (settings.X_CLIENT_ID, settings.X_CLIENT_SECRET)
+    else:
+        data = {**data, "client_id": settings.X_CLIENT_ID}
+    try:
+        response = requests.post(
+            settings.X_API_BASE_URL.rstrip("/") + "/2/oauth2/token",
+            data=data,
+            auth=auth,
+            timeout=(5, 30),
+        )
+    except requests.RequestException as exc:
+        raise Transient(f"X's token endpoint did not answer: {exc.__class__.__name__}") from exc
+    if response.status_code >= 500:
+        raise Transient(f"X's token endpoint answered {response.status_code}")
+    body = response.json() if response.content else {}
+    if response.status_code != 200:
+        detail = body.get("error_description") or body.get("error") or response.text[:200]
+        if response.status_code in (400, 401):
+            raise AuthRevoked(f"X refused the token request: {detail}")
+        raise Permanent(f"X's token endpoint answered {response.status_code}: {detail}")
+    expires_in = body.get("expires_in")
+    return TokenSet(
+        access_token=body["access_token"],
+        refresh_token=body.get("refresh_token", ""),
+        expires_at=datetime.now(UTC) + timedelta(seconds=int(expires_in)) if expires_in else None,
+        scope=body.get("scope", ""),
+    )
+
+
+def exchange_code(*, code: str, verifier: str, redirect_uri: str) -> TokenSet:
+    return _token_request(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        }
+    )
+
+
+def refresh(*, refresh_token: str) -> TokenSet:
+    return _token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})

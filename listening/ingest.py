@@ -1,0 +1,423 @@
+"""Ingestion: one run of a source, page by page, from X into the database.
+
+A run:
+1. claims the source with a lease (a conditional UPDATE), so only one run reads it at a
+   time; a run whose worker died loses the lease when it expires, and the next run
+   resumes where the dead one last committed;
+2. asks X for one page at a time with X's `since_id` rule (keep the same since_id while
+   following next_token; the next since_id is the first page's newest_id);
+3. writes each page in one transaction: users and posts upserted by X id (metrics
+   updated on conflict), the source's stream, new inbox items, the run's counters and
+   the cursor that covers exactly those rows — all or nothing;
+4. on a 429 reschedules the source for X's reset time instead of sleeping; on a 401
+   marks the account as needing reconnection; on 5xx or a timeout gives up the lease and
+   lets the task retry with backoff.
+
+Re-running a finished run reads from the stored since_id, so nothing is read or written
+twice; rows are keyed by X's ids, so a page replayed after a crash changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from listening import client as x
+from listening.models import (
+    FollowerCount,
+    InboxItem,
+    Source,
+    SourceRun,
+    SourceTweet,
+    Tweet,
+    XAccount,
+    XUser,
+)
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+OWN_POSTS_WINDOW = timedelta(days=30)  # X gives non-public metrics for 30 days only
+MAX_PAGES_FIRST_LIST_RUN = 8  # a list's history can be long; 800 posts is plenty to start
+
+# X's pay-per-use prices (February 2026): a post read, a user read, an "owned read"
+# (your own mentions and posts). The same resource twice in one UTC day is charged once;
+# we count reads, so these figures are an upper bound.
+PRICE_POST = Decimal("0.005")
+PRICE_USER = Decimal("0.010")
+PRICE_OWNED = Decimal("0.001")
+
+USER_UPDATE_FIELDS = [
+    "username",
+    "name",
+    "description",
+    "location",
+    "profile_image_url",
+    "verified",
+    "protected",
+    "followers_count",
+    "following_count",
+    "tweet_count",
+    "listed_count",
+    "x_created_at",
+    "raw",
+    "fetched_at",
+]
+TWEET_UPDATE_FIELDS = [
+    "text",
+    "like_count",
+    "retweet_count",
+    "reply_count",
+    "quote_count",
+    "impression_count",
+    "bookmark_count",
+    "url_link_clicks",
+    "user_profile_clicks",
+    "engagements",
+    "raw",
+    "updated_at",
+]
+
+
+class LeaseLost(Exception):
+    """Another run took the source over (this one outlived its lease)."""
+
+
+@dataclass
+class RunResult:
+    status: str
+    pages: int = 0
+    posts_read: int = 0
+    posts_new: int = 0
+    error: str = ""
+
+
+# --- The lease ------------------------------------------------------------------------
+
+
+def source_claim(*, source_id: int, now: datetime | None = None) -> str | None:
+    """Take the source's lease; None when a live run holds it."""
+    now = now or timezone.now()
+    token = str(uuid.uuid4())
+    claimed = Source.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=source_id
+    ).update(lease_token=token, lease_until=now + LEASE)
+    return token if claimed else None
+
+
+def source_release(*, source_id: int, token: str, **fields) -> None:
+    Source.objects.filter(pk=source_id, lease_token=token).update(
+        lease_token="", lease_until=None, **fields
+    )
+
+
+# --- Writing a page -------------------------------------------------------------------
+
+
+def _user_row(record: x.UserRecord, now: datetime) -> XUser:
+    return XUser(
+        id=record.id,
+        username=record.username,
+        name=record.name,
+        description=record.description,
+        location=record.location,
+        profile_image_url=record.profile_image_url,
+        verified=record.verified,
+        protected=record.protected,
+        followers_count=record.followers_count,
+        following_count=record.following_count,
+        tweet_count=record.tweet_count,
+        listed_count=record.listed_count,
+        x_created_at=record.created_at,
+        raw=record.raw,
+        fetched_at=now,
+    )
+
+
+def _tweet_row(record: x.TweetRecord, now: datetime) -> Tweet:
+    return Tweet(
+        id=record.id,
+        author_id=record.author_id or 0,
+        text=record.text,
+        created_at=record.created_at,
+        conversation_id=record.conversation_id,
+        in_reply_to_user_id=record.in_reply_to_user_id,
+        in_reply_to_tweet_id=record.in_reply_to_tweet_id,
+        lang=record.lang,
+        is_retweet=record.is_retweet,
+        like_count=record.like_count,
+        retweet_count=record.retweet_count,
+        reply_count=record.reply_count,
+        quote_count=record.quote_count,
+        impression_count=record.impression_count,
+        bookmark_count=record.bookmark_count,
+        url_link_clicks=record.url_link_clicks,
+        user_profile_clicks=record.user_profile_clicks,
+        engagements=record.engagements,
+        raw=record.raw,
+        first_seen_at=now,
+        updated_at=now,
+    )
+
+
+def store_posts(
+    *,
+    tweets: list[x.TweetRecord],
+    users: list[x.UserRecord],
+    now: datetime,
+    source: Source | None = None,
+    keep_metrics_from_public: bool = False,
+) -> set[int]:
+    """Upsert users and posts by X id; link them to the source. Returns the ids of posts
+    stored for the first time. Call inside a transaction."""
+    user_rows = {u.id: _user_row(u, now) for u in users}
+    # A post whose author X did not include still needs an author row to join on.
+    for t in tweets:
+        if t.author_id and t.author_id not in user_rows:
+            user_rows.setdefault(
+                t.author_id, XUser(id=t.author_id, username="", raw={}, fetched_at=now)
+            )
+    included = [row for row in user_rows.values() if row.username]
+    stubs = [row for row in user_rows.values() if not row.username]
+    if included:
+        XUser.objects.bulk_create(
+            included,
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=USER_UPDATE_FIELDS,
+        )
+    if stubs:
+        XUser.objects.bulk_create(stubs, ignore_conflicts=True)
+
+    rows = {t.id: _tweet_row(t, now) for t in tweets}
+    existing = set(Tweet.objects.filter(pk__in=rows).values_list("pk", flat=True))
+    if rows:
+        update_fields = TWEET_UPDATE_FIELDS
+        if keep_metrics_from_public:
+            # Read without user auth: X sent no private metrics; keep the ones we have.
+            update_fields = [
+                f
+                for f in TWEET_UPDATE_FIELDS
+                if f not in {"url_link_clicks", "user_profile_clicks", "engagements"}
+            ]
+        Tweet.objects.bulk_create(
+            list(rows.values()),
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=update_fields,
+        )
+    if source is not None and rows:
+        SourceTweet.objects.bulk_create(
+            [SourceTweet(source=source, tweet_id=pk, seen_at=now) for pk in rows],
+            ignore_conflicts=True,
+        )
+    return set(rows) - existing
+
+
+def _route_mentions(source: Source, new_ids: set[int], tweets: list[x.TweetRecord]) -> None:
+    account_id = source.account.x_user_id
+    items = [
+        InboxItem(
+            tweet_id=t.id,
+            account_id=source.account_id,
+            department_id=source.department_id,
+            received_at=t.created_at or timezone.now(),
+        )
+        for t in tweets
+        # Our own posts and replies in our threads are not mentions to answer.
+        if t.id in new_ids and t.author_id != account_id
+    ]
+    InboxItem.objects.bulk_create(items, ignore_conflicts=True)
+
+
+def _cost(source: Source, page: x.Page) -> Decimal:
+    post_price = (
+        PRICE_OWNED if source.kind in {Source.Kind.MENTIONS, Source.Kind.OWN_POSTS} else PRICE_POST
+    )
+    return post_price * len(page.tweets) + PRICE_USER * len(page.users)
+
+
+@transaction.atomic
+def _commit_page(
+    *, source_id: int, token: str, run_id: int, page: x.Page, first_page: bool, done: bool
+) -> int:
+    """Write one page and move the cursor past it, in one transaction."""
+    now = timezone.now()
+    source = Source.objects.select_for_update().select_related("account").get(pk=source_id)
+    if source.lease_token != token:
+        raise LeaseLost(f"source {source_id} was taken over by another run")
+    new_ids = store_posts(
+        tweets=page.tweets,
+        users=page.users,
+        now=now,
+        source=source,
+        keep_metrics_from_public=source.account.auth == XAccount.Auth.APP,
+    )
+    if source.kind == Source.Kind.MENTIONS:
+        _route_mentions(source, new_ids, page.tweets)
+    if first_page and page.newest_id:
+        source.pending_since_id = page.newest_id
+    if done:
+        if source.pending_since_id:
+            source.since_id = max(source.since_id or 0, source.pending_since_id)
+        source.pending_since_id = None
+        source.page_token = ""
+    else:
+        source.page_token = page.next_token or ""
+    source.lease_until = now + LEASE
+    source.save(
+        update_fields=["since_id", "pending_since_id", "page_token", "lease_until", "updated_at"]
+    )
+    SourceRun.objects.filter(pk=run_id).update(
+        pages=F("pages") + 1,
+        posts_read=F("posts_read") + len(page.tweets),
+        users_read=F("users_read") + len(page.users),
+        posts_new=F("posts_new") + len(new_ids),
+        cost=F("cost") + _cost(source, page),
+    )
+    return len(new_ids)
+
+
+# --- A run ----------------------------------------------------------------------------
+
+
+def _fetch(client: x.XClient, source: Source, *, page_token: str | None) -> x.Page:
+    account = source.account
+    if source.kind == Source.Kind.MENTIONS:
+        return client.mentions_page(
+            account.x_user_id, since_id=source.since_id, pagination_token=page_token
+        )
+    if source.kind == Source.Kind.SEARCH:
+        return client.search_page(
+            source.query, since_id=source.since_id, pagination_token=page_token
+        )
+    if source.kind == Source.Kind.LIST:
+        return client.list_tweets_page(source.x_list_id, pagination_token=page_token)
+    if source.kind == Source.Kind.OWN_POSTS:
+        # No since_id: the point is to re-read recent posts for their growing metrics.
+        return client.own_posts_page(account.x_user_id, since_id=None, pagination_token=page_token)
+    raise ValueError(f"{source.kind} sources are not paged")
+
+
+def _finished(source: Source, page: x.Page, pages_this_run: int, now: datetime) -> bool:
+    if not page.next_token:
+        return True
+    if source.kind == Source.Kind.LIST:
+        # List timelines take no since_id: stop once a page reaches what we have.
+        if source.since_id and page.oldest_id and page.oldest_id <= source.since_id:
+            return True
+        return not source.since_id and pages_this_run >= MAX_PAGES_FIRST_LIST_RUN
+    if source.kind == Source.Kind.OWN_POSTS:
+        oldest = min((t.created_at for t in page.tweets if t.created_at), default=None)
+        return oldest is not None and oldest < now - OWN_POSTS_WINDOW
+    return False
+
+
+def client_for(account: XAccount) -> x.XClient:
+    from listening.services import account_token
+
+    return x.XClient(token=account_token(account=account))
+
+
+def source_run(*, source_id: int, now: datetime | None = None) -> RunResult | None:
+    """Run a source once, to the end of what X has. None when another run holds it."""
+    now = now or timezone.now()
+    token = source_claim(source_id=source_id, now=now)
+    if token is None:
+        return None
+    # A run that held the lease before us died: say so in its record.
+    SourceRun.objects.filter(source_id=source_id, status=SourceRun.Status.RUNNING).update(
+        status=SourceRun.Status.INTERRUPTED, finished_at=now
+    )
+    source = Source.objects.select_related("account").get(pk=source_id)
+    run = SourceRun.objects.create(source=source, started_at=now)
+    result = RunResult(status=SourceRun.Status.OK)
+    try:
+        if source.kind == Source.Kind.FOLLOWERS:
+            _run_followers(source)
+        else:
+            _run_pages(source, token, run, result)
+    except x.RateLimited as exc:
+        _end(source, token, run, result, SourceRun.Status.RATE_LIMITED, str(exc))
+        Source.objects.filter(pk=source_id).update(next_run_at=exc.reset_at)
+        XAccount.objects.filter(pk=source.account_id).update(
+            status=XAccount.Status.RATE_LIMITED, rate_limited_until=exc.reset_at
+        )
+        return result
+    except x.AuthRevoked as exc:
+        _end(source, token, run, result, SourceRun.Status.AUTH, str(exc))
+        XAccount.objects.filter(pk=source.account_id).update(
+            status=XAccount.Status.NEEDS_RECONNECTION, last_error=str(exc)[:1000]
+        )
+        return result
+    except (x.Transient, x.Permanent) as exc:
+        _end(source, token, run, result, SourceRun.Status.ERROR, str(exc))
+        raise
+    except LeaseLost as exc:
+        SourceRun.objects.filter(pk=run.pk).update(
+            status=SourceRun.Status.INTERRUPTED, finished_at=timezone.now(), error=str(exc)
+        )
+        return result
+    _end(source, token, run, result, SourceRun.Status.OK, "")
+    XAccount.objects.filter(pk=source.account_id).update(
+        status=XAccount.Status.OK, rate_limited_until=None, last_success_at=timezone.now()
+    )
+    return result
+
+
+def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult) -> None:
+    client = client_for(source.account)
+    page_token = source.page_token or None
+    first_page = not page_token  # resuming a run that stopped half-way keeps its pending id
+    pages_this_run = 0
+    while True:
+        page = _fetch(client, source, page_token=page_token)
+        pages_this_run += 1
+        done = _finished(source, page, pages_this_run, timezone.now())
+        result.posts_new += _commit_page(
+            source_id=source.pk,
+            token=token,
+            run_id=run.pk,
+            page=page,
+            first_page=first_page,
+            done=done,
+        )
+        result.pages += 1
+        result.posts_read += len(page.tweets)
+        if done:
+            return
+        first_page = False
+        page_token = page.next_token
+
+
+def _run_followers(source: Source) -> None:
+    client = client_for(source.account)
+    me = client.user_by_username(source.account.username)
+    if me is None or me.followers_count is None:
+        raise x.Permanent(f"X has no follower count for @{source.account.username}")
+    with transaction.atomic():
+        store_posts(tweets=[], users=[me], now=timezone.now())
+        FollowerCount.objects.update_or_create(
+            account=source.account,
+            day=timezone.localdate(),
+            defaults={"followers": me.followers_count},
+        )
+
+
+def _end(
+    source: Source, token: str, run: SourceRun, result: RunResult, status: str, error: str
+) -> None:
+    now = timezone.now()
+    result.status, result.error = status, error
+    SourceRun.objects.filter(pk=run.pk).update(status=status, finished_at=now, error=error[:2000])
+    fields = {"last_run_at": now, "last_result": status, "last_error": error[:2000]}
+    if status == SourceRun.Status.OK:
+        fields["last_success_at"] = now
+    source_release(source_id=source.pk, token=token, **fields)

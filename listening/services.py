@@ -1,0 +1,210 @@
+"""Use cases for X accounts and sources. Ingestion itself lives in listening/ingest.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from listening import client as x
+from listening import permissions as perms
+from listening.models import Source, XAccount
+from socialops.models import AuditEvent, User
+from socialops.services import audit_record, snapshot
+
+REFRESH_AHEAD = timedelta(minutes=10)
+SCOPES = [
+    "tweet.read",
+    "tweet.write",
+    "users.read",
+    "list.read",
+    "dm.read",
+    "dm.write",
+    "offline.access",
+]
+
+
+# --- Accounts -------------------------------------------------------------------------
+
+
+def account_token(*, account: XAccount) -> str:
+    """The account's access token, refreshed first when it is about to expire. Two
+    workers must not both refresh: X rotates the refresh token, so the loser's would be
+    dead. The row lock makes the second one read the first one's new token."""
+    if account.auth == XAccount.Auth.APP or not account.refresh_token:
+        return account.access_token
+    if account.token_expires_at and account.token_expires_at > timezone.now() + REFRESH_AHEAD:
+        return account.access_token
+    with transaction.atomic():
+        locked = XAccount.objects.select_for_update().get(pk=account.pk)
+        if locked.token_expires_at and locked.token_expires_at > timezone.now() + REFRESH_AHEAD:
+            return locked.access_token
+        tokens = x.refresh(refresh_token=locked.refresh_token)
+        locked.access_token = tokens.access_token
+        locked.refresh_token = tokens.refresh_token or locked.refresh_token
+        locked.token_expires_at = tokens.expires_at
+        locked.status = XAccount.Status.OK
+        locked.save(update_fields=["access_token", "refresh_token", "token_expires_at", "status"])
+        return locked.access_token
+
+
+@transaction.atomic
+def account_connect(*, actor: User, tokens: x.TokenSet, me: x.UserRecord) -> XAccount:
+    """Store (or reconnect) the account the OAuth 2.0 flow just authorised."""
+    perms.require(perms.can_manage_accounts(actor), "Only organisation admins connect X accounts.")
+    account = XAccount.objects.filter(Q(x_user_id=me.id) | Q(username__iexact=me.username)).first()
+    before = snapshot(account) if account else None
+    account = account or XAccount()
+    account.username = me.username
+    account.x_user_id = me.id
+    account.name = me.name
+    account.auth = XAccount.Auth.USER
+    account.access_token = tokens.access_token
+    account.refresh_token = tokens.refresh_token
+    account.token_expires_at = tokens.expires_at
+    account.scopes = tokens.scope
+    account.status = XAccount.Status.OK
+    account.last_error = ""
+    account.connected_by = actor
+    account.full_clean()
+    account.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
+        instance=account,
+        before=before,
+    )
+    return account
+
+
+def account_add_read_only(*, actor: User, username: str, bearer_token: str) -> XAccount:
+    """An account we only read, with an app bearer token: look it up on X, then store."""
+    perms.require(perms.can_manage_accounts(actor), "Only organisation admins add X accounts.")
+    username = username.strip().lstrip("@")
+    user = x.XClient(token=bearer_token).user_by_username(username)
+    if user is None:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"username": f"X has no user @{username}."})
+    with transaction.atomic():
+        account = XAccount(
+            username=user.username,
+            x_user_id=user.id,
+            name=user.name,
+            auth=XAccount.Auth.APP,
+            access_token=bearer_token,
+            connected_by=actor,
+        )
+        account.full_clean()
+        account.save()
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, instance=account)
+    return account
+
+
+# --- Sources --------------------------------------------------------------------------
+
+SOURCE_FIELDS = {
+    "name",
+    "kind",
+    "account",
+    "department",
+    "query",
+    "x_list_id",
+    "is_private",
+    "interval",
+    "enabled",
+}
+
+
+@transaction.atomic
+def source_create(*, actor: User, **fields: Any) -> Source:
+    perms.require(perms.can_add_sources(actor), "Only department leads and members add sources.")
+    unknown = set(fields) - SOURCE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
+    source = Source(owner=actor, **fields)
+    source.full_clean()
+    source.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        instance=source,
+        department=source.department,
+    )
+    return source
+
+
+@transaction.atomic
+def source_update(*, actor: User, source: Source, **fields: Any) -> Source:
+    perms.require(perms.can_edit_source(actor, source), "Only its owner or an admin can do that.")
+    unknown = set(fields) - SOURCE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    before = snapshot(source)
+    kind_before, query_before, list_before = source.kind, source.query, source.x_list_id
+    for name, value in fields.items():
+        setattr(source, name, value)
+    if (source.kind, source.query, source.x_list_id) != (kind_before, query_before, list_before):
+        # A different question: the old cursor means nothing for it.
+        source.since_id = source.pending_since_id = None
+        source.page_token = ""
+    source.full_clean()
+    source.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        instance=source,
+        before=before,
+        department=source.department,
+    )
+    return source
+
+
+@transaction.atomic
+def source_delete(*, actor: User, source: Source) -> None:
+    perms.require(perms.can_edit_source(actor, source), "Only its owner or an admin can do that.")
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.DELETE,
+        instance=source,
+        before=snapshot(source),
+        department=source.department,
+    )
+    source.delete()
+
+
+def source_run_now(*, actor: User, source: Source) -> None:
+    """Queue a run at once (the lease still keeps it to one at a time)."""
+    perms.require(perms.can_edit_source(actor, source), "Only its owner or an admin can do that.")
+    from listening.tasks import pull_source
+
+    transaction.on_commit(lambda: pull_source.delay(source.pk))
+
+
+def sources_enqueue_due(*, now: datetime | None = None) -> list[int]:
+    """Queue every enabled source that is due and not held by a live run. Moving
+    next_run_at forward with a conditional UPDATE first means a second beat, or this
+    function run twice, queues nothing twice."""
+    from listening.tasks import pull_source
+
+    now = now or timezone.now()
+    due = (
+        Source.objects.filter(enabled=True, next_run_at__lte=now)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .exclude(account__status=XAccount.Status.NEEDS_RECONNECTION)
+        .values_list("pk", "interval", "next_run_at")
+    )
+    queued = []
+    for pk, interval, next_run_at in due:
+        moved = Source.objects.filter(pk=pk, next_run_at=next_run_at).update(
+            next_run_at=now + interval
+        )
+        if moved:
+            queued.append(pk)
+    for pk in queued:
+        transaction.on_commit(lambda pk=pk: pull_source.delay(pk))
+    return queued

@@ -1,0 +1,1 @@
+from tests.recordings import replay  # noqa: F401 — the loopback replay of real X answers
