@@ -76,3 +76,24 @@ class MeasurementFactory(factory.django.DjangoModelFactory):
     kpi = factory.SubFactory(KPIFactory)
     value = Decimal("500")
     measured_on = factory.LazyFunction(dt.date.today)
+
+
+class XAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "listening.XAccount"
+        django_get_or_create = ("username",)
+
+    username = "brightline"
+    x_user_id = 783214
+    name = "Brightline Software"
+    auth = "user"
+    access_token = "user-token"
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "listening.Source"
+
+    name = factory.Sequence(lambda n: f"Source {n}")
+    kind = "mentions"
+    account = factory.SubFactory(XAccountFactory)
