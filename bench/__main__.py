@@ -1,4 +1,5 @@
-"""Run every benchmark against a throw-away test database on the configured DATABASE_URL."""
+"""Run the benchmarks (all, or those named: `python -m bench ingest`) against a throw-away
+test database on the configured DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -16,15 +17,22 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
-    from bench import goals_api
+    from bench import goals_api, ingest
+
+    benchmarks = {"goals_api": goals_api, "ingest": ingest}
+    chosen = sys.argv[1:] or list(benchmarks)
+    unknown = set(chosen) - set(benchmarks)
+    if unknown:
+        print(f"unknown benchmarks: {', '.join(sorted(unknown))}; know {', '.join(benchmarks)}")
+        return 2
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         print(f"database: {connection.vendor}")
-        for benchmark in (goals_api,):
-            benchmark.run()
+        for name in chosen:
+            benchmarks[name].run()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

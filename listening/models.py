@@ -81,7 +81,7 @@ class XUser(models.Model):
     listed_count = models.IntegerField(null=True, blank=True)
     x_created_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, help_text="The user object exactly as X sent it.")
-    fetched_at = models.DateTimeField()
+    fetched_at = models.DateTimeField(help_text="When X last sent something new about them.")
 
     class Meta:
         ordering = ["username"]
@@ -118,7 +118,7 @@ class Tweet(models.Model):
     engagements = models.IntegerField(null=True, blank=True)
     raw = models.JSONField(default=dict, help_text="The post object exactly as X sent it.")
     first_seen_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    updated_at = models.DateTimeField(help_text="When X last sent something new about it.")
 
     class Meta:
         ordering = ["-id"]
@@ -232,7 +232,11 @@ class SourceTweet(models.Model):
     """Which source read which post: the stream of a source, and the key to who may see
     a post (a post read only through a private list is private)."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="source_tweets")
+    # The unique (source, tweet) index serves "a source's stream, newest first" too
+    # (read backwards), so the source column needs no index of its own.
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="source_tweets", db_index=False
+    )
     tweet = models.ForeignKey(
         Tweet, on_delete=models.CASCADE, db_constraint=False, related_name="source_tweets"
     )
@@ -242,7 +246,6 @@ class SourceTweet(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "tweet"], name="source_tweet_unique")
         ]
-        indexes = [models.Index(fields=["source", "-tweet"])]
 
     def __str__(self) -> str:
         return f"{self.source_id}:{self.tweet_id}"
