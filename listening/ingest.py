@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -44,7 +45,12 @@ from listening.upsert import adapt_datetime, adapt_json, upsert
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+
+def lease() -> timedelta:
+    """How long a run may go without committing a page before others may take over."""
+    return timedelta(seconds=settings.X_SOURCE_LEASE_SECONDS)
+
+
 OWN_POSTS_WINDOW = timedelta(days=30)  # X gives non-public metrics for 30 days only
 MAX_PAGES_FIRST_LIST_RUN = 8  # a list's history can be long; 800 posts is plenty to start
 
@@ -109,7 +115,7 @@ def source_claim(*, source_id: int, now: datetime | None = None) -> str | None:
     token = str(uuid.uuid4())
     claimed = Source.objects.filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=source_id
-    ).update(lease_token=token, lease_until=now + LEASE)
+    ).update(lease_token=token, lease_until=now + lease())
     return token if claimed else None
 
 
@@ -287,7 +293,7 @@ def _commit_page(
         source.page_token = ""
     else:
         source.page_token = page.next_token or ""
-    source.lease_until = now + LEASE
+    source.lease_until = now + lease()
     source.save(
         update_fields=["since_id", "pending_since_id", "page_token", "lease_until", "updated_at"]
     )

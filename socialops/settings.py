@@ -237,6 +237,8 @@ X_API_BASE_URL = env_str("X_API_BASE_URL", "https://api.twitter.com")
 X_CLIENT_ID = env_str("X_CLIENT_ID", "socialops-dev" if DEBUG else "")
 X_CLIENT_SECRET = env_str("X_CLIENT_SECRET")
 X_OAUTH_AUTHORIZE_URL = env_str("X_OAUTH_AUTHORIZE_URL")
+# A run renews its lease with every page; a worker that dies holds it this long at most.
+X_SOURCE_LEASE_SECONDS = env_int("X_SOURCE_LEASE_SECONDS", 300)
 
 # --- Auth -------------------------------------------------------------------------------
 LOGIN_URL = "login"
@@ -310,6 +312,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two models have a `kind`; name their enums after the model.
+    "ENUM_NAME_OVERRIDES": {
+        "DepartmentKindEnum": "departments.models.Department.Kind",
+        "SourceKindEnum": "listening.models.Source.Kind",
+    },
 }
 
 # --- Production hardening ---------------------------------------------------------------

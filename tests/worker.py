@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -44,6 +44,12 @@ class RunningWorker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool at once: no warm shutdown, no acks."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=STOP_TIMEOUT)
 
 
 def current_database_url() -> str:
@@ -133,20 +139,23 @@ def wait_for(
 
 
 @contextmanager
-def celery_worker(*, timeout: float = START_TIMEOUT) -> Iterator[RunningWorker]:
+def celery_worker(
+    *, timeout: float = START_TIMEOUT, env: dict[str, str] | None = None, queue: str | None = None
+) -> Iterator[RunningWorker]:
     """Start one worker on a queue of its own, wait until it is consuming, stop it after.
 
     A unique queue keeps the test's tasks away from any other worker on the same broker
     (a developer's `make run`), and that worker's tasks away from this one.
     """
     tag = uuid.uuid4().hex[:12]
-    queue = f"test-{tag}"
-    nodename = f"{queue}@{socket.gethostname()}"
+    queue = queue or f"test-{tag}"
+    nodename = f"test-{tag}@{socket.gethostname()}"
     log_path = _log_dir() / f"{queue}.log"
     env = {
         **os.environ,
         "DATABASE_URL": current_database_url(),
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     command = [
         sys.executable,

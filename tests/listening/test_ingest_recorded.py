@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from listening import client as x
-from listening.ingest import LEASE, source_claim, source_run, store_posts
+from listening.ingest import lease, source_claim, source_run, store_posts
 from listening.models import InboxItem, Source, SourceRun, SourceTweet, Tweet, XAccount, XUser
 from listening.services import sources_enqueue_due
 from tests.factories import SourceFactory
@@ -135,7 +135,7 @@ def test_one_run_at_a_time():
     assert source_claim(source_id=source.pk, now=now) is None
     assert source_run(source_id=source.pk, now=now) is None
     # A holder that died loses the lease when it expires.
-    assert source_claim(source_id=source.pk, now=now + LEASE + dt.timedelta(seconds=1))
+    assert source_claim(source_id=source.pk, now=now + lease() + dt.timedelta(seconds=1))
 
 
 def test_enqueue_due_queues_each_source_once(django_capture_on_commit_callbacks):
