@@ -3,12 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import departments.api  # noqa: F401 — registers its viewsets on the router
+import listening.api  # noqa: F401
 from socialops import views
 from socialops.api import router
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("departments.urls")),
+    path("listening/", include("listening.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

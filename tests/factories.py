@@ -97,3 +97,57 @@ class SourceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Source {n}")
     kind = "mentions"
     account = factory.SubFactory(XAccountFactory)
+
+
+class XUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "listening.XUser"
+        django_get_or_create = ("id",)
+
+    id = factory.Sequence(lambda n: 9_000_000 + n)
+    username = factory.Sequence(lambda n: f"xuser{n}")
+    name = factory.Faker("name")
+    fetched_at = factory.LazyFunction(dt.datetime.now().astimezone)
+
+
+class TweetFactory(factory.django.DjangoModelFactory):
+    """A post as X ids go: later posts have larger ids."""
+
+    class Meta:
+        model = "listening.Tweet"
+
+    id = factory.Sequence(lambda n: 1_900_000_000_000_000_000 + n)
+    author = factory.SubFactory(XUserFactory)
+    text = factory.Sequence(lambda n: f"Post number {n} about brightline")
+    created_at = factory.LazyFunction(dt.datetime.now().astimezone)
+    conversation_id = factory.LazyAttribute(lambda t: t.id)
+    lang = "en"
+    like_count = 3
+    retweet_count = 1
+    reply_count = 0
+    impression_count = 120
+    first_seen_at = factory.LazyFunction(dt.datetime.now().astimezone)
+    updated_at = factory.LazyFunction(dt.datetime.now().astimezone)
+
+
+class SourceTweetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "listening.SourceTweet"
+
+    source = factory.SubFactory(SourceFactory)
+    tweet = factory.SubFactory(TweetFactory)
+    seen_at = factory.LazyFunction(dt.datetime.now().astimezone)
+
+
+class SourceRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "listening.SourceRun"
+
+    source = factory.SubFactory(SourceFactory)
+    started_at = factory.LazyFunction(dt.datetime.now().astimezone)
+    finished_at = factory.LazyFunction(dt.datetime.now().astimezone)
+    status = "ok"
+    pages = 1
+    posts_read = 10
+    posts_new = 4
+    cost = Decimal("0.0100")

@@ -54,6 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         path = urlsplit(self.path).path
         self.server.requests.append((self.command, self.path))
+        length = int(self.headers.get("Content-Length") or 0)
+        self.server.bodies.append(self.rfile.read(length).decode("utf-8", "replace"))
         answer = self.server.answer_for(self.command, path)
         if answer.delay:
             time.sleep(answer.delay)
@@ -80,6 +82,7 @@ class _ReplayServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.routes: dict[tuple[str, str], list[Answer]] = {}
         self.requests: list[tuple[str, str]] = []
+        self.bodies: list[str] = []  # each request's body, beside `requests`
 
     def answer_for(self, method: str, path: str) -> Answer:
         queue = self.routes.get((method, path))
@@ -96,6 +99,10 @@ class Replay:
     @property
     def requests(self) -> list[tuple[str, str]]:
         return self._server.requests
+
+    @property
+    def bodies(self) -> list[str]:
+        return self._server.bodies
 
     def add(self, method: str, path: str, *answers: Answer) -> None:
         self._server.routes.setdefault((method, path), []).extend(answers)

@@ -1,0 +1,126 @@
+"""Forms validate input shape; services validate the rest and save."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+
+from departments import selectors as department_selectors
+from listening import selectors
+from listening.models import Source
+from socialops.models import User
+
+
+class MinutesField(forms.DecimalField):
+    """A duration entered in minutes (fractions allowed: 0.25 is 15 seconds)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", Decimal("0.01"))
+        kwargs.setdefault("max_value", Decimal(60 * 24 * 7))
+        super().__init__(max_digits=8, decimal_places=2, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, timedelta):
+            return (Decimal(value.total_seconds()) / 60).quantize(Decimal("0.01")).normalize()
+        return value
+
+    def clean(self, value):
+        minutes = super().clean(value)
+        return None if minutes is None else timedelta(seconds=round(float(minutes) * 60))
+
+    def has_changed(self, initial, data):
+        return self.prepare_value(initial) != data
+
+
+class SourceForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What your team calls it, e.g. “Mentions of @brightline”."
+    )
+    kind = forms.ChoiceField(
+        choices=Source.Kind.choices,
+        # Shows the fields that belong to the kind; without JavaScript all are shown.
+        widget=forms.Select(attrs={"hx-on:change": "this.form.dataset.kind = this.value"}),
+    )
+    account = forms.ModelChoiceField(
+        queryset=None, help_text="The X account whose access reads this source."
+    )
+    department = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="— no department —",
+        help_text="Mentions read by this source go to this department's inbox.",
+    )
+    query = forms.CharField(
+        max_length=512,
+        required=False,
+        label="Search query",
+        help_text="X's search syntax, e.g. brightline -is:retweet lang:en.",
+    )
+    x_list_id = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="X list",
+        help_text="Pick one of the account's lists, or paste the list's id (the number in "
+        "its x.com/i/lists/… address).",
+        widget=forms.TextInput(
+            attrs={"list": "owned-lists", "inputmode": "numeric", "autocomplete": "off"}
+        ),
+    )
+    is_private = forms.BooleanField(
+        required=False,
+        label="Private list: only I see it and its posts",
+        help_text="For a sales rep's prospects. Only lists can be private.",
+    )
+    interval = MinutesField(
+        label="Every (minutes)",
+        initial=5,
+        help_text="How often to read it; at least 0.25 (15 seconds).",
+    )
+    enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = selectors.account_list(user=user)
+        self.fields["department"].queryset = department_selectors.department_list(user=user)
+
+    def clean(self):
+        data = super().clean()
+        # Hidden fields of another kind keep what was typed in them; only the chosen
+        # kind's own fields are saved.
+        kind = data.get("kind")
+        if kind != Source.Kind.SEARCH:
+            data["query"] = ""
+        if kind != Source.Kind.LIST:
+            data["x_list_id"] = None
+        return data
+
+    @staticmethod
+    def initial_for(source: Source) -> dict:
+        return {
+            "name": source.name,
+            "kind": source.kind,
+            "account": source.account_id,
+            "department": source.department_id,
+            "query": source.query,
+            "x_list_id": source.x_list_id,
+            "is_private": source.is_private,
+            "interval": source.interval,
+            "enabled": source.enabled,
+        }
+
+
+class ReadOnlyAccountForm(forms.Form):
+    username = forms.CharField(
+        max_length=16, help_text="The account's @username (with or without the @)."
+    )
+    bearer_token = forms.CharField(
+        label="App bearer token",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="From the X developer portal (your app's “Bearer Token”). Stored encrypted; "
+        "it can read public posts but never post.",
+    )
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lstrip("@")

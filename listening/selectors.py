@@ -1,0 +1,160 @@
+"""Read queries for X accounts, sources, their runs and the posts they read: the one place
+that says who may see what. Pages, the API, exports and search all read through here.
+
+A private list is seen by its owner only — nobody else, organisation admins included —
+and so are the posts read only through it. Everything else is open to every signed-in
+member of the organisation. A post is visible when at least one source the user may see
+has read it (SourceTweet)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from listening.models import Source, SourceRun, SourceTweet, Tweet, XAccount
+from socialops.models import User
+
+# --- Accounts -------------------------------------------------------------------------
+
+
+def account_list(*, user: User) -> QuerySet[XAccount]:
+    """Every X account the organisation operates is visible to every signed-in member
+    (tokens never leave the model: pages and the API show health, not secrets)."""
+    if not user.is_authenticated:
+        return XAccount.objects.none()
+    return XAccount.objects.select_related("connected_by")
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    state: str  # "ok", "rate_limited", "needs_reconnection"
+    label: str
+    until: datetime | None = None
+    token_warning: str = ""
+
+
+def account_health(*, account: XAccount, now: datetime | None = None) -> AccountHealth:
+    """How an account stands now. A rate limit whose reset has passed is over, even if no
+    run has told the account so yet."""
+    now = now or timezone.now()
+    warning = ""
+    if account.token_expires_soon:
+        warning = (
+            "The token expires soon; it is renewed at the next run."
+            if account.refresh_token
+            else "The token expires soon and cannot be renewed: reconnect the account."
+        )
+    if account.status == XAccount.Status.NEEDS_RECONNECTION:
+        return AccountHealth("needs_reconnection", "Needs reconnection", token_warning=warning)
+    if (
+        account.status == XAccount.Status.RATE_LIMITED
+        and account.rate_limited_until
+        and account.rate_limited_until > now
+    ):
+        return AccountHealth(
+            "rate_limited", "Rate-limited", until=account.rate_limited_until, token_warning=warning
+        )
+    return AccountHealth("ok", "OK", token_warning=warning)
+
+
+# --- Sources --------------------------------------------------------------------------
+
+
+def _visible_sources(user: User) -> QuerySet[Source]:
+    if not user.is_authenticated:
+        return Source.objects.none()
+    return Source.objects.filter(Q(is_private=False) | Q(owner=user))
+
+
+def source_list(*, user: User) -> QuerySet[Source]:
+    """Sources the user may see: every source but other people's private lists."""
+    return _visible_sources(user).select_related("account", "department", "owner")
+
+
+def source_list_with_usage(*, user: User, now: datetime | None = None) -> QuerySet[Source]:
+    """Visible sources with what they read and cost today and over the last 7 days
+    (today included), from their runs, in the organisation's time zone."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    week = today - timedelta(days=6)
+    return source_list(user=user).annotate(
+        posts_today=Sum("runs__posts_read", filter=Q(runs__started_at__gte=today), default=0),
+        cost_today=Sum("runs__cost", filter=Q(runs__started_at__gte=today), default=0),
+        posts_week=Sum("runs__posts_read", filter=Q(runs__started_at__gte=week), default=0),
+        cost_week=Sum("runs__cost", filter=Q(runs__started_at__gte=week), default=0),
+    )
+
+
+def source_list_due(*, now: datetime | None = None) -> QuerySet[Source]:
+    """Enabled sources whose next run is due and whose account can still read (for the
+    scheduler and `manage.py x_sync`; not narrowed to a user)."""
+    now = now or timezone.now()
+    return (
+        Source.objects.filter(enabled=True, next_run_at__lte=now)
+        .exclude(account__status=XAccount.Status.NEEDS_RECONNECTION)
+        .select_related("account")
+        .order_by("next_run_at", "pk")
+    )
+
+
+def run_list(*, user: User, source: Source) -> QuerySet[SourceRun]:
+    """A source's runs, newest first, for whoever may see the source."""
+    return SourceRun.objects.filter(source__in=_visible_sources(user), source=source)
+
+
+# --- Posts ----------------------------------------------------------------------------
+
+
+def tweet_list(*, user: User, source: Source | None = None) -> QuerySet[Tweet]:
+    """Posts that at least one source visible to the user has read, newest first (X ids
+    grow with time). With `source`, that source's stream (empty if the user may not see
+    it)."""
+    if source is not None:
+        if not _visible_sources(user).filter(pk=source.pk).exists():
+            return Tweet.objects.none()
+        # The (source, -tweet) index serves this join; a source reads a post once.
+        qs = Tweet.objects.filter(source_tweets__source=source)
+    else:
+        qs = Tweet.objects.filter(
+            Exists(
+                SourceTweet.objects.filter(
+                    tweet=OuterRef("pk"), source__in=_visible_sources(user).values("pk")
+                )
+            )
+        )
+    return qs.select_related("author", "inbox_item__department").order_by("-id")
+
+
+def visible_reads_prefetch(*, user: User) -> Prefetch:
+    """Each post's reads by sources the user may see, as `post.visible_reads`."""
+    return Prefetch(
+        "source_tweets",
+        queryset=SourceTweet.objects.filter(source__in=_visible_sources(user).values("pk"))
+        .select_related("source")
+        .order_by("source__name"),
+        to_attr="visible_reads",
+    )
+
+
+def tweet_get(*, user: User, tweet_id: int) -> Tweet | None:
+    """One post, if the user may see it, with the visible sources that read it."""
+    return (
+        tweet_list(user=user)
+        .prefetch_related(visible_reads_prefetch(user=user))
+        .filter(pk=tweet_id)
+        .first()
+    )
+
+
+def conversation_list(*, user: User, tweet: Tweet) -> QuerySet[Tweet]:
+    """The stored posts of the post's conversation the user may see, oldest first."""
+    if tweet.conversation_id is None:
+        return Tweet.objects.none()
+    return (
+        tweet_list(user=user)
+        .filter(Q(conversation_id=tweet.conversation_id) | Q(pk=tweet.conversation_id))
+        .order_by("created_at", "id")
+    )
