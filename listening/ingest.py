@@ -237,7 +237,9 @@ def store_posts(
     return set(rows) - existing
 
 
-def _route_mentions(source: Source, new_ids: set[int], tweets: list[x.TweetRecord]) -> None:
+def _route_mentions(source: Source, tweets: list[x.TweetRecord]) -> None:
+    """Every mention gets an inbox item once — also one another source (a brand search)
+    stored first: the inbox is about answering, not about who read it first."""
     account_id = source.account.x_user_id
     items = [
         InboxItem(
@@ -247,8 +249,8 @@ def _route_mentions(source: Source, new_ids: set[int], tweets: list[x.TweetRecor
             received_at=t.created_at or timezone.now(),
         )
         for t in tweets
-        # Our own posts and replies in our threads are not mentions to answer.
-        if t.id in new_ids and t.author_id != account_id
+        # Our own posts are not mentions to answer.
+        if t.author_id != account_id
     ]
     InboxItem.objects.bulk_create(items, ignore_conflicts=True)
 
@@ -283,9 +285,11 @@ def _commit_page(
         keep_metrics_from_public=source.account.auth == XAccount.Auth.APP,
     )
     if source.kind == Source.Kind.MENTIONS:
-        _route_mentions(source, new_ids, page.tweets)
-    if first_page and page.newest_id:
-        source.pending_since_id = page.newest_id
+        _route_mentions(source, page.tweets)
+    # List timelines carry no newest_id in meta: the page's highest id is the same thing.
+    newest = page.newest_id or max((t.id for t in page.tweets), default=None)
+    if first_page and newest:
+        source.pending_since_id = newest
     if done:
         if source.pending_since_id:
             source.since_id = max(source.since_id or 0, source.pending_since_id)
@@ -332,8 +336,10 @@ def _finished(source: Source, page: x.Page, pages_this_run: int, now: datetime) 
     if not page.next_token:
         return True
     if source.kind == Source.Kind.LIST:
-        # List timelines take no since_id: stop once a page reaches what we have.
-        if source.since_id and page.oldest_id and page.oldest_id <= source.since_id:
+        # List timelines take no since_id (and send no oldest_id): stop once a page
+        # reaches what we have.
+        oldest = page.oldest_id or min((t.id for t in page.tweets), default=None)
+        if source.since_id and oldest and oldest <= source.since_id:
             return True
         return not source.since_id and pages_this_run >= MAX_PAGES_FIRST_LIST_RUN
     if source.kind == Source.Kind.OWN_POSTS:

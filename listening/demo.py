@@ -1,0 +1,162 @@
+"""Connect the demo organisation to the bundled X simulator: its account through the real
+OAuth 2.0 PKCE flow, and the sources a new user wants to see filling (mentions, a brand
+search, our own posts, follower counts, and a sales rep's private prospect list).
+
+Run by `make run` before the worker starts (the simulator forgets its tokens when it
+restarts, so every start reconnects). It never talks to anything but a loopback address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from listening import client as x
+from listening.models import Source, XAccount
+from listening.services import SCOPES, account_connect, source_create
+from socialops.models import User
+
+DEMO_ACCOUNT = "brightline"
+REDIRECT_URI = "http://127.0.0.1:8000/listening/accounts/callback/"
+
+
+def simulator_url() -> str | None:
+    """The X API base URL when it is a loopback simulator; None for the real X."""
+    parts = urlsplit(settings.X_API_BASE_URL)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return settings.X_API_BASE_URL.rstrip("/") if loopback else None
+
+
+def wait_for_simulator(base: str, *, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/_sim/state", timeout=2).ok:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def _authorise(base: str, username: str) -> x.TokenSet:
+    """The PKCE flow as a browser would run it, with the simulator's approval shortcut."""
+    verifier, challenge = x.pkce_pair()
+    state = secrets.token_urlsafe(16)
+    url = x.authorization_url(
+        redirect_uri=REDIRECT_URI, state=state, challenge=challenge, scopes=SCOPES
+    )
+    answer = requests.get(f"{url}&xsim_approve={username}", allow_redirects=False, timeout=10)
+    location = answer.headers.get("Location", "")
+    query = parse_qs(urlsplit(location).query)
+    if answer.status_code not in (302, 303) or query.get("state") != [state]:
+        raise RuntimeError(f"the simulator did not approve @{username}: {answer.status_code}")
+    return x.exchange_code(code=query["code"][0], verifier=verifier, redirect_uri=REDIRECT_URI)
+
+
+def demo_x_setup(*, out=print) -> XAccount | None:
+    base = simulator_url()
+    if base is None:
+        out("X_API_BASE_URL is not a loopback simulator: the demo connects nothing.")
+        return None
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    if admin is None:
+        out("No organisation admin yet: load the demo organisation first (demo_setup).")
+        return None
+    if not wait_for_simulator(base):
+        out(f"The X simulator at {base} did not answer; the demo account is not connected.")
+        return None
+    tokens = _authorise(base, DEMO_ACCOUNT)
+    me = x.XClient(token=tokens.access_token).me()
+    account = account_connect(actor=admin, tokens=tokens, me=me)
+    created = _demo_sources(account=account, admin=admin)
+    out(
+        f"Connected @{account.username} to the X simulator at {base}"
+        + (f"; added {created} sources." if created else ".")
+    )
+    return account
+
+
+@transaction.atomic
+def _demo_sources(*, account: XAccount, admin: User) -> int:
+    from departments.models import Department, Membership
+
+    if Source.objects.filter(account=account).exists():
+        # A restart: pull at once instead of waiting for the intervals.
+        Source.objects.filter(account=account).update(next_run_at=timezone.now())
+        return 0
+    departments = {d.kind: d for d in Department.objects.all()}
+    every = timedelta(seconds=30)
+    specs: list[tuple[User, dict]] = [
+        (
+            admin,
+            {
+                "name": "Mentions of @brightline",
+                "kind": Source.Kind.MENTIONS,
+                "department": departments.get(Department.Kind.CUSTOMER_SERVICE),
+                "interval": every,
+            },
+        ),
+        (
+            admin,
+            {
+                "name": "Brand search",
+                "kind": Source.Kind.SEARCH,
+                "query": 'brightline OR "brightline software" -is:retweet',
+                "department": departments.get(Department.Kind.PR),
+                "interval": every,
+            },
+        ),
+        (
+            admin,
+            {
+                "name": "Our posts",
+                "kind": Source.Kind.OWN_POSTS,
+                "department": departments.get(Department.Kind.MARKETING),
+                "interval": timedelta(minutes=2),
+            },
+        ),
+        (
+            admin,
+            {"name": "Followers", "kind": Source.Kind.FOLLOWERS, "interval": timedelta(hours=1)},
+        ),
+    ]
+    rep = (
+        Membership.objects.filter(
+            department__kind=Department.Kind.SALES, role=Membership.Role.MEMBER
+        )
+        .select_related("user", "department")
+        .first()
+    )
+    if rep is not None:
+        lists = x.XClient(token=account.access_token).owned_lists(account.x_user_id)
+        private = next((item for item in lists if item.private), None)
+        if private is not None:
+            specs.append(
+                (
+                    rep.user,
+                    {
+                        "name": f"{private.name} ({rep.user.first_name}'s prospects)",
+                        "kind": Source.Kind.LIST,
+                        "x_list_id": private.id,
+                        "is_private": True,
+                        "department": rep.department,
+                        "interval": every,
+                    },
+                )
+            )
+    for actor, fields in specs:
+        source_create(actor=actor, account=account, **fields)
+    return len(specs)
