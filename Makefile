@@ -7,6 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+XSIM_PORT ?= 8765
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint fmt bench install migrate demo clean-var help
@@ -34,11 +35,13 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo_setup
 
+# Unless told otherwise, the product talks to the bundled X simulator, never to X.
+run: export X_API_BASE_URL ?= http://127.0.0.1:$(XSIM_PORT)
 run: demo
 	@echo
 	@echo "  SocialOps is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
 	@echo
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev --app-root . start
+	HOST=$(HOST) PORT=$(PORT) XSIM_PORT=$(XSIM_PORT) $(BIN)/honcho --procfile Procfile.dev --app-root . start
 
 lint: install
 	$(BIN)/ruff check .
