@@ -45,7 +45,7 @@ W_MANUAL, W_MANUAL_DMS = 30, 31
 URL_RE = re.compile(r"https?://[^\s]+")
 MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,15})")
 TCO_ALPHABET = string.ascii_letters + string.digits
-MENTION_BACKLOG = 6000  # mentions of history at most, whatever the rate
+MENTION_BACKLOG = 3000  # mentions of history at most, whatever the rate
 
 
 def derive_seed(seed: int, name: str) -> int:
@@ -406,7 +406,7 @@ class World:
         self.stream_by_worker: dict[int, Stream] = {}
         # Own posts first: mentions retweet and reply to them.
         stream("own", W_OWN, 0.2, 45 * DAY, self._gen_own, org)
-        backlog = min(2 * DAY, MENTION_BACKLOG / max(mention_rate, 1e-9) * HOUR)
+        backlog = min(DAY, MENTION_BACKLOG / max(mention_rate, 1e-9) * HOUR)
         stream("mentions", W_MENTIONS, mention_rate, backlog, self._gen_mention, people, org)
         stream("chatter", W_CHATTER, 6.0, 7.5 * DAY, self._gen_chatter, people)
         customers = frozenset(self.authors_by_role["customer"])
