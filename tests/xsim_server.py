@@ -80,7 +80,9 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedire
 class XsimHandle:
     """A running simulator: its base URL, the app bearer token, and helpers."""
 
-    def __init__(self, url: str, app_bearer: str, process: subprocess.Popen[bytes] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, url: str, app_bearer: str, process: subprocess.Popen[bytes] | None = None
+    ) -> None:
         self.url = url
         self.app_bearer = app_bearer
         self.process = process
@@ -177,7 +179,7 @@ class XsimHandle:
             "lang": lang,
             "created_at": created_at.isoformat()
             if isinstance(created_at, datetime)
-            else created_at,  # fmt: skip
+            else created_at,
         }
         answer = self.control("POST", "inject", {"tweets": [spec]})
         return answer["ids"][0]
@@ -186,11 +188,15 @@ class XsimHandle:
         return self.control("POST", "inject", {"tweets": tweets})["ids"]
 
     def inject_dm(self, sender: str, recipient: str, text: str) -> str:
-        answer = self.control("POST", "inject", {"dms": [{"from": sender, "to": recipient, "text": text}]})  # fmt: skip
+        answer = self.control(
+            "POST", "inject", {"dms": [{"from": sender, "to": recipient, "text": text}]}
+        )
         return answer["dm_event_ids"][0]
 
     def add_user(self, username: str, **fields: Any) -> str:
-        return self.control("POST", "inject", {"users": [{"username": username, **fields}]})["user_ids"][0]  # fmt: skip
+        return self.control("POST", "inject", {"users": [{"username": username, **fields}]})[
+            "user_ids"
+        ][0]
 
     def fail(
         self,
@@ -215,7 +221,7 @@ class XsimHandle:
                 "count": count,
                 "reset_in": reset_in,
                 "delay_ms": delay_ms,
-            },  # fmt: skip
+            },
         )
 
     def user_id(self, username: str) -> str:
@@ -236,7 +242,11 @@ class XsimHandle:
     ) -> tuple[str, str]:
         """The authorize step with auto-approval: returns (code, verifier)."""
         verifier = verifier or secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()  # fmt: skip
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+        )
         state = secrets.token_urlsafe(12)
         response = self.request(
             "GET",
@@ -253,7 +263,9 @@ class XsimHandle:
             },
         )
         assert response.status == 302, response.text
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(response.headers["location"]).query))  # fmt: skip
+        query = dict(
+            urllib.parse.parse_qsl(urllib.parse.urlsplit(response.headers["location"]).query)
+        )
         assert query["state"] == state
         return query["code"], verifier
 
@@ -267,7 +279,9 @@ class XsimHandle:
     ) -> dict[str, Any]:
         """The whole OAuth 2.0 PKCE flow for a simulated account: the token answer
         (``access_token``, ``refresh_token``, ``expires_in``, ``scope``, ``token_type``)."""
-        code, verifier = self.authorize(username, scopes=scopes, client_id=client_id, redirect_uri=redirect_uri)  # fmt: skip
+        code, verifier = self.authorize(
+            username, scopes=scopes, client_id=client_id, redirect_uri=redirect_uri
+        )
         response = self.request(
             "POST",
             "/2/oauth2/token",
@@ -316,17 +330,16 @@ def run_xsim(**options: Any) -> Iterator[XsimHandle]:
     ``app_bearer=...``, ``host=...``); yield its handle; stop it on exit."""
     options.setdefault("host", "127.0.0.1")
     cmd = [sys.executable, "-m", "xsim", "--port", "0", *_flags(options)]
-    log = tempfile.TemporaryFile()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, env=env)
-    try:
-        url = _read_url(process, log)
-        handle = XsimHandle(url, str(options.get("app_bearer") or "xsim-app-bearer"), process)
-        _wait_until_up(handle, process, log)
-        yield handle
-    finally:
-        _stop(process)
-        log.close()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, env=env)
+        try:
+            url = _read_url(process, log)
+            handle = XsimHandle(url, str(options.get("app_bearer") or "xsim-app-bearer"), process)
+            _wait_until_up(handle, process, log)
+            yield handle
+        finally:
+            _stop(process)
 
 
 def _read_url(process: subprocess.Popen[bytes], log: Any) -> str:
@@ -337,7 +350,7 @@ def _read_url(process: subprocess.Popen[bytes], log: Any) -> str:
     try:
         line = lines.get(timeout=START_TIMEOUT).decode().strip()
     except queue.Empty:
-        raise RuntimeError(f"xsim printed nothing within {START_TIMEOUT} s:\n{_log(log)}") from None  # fmt: skip
+        raise RuntimeError(f"xsim printed nothing within {START_TIMEOUT} s:\n{_log(log)}") from None
     prefix = "xsim listening on "
     if not line.startswith(prefix):
         raise RuntimeError(f"unexpected first line from xsim: {line!r}\n{_log(log)}")

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests import xsim_server as _xsim_fixtures
 from tests.xsim.xapi import xapi_dir
-from tests.xsim_server import XsimHandle, xsim, xsim_server  # noqa: F401
+from tests.xsim_server import XsimHandle
+
+xsim_server = _xsim_fixtures.xsim_server
+xsim = _xsim_fixtures.xsim
 
 
 @pytest.fixture

@@ -28,9 +28,15 @@ TWEET_EXPANSIONS = (
     "author_id,referenced_tweets.id,in_reply_to_user_id,entities.mentions.username,"
     "referenced_tweets.id.author_id"
 )
-DM_FIELDS = "created_at,sender_id,dm_conversation_id,participant_ids,referenced_tweets,event_type,text"  # fmt: skip
+DM_FIELDS = (
+    "created_at,sender_id,dm_conversation_id,participant_ids,referenced_tweets,event_type,text"
+)
 RATE_HEADERS = ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset")
-FULL_TWEETS = {"tweet.fields": TWEET_FIELDS, "user.fields": USER_FIELDS, "expansions": TWEET_EXPANSIONS}  # fmt: skip
+FULL_TWEETS = {
+    "tweet.fields": TWEET_FIELDS,
+    "user.fields": USER_FIELDS,
+    "expansions": TWEET_EXPANSIONS,
+}
 
 
 @dataclass
@@ -72,12 +78,18 @@ def env(xsim_server: XsimHandle) -> Env:
         "GET",
         f"/2/users/{me}/mentions",
         token=token,
-        params={"max_results": 100, "tweet.fields": "referenced_tweets"},  # fmt: skip
+        params={"max_results": 100, "tweet.fields": "referenced_tweets"},
     ).json["data"]
-    replies = [t for t in mentions if any(r["type"] == "replied_to" for r in t.get("referenced_tweets", []))]  # fmt: skip
+    replies = [
+        t
+        for t in mentions
+        if any(r["type"] == "replied_to" for r in t.get("referenced_tweets", []))
+    ]
     own = sim.request("GET", f"/2/users/{me}/tweets", token=token).json["data"]
     sim.inject_dm(customers[0]["username"], "brightline", "Hello, can we talk about pricing?")
-    dm = sim.request("GET", "/2/dm_events", token=token, params={"dm_event.fields": "dm_conversation_id"})  # fmt: skip
+    dm = sim.request(
+        "GET", "/2/dm_events", token=token, params={"dm_event.fields": "dm_conversation_id"}
+    )
     return Env(
         sim=sim,
         me=me,
@@ -169,7 +181,7 @@ CASES = [
             },
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "me with app token",
         "GET",
@@ -177,7 +189,7 @@ CASES = [
         403,
         lambda e: e.get("/2/users/me", token=e.sim.app_bearer),
         problem("unsupported-authentication"),
-    ),  # fmt: skip
+    ),
     Case(
         "me without token",
         "GET",
@@ -185,14 +197,14 @@ CASES = [
         401,
         lambda e: e.sim.request("GET", "/2/users/me"),
         problem("about:blank"),
-    ),  # fmt: skip
+    ),
     Case(
         "me with expired token",
         "GET",
         "/2/users/me",
         401,
         lambda e: e.get("/2/users/me", token="no-such-token"),
-    ),  # fmt: skip
+    ),
     Case(
         "by username",
         "GET",
@@ -204,7 +216,7 @@ CASES = [
             **{"user.fields": USER_FIELDS},
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "by unknown username",
         "GET",
@@ -212,7 +224,7 @@ CASES = [
         200,
         lambda e: e.get("/2/users/by/username/nobody_here"),
         only_error("resource-not-found"),
-    ),  # fmt: skip
+    ),
     Case(
         "by bad username",
         "GET",
@@ -220,7 +232,7 @@ CASES = [
         400,
         lambda e: e.get("/2/users/by/username/not-a-name!"),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "by usernames",
         "GET",
@@ -228,7 +240,7 @@ CASES = [
         200,
         lambda e: e.get("/2/users/by", usernames=f"brightline,nobody_here,{e.customer_name}"),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "by id",
         "GET",
@@ -236,7 +248,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/users/{e.help_id}", **{"user.fields": USER_FIELDS}),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "by unknown id",
         "GET",
@@ -244,7 +256,7 @@ CASES = [
         200,
         lambda e: e.get("/2/users/12345"),
         only_error("resource-not-found"),
-    ),  # fmt: skip
+    ),
     Case(
         "by ids",
         "GET",
@@ -252,7 +264,7 @@ CASES = [
         200,
         lambda e: e.get("/2/users", ids=f"{e.me},{e.customer},1"),
         has_data,
-    ),  # fmt: skip
+    ),
     # mentions
     Case(
         "mentions, all fields",
@@ -261,7 +273,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/users/{e.me}/mentions", max_results=100, **FULL_TWEETS),
         has_includes("users", "tweets"),
-    ),  # fmt: skip
+    ),
     Case(
         "mentions, app token",
         "GET",
@@ -269,14 +281,14 @@ CASES = [
         200,
         lambda e: e.get(f"/2/users/{e.me}/mentions", token=e.sim.app_bearer),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "mentions, nothing new",
         "GET",
         "/2/users/{id}/mentions",
         200,
         lambda e: e.get(f"/2/users/{e.me}/mentions", since_id=newest_mention(e)),
-    ),  # fmt: skip
+    ),
     Case(
         "mentions, max_results too big",
         "GET",
@@ -284,7 +296,7 @@ CASES = [
         400,
         lambda e: e.get(f"/2/users/{e.me}/mentions", max_results=500),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "mentions, unknown parameter",
         "GET",
@@ -292,7 +304,7 @@ CASES = [
         400,
         lambda e: e.get(f"/2/users/{e.me}/mentions", count=5),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "mentions, unknown field",
         "GET",
@@ -300,7 +312,7 @@ CASES = [
         400,
         lambda e: e.get(f"/2/users/{e.me}/mentions", **{"tweet.fields": "created_at,color"}),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "mentions, bad token",
         "GET",
@@ -308,7 +320,7 @@ CASES = [
         400,
         lambda e: e.get(f"/2/users/{e.me}/mentions", pagination_token="nope"),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "mentions, unknown user",
         "GET",
@@ -316,7 +328,7 @@ CASES = [
         200,
         lambda e: e.get("/2/users/12345/mentions"),
         only_error("resource-not-found"),
-    ),  # fmt: skip
+    ),
     Case(
         "mentions, 429 forced",
         "GET",
@@ -324,7 +336,7 @@ CASES = [
         429,
         lambda e: forced(429, f"/2/users/{e.me}/mentions")(e),
         problem("about:blank"),
-    ),  # fmt: skip
+    ),
     # own posts
     Case(
         "own posts with private metrics",
@@ -333,7 +345,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/users/{e.me}/tweets", **{"tweet.fields": PRIVATE_TWEET_FIELDS}),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "own posts, app token asks private metrics",
         "GET",
@@ -345,7 +357,7 @@ CASES = [
             **{"tweet.fields": "non_public_metrics"},
         ),
         problem("unsupported-authentication"),
-    ),  # fmt: skip
+    ),
     Case(
         "someone else's private metrics",
         "GET",
@@ -355,7 +367,7 @@ CASES = [
             f"/2/users/{e.me}/tweets", token=e.outsider_token, **{"tweet.fields": "organic_metrics"}
         ),
         only_error("not-authorized-for-field"),
-    ),  # fmt: skip
+    ),
     Case(
         "posts excluding replies",
         "GET",
@@ -363,7 +375,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/users/{e.me}/tweets", exclude="replies,retweets", max_results=5),
         has_data,
-    ),  # fmt: skip
+    ),
     # lists
     Case(
         "owned lists (owner)",
@@ -375,7 +387,7 @@ CASES = [
             **{"list.fields": LIST_FIELDS, "expansions": "owner_id", "user.fields": USER_FIELDS},
         ),
         has_includes("users"),
-    ),  # fmt: skip
+    ),
     Case(
         "owned lists (app)",
         "GET",
@@ -383,7 +395,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/users/{e.me}/owned_lists", token=e.sim.app_bearer, max_results=1),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "list",
         "GET",
@@ -393,7 +405,7 @@ CASES = [
             f"/2/lists/{e.key_prospects}", **{"list.fields": LIST_FIELDS, "expansions": "owner_id"}
         ),
         has_includes("users"),
-    ),  # fmt: skip
+    ),
     Case(
         "private list, other user",
         "GET",
@@ -401,7 +413,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/lists/{e.key_prospects}", token=e.outsider_token),
         only_error("not-authorized-for-resource"),
-    ),  # fmt: skip
+    ),
     Case(
         "unknown list",
         "GET",
@@ -409,7 +421,7 @@ CASES = [
         200,
         lambda e: e.get("/2/lists/42"),
         only_error("resource-not-found"),
-    ),  # fmt: skip
+    ),
     Case(
         "list members",
         "GET",
@@ -419,7 +431,7 @@ CASES = [
             f"/2/lists/{e.key_prospects}/members", max_results=5, **{"user.fields": USER_FIELDS}
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "list members, private, app",
         "GET",
@@ -427,7 +439,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/lists/{e.escalations}/members", token=e.sim.app_bearer),
         only_error("not-authorized-for-resource"),
-    ),  # fmt: skip
+    ),
     Case(
         "list members, max_results 0",
         "GET",
@@ -435,7 +447,7 @@ CASES = [
         400,
         lambda e: e.get(f"/2/lists/{e.press}/members", max_results=0),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "list tweets",
         "GET",
@@ -443,7 +455,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/lists/{e.key_prospects}/tweets", **FULL_TWEETS),
         has_includes("users"),
-    ),  # fmt: skip
+    ),
     Case(
         "list tweets, public, app",
         "GET",
@@ -451,7 +463,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/lists/{e.press}/tweets", token=e.sim.app_bearer, max_results=5),
         has_data,
-    ),  # fmt: skip
+    ),
     # search and lookup
     Case(
         "recent search",
@@ -462,7 +474,7 @@ CASES = [
             "/2/tweets/search/recent", query="brightline -is:retweet", max_results=50, **FULL_TWEETS
         ),
         has_includes("users"),
-    ),  # fmt: skip
+    ),
     Case(
         "recent search, bad query",
         "GET",
@@ -470,7 +482,7 @@ CASES = [
         400,
         lambda e: e.get("/2/tweets/search/recent", query="(brightline"),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "recent search, max_results 5",
         "GET",
@@ -478,14 +490,14 @@ CASES = [
         400,
         lambda e: e.get("/2/tweets/search/recent", query="brightline", max_results=5),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "recent search, nothing",
         "GET",
         "/2/tweets/search/recent",
         200,
         lambda e: e.get("/2/tweets/search/recent", query="zyzzyva"),
-    ),  # fmt: skip
+    ),
     Case(
         "recent counts",
         "GET",
@@ -495,7 +507,7 @@ CASES = [
             "/2/tweets/counts/recent", token=e.sim.app_bearer, query="brightline", granularity="day"
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "recent counts, user token",
         "GET",
@@ -503,7 +515,7 @@ CASES = [
         403,
         lambda e: e.get("/2/tweets/counts/recent", query="brightline"),
         problem("unsupported-authentication"),
-    ),  # fmt: skip
+    ),
     Case(
         "posts by ids",
         "GET",
@@ -511,7 +523,7 @@ CASES = [
         200,
         lambda e: e.get("/2/tweets", ids=f"{e.mention},{e.reply_mention},1", **FULL_TWEETS),
         has_includes("users", "tweets"),
-    ),  # fmt: skip
+    ),
     Case(
         "posts by ids, none",
         "GET",
@@ -519,7 +531,7 @@ CASES = [
         400,
         lambda e: e.get("/2/tweets"),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "post",
         "GET",
@@ -527,7 +539,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/tweets/{e.own_post}", **{"tweet.fields": PRIVATE_TWEET_FIELDS}),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "unknown post",
         "GET",
@@ -535,7 +547,7 @@ CASES = [
         200,
         lambda e: e.get("/2/tweets/1"),
         only_error("resource-not-found"),
-    ),  # fmt: skip
+    ),
     Case(
         "post, 500 forced",
         "GET",
@@ -543,7 +555,7 @@ CASES = [
         500,
         lambda e: forced(500, f"/2/tweets/{e.own_post}")(e),
         problem("about:blank"),
-    ),  # fmt: skip
+    ),
     Case(
         "post, 503 forced",
         "GET",
@@ -551,7 +563,7 @@ CASES = [
         503,
         lambda e: forced(503, f"/2/tweets/{e.own_post}")(e),
         problem("about:blank"),
-    ),  # fmt: skip
+    ),
     Case(
         "post, 401 forced",
         "GET",
@@ -559,7 +571,7 @@ CASES = [
         401,
         lambda e: forced(401, f"/2/tweets/{e.own_post}")(e),
         problem("about:blank"),
-    ),  # fmt: skip
+    ),
     Case(
         "home timeline",
         "GET",
@@ -569,7 +581,7 @@ CASES = [
             f"/2/users/{e.me}/timelines/reverse_chronological", max_results=20, **FULL_TWEETS
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "followers",
         "GET",
@@ -579,7 +591,7 @@ CASES = [
             f"/2/users/{e.me}/followers", max_results=20, **{"user.fields": USER_FIELDS}
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     # writing
     Case(
         "create post",
@@ -590,7 +602,7 @@ CASES = [
             e, "/2/tweets", {"text": "Our spring release is out: https://brightline.example/spring"}
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "create reply",
         "POST",
@@ -603,7 +615,7 @@ CASES = [
             e.help_token,
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "create post, app token",
         "POST",
@@ -611,7 +623,7 @@ CASES = [
         403,
         lambda e: post(e, "/2/tweets", {"text": "hello"}, e.sim.app_bearer),
         problem("unsupported-authentication"),
-    ),  # fmt: skip
+    ),
     Case(
         "create post, duplicate",
         "POST",
@@ -622,7 +634,7 @@ CASES = [
             post(e, "/2/tweets", {"text": "Twice"}),
         ][1],
         problem("about:blank"),
-    ),  # fmt: skip
+    ),
     Case(
         "create post, reply to nothing",
         "POST",
@@ -630,7 +642,7 @@ CASES = [
         403,
         lambda e: post(e, "/2/tweets", {"text": "hi", "reply": {"in_reply_to_tweet_id": "1"}}),
         problem("about:blank"),
-    ),  # fmt: skip
+    ),
     Case(
         "create post, no text",
         "POST",
@@ -638,7 +650,7 @@ CASES = [
         400,
         lambda e: post(e, "/2/tweets", {}),
         problem("invalid-request"),
-    ),  # fmt: skip
+    ),
     Case(
         "delete post",
         "DELETE",
@@ -650,7 +662,7 @@ CASES = [
             token=e.token,
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "delete someone else's post",
         "DELETE",
@@ -658,7 +670,7 @@ CASES = [
         403,
         lambda e: e.sim.request("DELETE", f"/2/tweets/{e.mention}", token=e.token),
         problem("about:blank"),
-    ),  # fmt: skip
+    ),
     # direct messages
     Case(
         "dm events",
@@ -674,7 +686,7 @@ CASES = [
             },
         ),
         has_includes("users"),
-    ),  # fmt: skip
+    ),
     Case(
         "dm events, app token",
         "GET",
@@ -682,14 +694,14 @@ CASES = [
         403,
         lambda e: e.get("/2/dm_events", token=e.sim.app_bearer),
         problem("unsupported-authentication"),
-    ),  # fmt: skip
+    ),
     Case(
         "dm events, none",
         "GET",
         "/2/dm_events",
         200,
         lambda e: e.get("/2/dm_events", token=e.outsider_token),
-    ),  # fmt: skip
+    ),
     Case(
         "dm conversation events",
         "GET",
@@ -699,7 +711,7 @@ CASES = [
             f"/2/dm_conversations/{e.dm_conversation}/dm_events", **{"dm_event.fields": DM_FIELDS}
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "dm events with a user",
         "GET",
@@ -707,7 +719,7 @@ CASES = [
         200,
         lambda e: e.get(f"/2/dm_conversations/with/{e.customer}/dm_events"),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "send dm",
         "POST",
@@ -719,7 +731,7 @@ CASES = [
             {"text": "Happy to help, what's your account?"},
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "send dm, app token",
         "POST",
@@ -729,7 +741,7 @@ CASES = [
             e, f"/2/dm_conversations/with/{e.customer}/messages", {"text": "x"}, e.sim.app_bearer
         ),
         problem("unsupported-authentication"),
-    ),  # fmt: skip
+    ),
     Case(
         "send dm in conversation",
         "POST",
@@ -739,7 +751,7 @@ CASES = [
             e, f"/2/dm_conversations/{e.dm_conversation}/messages", {"text": "Following up"}
         ),
         has_data,
-    ),  # fmt: skip
+    ),
     Case(
         "create group conversation",
         "POST",
@@ -755,7 +767,7 @@ CASES = [
             },
         ),
         has_data,
-    ),  # fmt: skip
+    ),
 ]
 
 

@@ -58,7 +58,10 @@ def _replace_ref(node: Any, old: str, new: str) -> Any:
     if isinstance(node, list):
         return [_replace_ref(item, old, new) for item in node]
     if isinstance(node, dict):
-        return {k: (new if k == "$ref" and v == old else _replace_ref(v, old, new)) for k, v in node.items()}  # fmt: skip
+        return {
+            k: (new if k == "$ref" and v == old else _replace_ref(v, old, new))
+            for k, v in node.items()
+        }
     return node
 
 
@@ -123,18 +126,23 @@ class OpenApi:
         resource = Resource.from_contents(self.doc, default_specification=DRAFT202012)
         self.registry = Registry().with_resource(BASE_URI, resource)
 
-    def response_pointer(self, template: str, method: str, status: int, content_type: str) -> str:  # fmt: skip
+    def response_pointer(self, template: str, method: str, status: int, content_type: str) -> str:
         """The JSON pointer of the response schema X declares for this answer."""
         operation = self.raw["paths"][template][method.lower()]
         key = str(status) if str(status) in operation["responses"] else "default"
         content = operation["responses"][key]["content"]
         media = content_type.split(";")[0].strip()
         if media not in content:
-            raise AssertionError(f"{method} {template} {status}: X declares no {media} body ({list(content)})")  # fmt: skip
-        escaped = template.replace("~", "~0").replace("/", "~1")
-        return f"#/paths/{escaped}/{method.lower()}/responses/{key}/content/{media.replace('/', '~1')}/schema"  # fmt: skip
+            raise AssertionError(
+                f"{method} {template} {status}: X declares no {media} body ({list(content)})"
+            )
+        path = template.replace("~", "~0").replace("/", "~1")
+        media = media.replace("/", "~1")
+        return f"#/paths/{path}/{method.lower()}/responses/{key}/content/{media}/schema"
 
-    def validate(self, template: str, method: str, status: int, content_type: str, body: Any) -> None:  # fmt: skip
+    def validate(
+        self, template: str, method: str, status: int, content_type: str, body: Any
+    ) -> None:
         pointer = self.response_pointer(template, method, status, content_type)
         validator = Draft202012Validator(
             {"$ref": BASE_URI + pointer}, registry=self.registry, format_checker=FORMATS
@@ -145,7 +153,9 @@ class OpenApi:
                 f"- at /{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}"
                 for e in errors[:10]
             )
-            raise AssertionError(f"{method} {template} {status} does not match X's schema:\n{details}")  # fmt: skip
+            raise AssertionError(
+                f"{method} {template} {status} does not match X's schema:\n{details}"
+            )
 
 
 @cache
