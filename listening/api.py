@@ -50,8 +50,10 @@ class AccountIdField(serializers.PrimaryKeyRelatedField):
 class SecondsField(serializers.IntegerField):
     """A duration as whole seconds."""
 
-    def to_internal_value(self, data: Any) -> timedelta:
-        return timedelta(seconds=super().to_internal_value(data))
+    def run_validation(self, data: Any = serializers.empty) -> timedelta | None:
+        # Validators (min_value) check the number; the service gets a duration.
+        seconds = super().run_validation(data)
+        return None if seconds is None else timedelta(seconds=seconds)
 
     def to_representation(self, value: timedelta) -> int:
         return int(value.total_seconds())

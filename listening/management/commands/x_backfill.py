@@ -104,7 +104,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"#{source.pk} {source.name}: {pages} pages, {posts} posts read, {new} new."
+                f"#{source.pk} {source.name}: {pages} page{'s' if pages != 1 else ''}, "
+                f"{posts} posts read, {new} new."
             )
         )
 

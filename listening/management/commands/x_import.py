@@ -89,7 +89,9 @@ class Command(BaseCommand):
         file whose first line is not JSON on its own is one (pretty-printed) document."""
         try:
             with path.open(encoding="utf-8") as f:
-                first = f.readline()
+                first = next((line for line in f if line.strip()), None)
+                if first is None:
+                    return  # an empty file
                 try:
                     json.loads(first)
                 except json.JSONDecodeError:

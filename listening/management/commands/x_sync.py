@@ -44,7 +44,7 @@ class Command(BaseCommand):
 
         failed = 0
         for source in sources:
-            label = f"#{source.pk} {source.name} ({source.get_kind_display().lower()})"
+            label = f"#{source.pk} {source.name} ({source.kind})"
             try:
                 result = source_run(source_id=source.pk)
             except x.XError as exc:
