@@ -26,6 +26,7 @@ class User:
     like_count: int = 0
     company: str = ""
     image_key: str = ""
+    withheld_in: tuple[str, ...] = ()  # country codes where X withholds the account
 
 
 @dataclass(slots=True)

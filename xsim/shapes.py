@@ -530,6 +530,8 @@ class Renderer:
             newest = self.most_recent_tweet(user)
             if newest is not None:
                 obj["most_recent_tweet_id"] = str(newest)
+        if user.withheld_in:
+            obj["withheld"] = {"country_codes": list(user.withheld_in)}
         if "receives_your_dm" in f:
             obj["receives_your_dm"] = user.role in ("company", "support", "customer")
         self.users_read.append(user.id)

@@ -263,9 +263,17 @@ class World:
             )
 
         titles = ("Finance Manager", "Controller", "AP Lead", "Head of Finance", "CFO", "FP&A")
-        for _ in range(140):
+        for i in range(140):
             company = rng.choice(c.CUSTOMER_COMPANIES)
-            person("customer", f"{rng.choice(titles)} at {company}. Views my own.", company)
+            # One account withheld in a country, as real lists have: X then adds
+            # "withheld" to the user even when no one asked for that field.
+            withheld = ("TR",) if i == 37 else ()
+            person(
+                "customer",
+                f"{rng.choice(titles)} at {company}. Views my own.",
+                company,
+                withheld_in=withheld,
+            )
         for company in c.TARGET_COMPANIES:
             title = rng.choice(("CEO", "CEO", "CFO", "COO"))
             person(
