@@ -41,7 +41,8 @@ run: demo
 	@echo
 	@echo "  SocialOps is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
 	@echo
-	HOST=$(HOST) PORT=$(PORT) XSIM_PORT=$(XSIM_PORT) $(BIN)/honcho --procfile Procfile.dev --app-root . start
+	@# honcho sets PORT per process itself, so the web port travels as WEB_PORT.
+	WEB_HOST=$(HOST) WEB_PORT=$(PORT) XSIM_PORT=$(XSIM_PORT) $(BIN)/honcho --procfile Procfile.dev --app-root . start
 
 lint: install
 	$(BIN)/ruff check .

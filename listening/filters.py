@@ -39,6 +39,9 @@ def _departments(request: HttpRequest | None) -> QuerySet[Department]:
     return department_selectors.department_list(user=_user(request))
 
 
+ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
 class SourceFilterSet(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=Source.Kind.choices)
     account = filters.ModelChoiceFilter(queryset=_accounts, help_text="An X account's id.")
@@ -55,12 +58,14 @@ class TweetFilterSet(filters.FilterSet):
     source = filters.ModelChoiceFilter(
         queryset=_sources,
         method="filter_source",
+        label="Source",
         empty_label="All sources",
         help_text="Posts read by this source (its id).",
     )
     account = filters.ModelChoiceFilter(
         queryset=_accounts,
         method="filter_account",
+        label="Account",
         empty_label="All accounts",
         help_text="Posts read by any source of this X account (its id).",
     )
@@ -83,12 +88,14 @@ class TweetFilterSet(filters.FilterSet):
         field_name="inbox_item",
         lookup_expr="isnull",
         exclude=True,
-        label="Has an inbox item",
+        label="In the inbox",
+        widget=forms.Select(choices=ANY_YES_NO),
         help_text="Only posts that are (true) or are not (false) in the mention inbox.",
     )
     mentions = filters.BooleanFilter(
         method="filter_mentions",
-        label="Mentions only",
+        label="Mentions",
+        widget=forms.Select(choices=ANY_YES_NO),
         help_text="Only posts read by a mentions source (true).",
     )
     created = filters.DateFromToRangeFilter(

@@ -82,7 +82,12 @@ class SourceForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = selectors.account_list(user=user)
+        accounts = selectors.account_list(user=user)
+        self.fields["account"].queryset = accounts
+        if not self.is_bound and "account" not in self.initial:
+            only = list(accounts[:2])
+            if len(only) == 1:
+                self.initial["account"] = only[0].pk
         self.fields["department"].queryset = department_selectors.department_list(user=user)
 
     def clean(self):

@@ -841,9 +841,9 @@ class World:
         for key, value in fields.items():
             if hasattr(user, key) and value is not None:
                 setattr(user, key, value)
-        self._add_user(user)
-        self.authors_by_role.setdefault(role, []).append(user.id)
-        return user
+        # Not added to authors_by_role: injected accounts never write generated posts, so
+        # injecting leaves the seeded world exactly as it was.
+        return self._add_user(user)
 
     def wrap_links(self, text: str, salt: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """Rewrite every link to t.co, as X does on the way in."""
