@@ -48,6 +48,7 @@ STOP_TIMEOUT = 5.0
 REQUEST_TIMEOUT = 30.0
 DEFAULT_CLIENT_ID = "socialops-test-client"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8000/x/callback"
+LONG_TTL = 30 * 24 * 3600
 ALL_SCOPES = (
     "tweet.read tweet.write users.read offline.access list.read dm.read dm.write follows.read"
 )
@@ -296,11 +297,18 @@ class XsimHandle:
         assert response.status == 200, response.text
         return response.json
 
-    def user_token(self, username: str = "brightline", *, scopes: str = ALL_SCOPES) -> str:
-        """A user-context access token for a simulated account (cached per process)."""
-        key = (username.lower(), scopes)
+    def user_token(
+        self, username: str = "brightline", *, scopes: str = ALL_SCOPES, expires_in: int = LONG_TTL
+    ) -> str:
+        """A user-context access token for a simulated account, from the test shortcut
+        (``POST /_sim/token``): valid 30 simulated days by default, so a test can advance
+        time freely. ``user_tokens`` runs the real PKCE flow, with X's 2-hour expiry."""
+        key = (username.lower(), scopes, expires_in)
         if key not in self._tokens:
-            self._tokens[key] = self.user_tokens(username, scopes=scopes)["access_token"]
+            answer = self.control(
+                "POST", "token", {"username": username, "scopes": scopes, "expires_in": expires_in}
+            )
+            self._tokens[key] = answer["access_token"]
         return self._tokens[key]
 
 

@@ -35,6 +35,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help="mentions of our accounts per simulated hour (default 120)",
     )
     parser.add_argument("--app-bearer", default="xsim-app-bearer", help="the app-only bearer token")
+    parser.add_argument(
+        "--token-ttl",
+        type=int,
+        default=7200,
+        help="lifetime of user access tokens in simulated seconds (X: 7200)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     if args.speed < 0 or args.mention_rate < 0:
@@ -51,6 +57,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         speed=args.speed,
         mention_rate=args.mention_rate,
         app_bearer=args.app_bearer,
+        token_ttl=args.token_ttl,
         verbose=args.verbose,
     )
 

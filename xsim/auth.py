@@ -90,6 +90,7 @@ class _Grant:
 @dataclass
 class TokenStore:
     app_bearer: str
+    token_ttl: int = ACCESS_TOKEN_TTL
     codes: dict[str, _Code] = field(default_factory=dict)
     access: dict[str, _Grant] = field(default_factory=dict)
     refresh: dict[str, _Grant] = field(default_factory=dict)
@@ -133,8 +134,9 @@ class TokenStore:
         scopes: frozenset[str],
         client_id: str,
         now: float,
-        ttl: int = ACCESS_TOKEN_TTL,
+        ttl: int | None = None,
     ) -> dict[str, object]:
+        ttl = self.token_ttl if ttl is None else ttl
         access = secrets.token_urlsafe(48)
         self.access[access] = _Grant(user_id, scopes, client_id, now + ttl)
         answer: dict[str, object] = {

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from xsim.auth import ACCESS_TOKEN_TTL, ALL_SCOPES
+from xsim.auth import ALL_SCOPES
 from xsim.clock import iso, parse_iso
 from xsim.limits import FailureRule
 from xsim.model import User
@@ -309,6 +309,6 @@ def token(app: App, payload: dict[str, Any]) -> dict[str, object]:
         scopes=frozenset(scopes.split()),
         client_id=str(payload.get("client_id") or "xsim-test-client"),
         now=app.now(),
-        ttl=int(payload.get("expires_in") or ACCESS_TOKEN_TTL),
+        ttl=int(payload["expires_in"]) if payload.get("expires_in") else None,
     )
     return {**answer, "user_id": str(user.id), "username": user.username}

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from xsim import __version__, api
-from xsim.auth import TokenStore
+from xsim.auth import ACCESS_TOKEN_TTL, TokenStore
 from xsim.clock import SimClock
 from xsim.limits import FailureRule, Failures, RateLimiter, RateState
 from xsim.shapes import ApiError, forbidden, problem, too_many_requests, unauthorized
@@ -49,6 +49,7 @@ class Options:
     mention_rate: float = 120.0
     app_bearer: str = "xsim-app-bearer"
     mentions_reach: int = api.MENTIONS_REACH
+    token_ttl: int = ACCESS_TOKEN_TTL
     verbose: bool = False
 
 
@@ -126,7 +127,7 @@ class App:
         self.options = options
         self.start = options.start if options.start is not None else default_start()
         self.lock = threading.RLock()
-        self.tokens = TokenStore(options.app_bearer)
+        self.tokens = TokenStore(options.app_bearer, token_ttl=options.token_ttl)
         self.token_secret = f"xsim-{options.seed}-{int(self.start)}"
         self.reset()
 
@@ -143,7 +144,7 @@ class App:
             self.failures = Failures()
             self.stats = Stats()
             if tokens:
-                self.tokens = TokenStore(self.options.app_bearer)
+                self.tokens = TokenStore(self.options.app_bearer, token_ttl=self.options.token_ttl)
 
     def now(self) -> float:
         now = self.clock.now()
