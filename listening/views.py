@@ -288,6 +288,8 @@ def source_toggle(request, pk: int):
     if request.htmx:
         return _source_row(request, source)
     messages.success(request, f"“{source}” {'enabled' if source.enabled else 'paused'}.")
+    if request.POST.get("back") == "source":
+        return redirect(source)
     return redirect("listening:sources")
 
 
@@ -307,7 +309,9 @@ def source_run(request, pk: int):
 def source_delete(request, pk: int):
     source = _source_or_404(request, pk)
     services.source_delete(actor=request.user, source=source)
-    messages.success(request, f"“{source}” was deleted; the posts it read stay.")
+    messages.success(
+        request, f"“{source}” was deleted; posts no other source read have left the stream."
+    )
     return _redirect(request, reverse("listening:sources"))
 
 

@@ -263,6 +263,14 @@ def test_toggle_over_htmx_answers_the_row(client, member, account):
     assert not source.enabled
 
 
+def test_toggle_without_javascript_goes_back(client, member, account):
+    source = SourceFactory(account=account, owner=member, enabled=False)
+    c = signed_in(client, member)
+    url = reverse("listening:source_toggle", args=[source.pk])
+    assert c.post(url, {"back": "source"})["Location"] == source.get_absolute_url()
+    assert c.post(url)["Location"] == reverse("listening:sources")
+
+
 def test_run_now_queues_once_and_says_so(
     client, member, account, django_capture_on_commit_callbacks
 ):

@@ -161,6 +161,19 @@ def test_others_do_not_see_its_posts_in_lists_and_filters(client, outsider, worl
     assert private.name not in account
 
 
+def test_the_admin_site_keeps_it_private_too(client, admin_user, world):
+    client.force_login(admin_user)
+    sources = client.get("/admin/listening/source/")
+    assert sources.status_code == 200
+    assert world["public"].name in sources.content.decode()
+    assert world["private"].name not in sources.content.decode()
+    tweets = client.get("/admin/listening/tweet/").content.decode()
+    assert str(world["shared"].pk) in tweets and str(world["secret"].pk) not in tweets
+    assert client.get(f"/admin/listening/source/{world['private'].pk}/change/").status_code == 302
+    account = client.get(f"/admin/listening/xaccount/{world['private'].account_id}/change/")
+    assert account.status_code == 200 and b"user-token" not in account.content
+
+
 # --- API --------------------------------------------------------------------------------
 
 
