@@ -89,11 +89,12 @@ def source_list_with_usage(*, user: User, now: datetime | None = None) -> QueryS
 
 
 def source_list_due(*, now: datetime | None = None) -> QuerySet[Source]:
-    """Enabled sources whose next run is due and whose account can still read (for the
-    scheduler and `manage.py x_sync`; not narrowed to a user)."""
+    """Enabled sources whose next run is due, that no live run holds, and whose account
+    can still read (for `manage.py x_sync`; not narrowed to a user)."""
     now = now or timezone.now()
     return (
         Source.objects.filter(enabled=True, next_run_at__lte=now)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .exclude(account__status=XAccount.Status.NEEDS_RECONNECTION)
         .select_related("account")
         .order_by("next_run_at", "pk")

@@ -17,13 +17,14 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from listening.models import InboxItem, Source, SourceRun, SourceTweet, Tweet
-from tests.factories import SourceFactory
+from tests.factories import SourceFactory, XAccountFactory
 from tests.recordings import Answer, load
 
 pytestmark = pytest.mark.django_db
 
 MENTIONS = "/2/users/783214/mentions"
 LAST_PAGE = {"meta": {"result_count": 0}}
+LEASE_AHEAD = dt.timedelta(minutes=2)
 
 
 @pytest.fixture
@@ -64,6 +65,16 @@ def test_x_sync_runs_due_sources_and_reports_each(x_api):
 
     out, _ = run("x_sync")
     assert out.strip() == "No source is due."
+
+
+def test_x_sync_leaves_held_and_disconnected_sources_alone(x_api):
+    past = timezone.now() - dt.timedelta(minutes=1)
+    SourceFactory(next_run_at=past, lease_token="x", lease_until=timezone.now() + LEASE_AHEAD)
+    revoked = XAccountFactory(username="revoked", x_user_id=1, status="needs_reconnection")
+    SourceFactory(account=revoked, next_run_at=past)
+    out, _ = run("x_sync")
+    assert out.strip() == "No source is due."
+    assert x_api.requests == []
 
 
 def test_x_sync_runs_named_sources_due_or_not(x_api):
