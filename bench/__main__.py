@@ -17,9 +17,9 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
-    from bench import goals_api, ingest
+    from bench import api_economy, goals_api, ingest
 
-    benchmarks = {"goals_api": goals_api, "ingest": ingest}
+    benchmarks = {"goals_api": goals_api, "ingest": ingest, "api_economy": api_economy}
     chosen = sys.argv[1:] or list(benchmarks)
     unknown = set(chosen) - set(benchmarks)
     if unknown:

@@ -326,9 +326,16 @@ class XClient:
         return parse_page(self._call("get_list_tweets", list_id, **params))
 
     def search_page(
-        self, query: str, *, since_id: int | None, pagination_token: str | None
+        self,
+        query: str,
+        *,
+        since_id: int | None,
+        pagination_token: str | None,
+        until_id: int | None = None,
     ) -> Page:
         params = self._timeline_params(since_id, pagination_token, TWEET_FIELDS)
+        if until_id:
+            params["until_id"] = until_id
         if pagination_token:
             # Recent search calls it next_token; tweepy passes what it is given.
             params["next_token"] = params.pop("pagination_token")

@@ -53,6 +53,7 @@ def lease() -> timedelta:
 
 OWN_POSTS_WINDOW = timedelta(days=30)  # X gives non-public metrics for 30 days only
 MAX_PAGES_FIRST_LIST_RUN = 8  # a list's history can be long; 800 posts is plenty to start
+MENTIONS_REACH = 800  # X returns a user's latest 800 mentions, no more
 
 # X's pay-per-use prices (February 2026): a post read, a user read, an "owned read"
 # (your own mentions and posts). The same resource twice in one UTC day is charged once;
@@ -264,7 +265,14 @@ def _cost(source: Source, page: x.Page) -> Decimal:
 
 @transaction.atomic
 def _commit_page(
-    *, source_id: int, token: str, run_id: int, page: x.Page, first_page: bool, done: bool
+    *,
+    source_id: int,
+    token: str,
+    run_id: int,
+    page: x.Page,
+    first_page: bool,
+    done: bool,
+    gap_until_id: int | None = None,
 ) -> int:
     """Write one page and move the cursor past it, in one transaction."""
     now = timezone.now()
@@ -290,16 +298,28 @@ def _commit_page(
     newest = page.newest_id or max((t.id for t in page.tweets), default=None)
     if first_page and newest:
         source.pending_since_id = newest
-    if done:
+    if gap_until_id:
+        # The mentions pass ended at X's reach: search for the gap before moving since_id.
+        source.gap_until_id = gap_until_id
+        source.page_token = ""
+    elif done:
         if source.pending_since_id:
             source.since_id = max(source.since_id or 0, source.pending_since_id)
         source.pending_since_id = None
+        source.gap_until_id = None
         source.page_token = ""
     else:
         source.page_token = page.next_token or ""
     source.lease_until = now + lease()
     source.save(
-        update_fields=["since_id", "pending_since_id", "page_token", "lease_until", "updated_at"]
+        update_fields=[
+            "since_id",
+            "pending_since_id",
+            "gap_until_id",
+            "page_token",
+            "lease_until",
+            "updated_at",
+        ]
     )
     SourceRun.objects.filter(pk=run_id).update(
         pages=F("pages") + 1,
@@ -316,6 +336,13 @@ def _commit_page(
 
 def _fetch(client: x.XClient, source: Source, *, page_token: str | None) -> x.Page:
     account = source.account
+    if source.kind == Source.Kind.MENTIONS and source.gap_until_id:
+        return client.search_page(
+            f"@{account.username}",
+            since_id=source.since_id,
+            until_id=source.gap_until_id,
+            pagination_token=page_token,
+        )
     if source.kind == Source.Kind.MENTIONS:
         return client.mentions_page(
             account.x_user_id, since_id=source.since_id, pagination_token=page_token
@@ -403,12 +430,29 @@ def source_run(*, source_id: int, now: datetime | None = None) -> RunResult | No
 def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult) -> None:
     client = client_for(source.account)
     page_token = source.page_token or None
-    first_page = not page_token  # resuming a run that stopped half-way keeps its pending id
+    # Resuming a run that stopped half-way keeps its pending id (and its gap, if any).
+    first_page = not page_token and not source.gap_until_id
     pages_this_run = 0
+    read_this_pass, oldest_this_pass = 0, None
     while True:
         page = _fetch(client, source, page_token=page_token)
         pages_this_run += 1
         done = _finished(source, page, pages_this_run, timezone.now())
+        read_this_pass += len(page.tweets)
+        ids = [t.id for t in page.tweets]
+        if ids:
+            oldest_this_pass = min(ids + ([oldest_this_pass] if oldest_this_pass else []))
+        gap = None
+        if (
+            done
+            and source.kind == Source.Kind.MENTIONS
+            and not source.gap_until_id
+            and source.since_id
+            and read_this_pass >= MENTIONS_REACH
+            and oldest_this_pass
+            and oldest_this_pass > source.since_id
+        ):
+            gap = oldest_this_pass
         result.posts_new += _commit_page(
             source_id=source.pk,
             token=token,
@@ -416,9 +460,14 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult) ->
             page=page,
             first_page=first_page,
             done=done,
+            gap_until_id=gap,
         )
         result.pages += 1
         result.posts_read += len(page.tweets)
+        if gap:
+            log.info("source %s: mentions beyond X's reach; searching below %s", source.pk, gap)
+            source.gap_until_id, page_token, first_page = gap, None, False
+            continue
         if done:
             return
         first_page = False

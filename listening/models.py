@@ -183,6 +183,10 @@ class Source(models.Model):
     since_id = models.BigIntegerField(null=True, blank=True)
     pending_since_id = models.BigIntegerField(null=True, blank=True)
     page_token = models.CharField(max_length=200, blank=True)
+    # Mentions reach back 800 posts only. When a run reads that many, older mentions may
+    # lie between since_id and the oldest one read: the run fills that gap through recent
+    # search (ids below gap_until_id) before it moves since_id.
+    gap_until_id = models.BigIntegerField(null=True, blank=True)
     next_run_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Only one run at a time: a run holds a lease it renews page by page.
     lease_token = models.CharField(max_length=36, blank=True)
