@@ -18,6 +18,8 @@ WORKER_BITS = 10
 SEQ_BITS = 12
 MAX_WORKER = (1 << WORKER_BITS) - 1
 MAX_SEQ = (1 << SEQ_BITS) - 1
+HOUR = 3600.0
+DAY = 86400.0
 
 
 class SimClock:

@@ -3,7 +3,11 @@ thousands of posts, and rendering them is :mod:`xsim.shapes`' job."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+URL_RE = re.compile(r"https?://[^\s]+")
+MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,15})")
 
 
 @dataclass(slots=True)

@@ -31,6 +31,7 @@ from xsim import __version__, api
 from xsim.auth import ACCESS_TOKEN_TTL, TokenStore
 from xsim.clock import SimClock
 from xsim.limits import FailureRule, Failures, RateLimiter, RateState
+from xsim.params import MENTIONS_REACH
 from xsim.shapes import ApiError, forbidden, problem, too_many_requests, unauthorized
 from xsim.world import World
 
@@ -48,7 +49,7 @@ class Options:
     speed: float = 1.0
     mention_rate: float = 120.0
     app_bearer: str = "xsim-app-bearer"
-    mentions_reach: int = api.MENTIONS_REACH
+    mentions_reach: int = MENTIONS_REACH
     token_ttl: int = ACCESS_TOKEN_TTL
     verbose: bool = False
 

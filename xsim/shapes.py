@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from xsim.auth import Principal
-from xsim.clock import iso
-from xsim.model import DmEvent, Tweet, User, XList
-from xsim.world import DAY, HOUR, MENTION_RE, Window, World
+from xsim.clock import DAY, HOUR, iso
+from xsim.model import MENTION_RE, DmEvent, Tweet, User, XList
+from xsim.world import Window, World
 
 # The value lists X accepts (its OpenAPI enums), so a client asking for a field X knows
 # but the simulator does not render gets an answer without it rather than a 400.
