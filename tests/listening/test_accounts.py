@@ -1,0 +1,72 @@
+"""Connecting an X account through OAuth 2.0 with PKCE, and refreshing its token, against
+the bundled simulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from listening import client as x
+from listening.demo import _authorise
+from listening.models import XAccount
+from listening.services import account_connect, account_token
+from tests.xsim_server import xsim, xsim_server  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connected(xsim, settings, admin_user):  # noqa: F811
+    settings.X_API_BASE_URL = xsim.url
+    tokens = _authorise(xsim.url, "brightline")
+    me = x.XClient(token=tokens.access_token).me()
+    return account_connect(actor=admin_user, tokens=tokens, me=me)
+
+
+def test_connect_stores_tokens_encrypted(connected):
+    assert connected.username == "brightline" and connected.refresh_token
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token, refresh_token FROM listening_xaccount WHERE id = %s",
+            [connected.pk],
+        )
+        stored_access, stored_refresh = cursor.fetchone()
+    assert connected.access_token not in stored_access
+    assert connected.refresh_token not in stored_refresh
+    assert XAccount.objects.get(pk=connected.pk).access_token == connected.access_token
+
+
+def test_token_is_refreshed_before_it_expires(connected):
+    old_access, old_refresh = connected.access_token, connected.refresh_token
+    XAccount.objects.filter(pk=connected.pk).update(
+        token_expires_at=timezone.now() + dt.timedelta(minutes=2)
+    )
+    account = XAccount.objects.get(pk=connected.pk)
+    fresh = account_token(account=account)
+    account.refresh_from_db()
+    assert fresh == account.access_token != old_access
+    assert account.refresh_token != old_refresh  # X rotates refresh tokens
+    assert account.token_expires_at > timezone.now() + dt.timedelta(hours=1)
+    assert x.XClient(token=fresh).me().username == "brightline"
+    # Far from expiry: no refresh, the same token.
+    assert account_token(account=account) == fresh
+
+
+def test_a_revoked_refresh_token_means_reconnect(connected, xsim):  # noqa: F811
+    XAccount.objects.filter(pk=connected.pk).update(
+        token_expires_at=timezone.now(), refresh_token="no-longer-valid"
+    )
+    with pytest.raises(x.AuthRevoked):
+        account_token(account=XAccount.objects.get(pk=connected.pk))
+
+
+def test_only_admins_connect(owner, xsim, settings):  # noqa: F811
+    from django.core.exceptions import PermissionDenied
+
+    settings.X_API_BASE_URL = xsim.url
+    tokens = _authorise(xsim.url, "brightline")
+    with pytest.raises(PermissionDenied):
+        account_connect(actor=owner, tokens=tokens, me=x.XClient(token=tokens.access_token).me())
