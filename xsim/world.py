@@ -395,6 +395,8 @@ class World(Genesis):
         origin: str = "injected",
         kind: str = "post",
     ) -> Tweet:
+        # Streams first: a generated post must never get an id below one already served.
+        self.catch_up_all()
         ts = self.now if created_at is None else created_at
         tweet_id = self.manual_ids.allocate(ts)
         stored, urls = self.wrap_links(text, str(tweet_id))
@@ -447,6 +449,7 @@ class World(Genesis):
         sent: bool = False,
     ) -> DmEvent:
         """A message in a one-to-one conversation (``recipient``) or an existing one."""
+        self.dm_stream.catch_up(self.until())
         ts = self.now if created_at is None else created_at
         if conversation is None:
             assert recipient is not None
