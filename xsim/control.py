@@ -26,9 +26,10 @@ from xsim.auth import ALL_SCOPES
 from xsim.clock import iso, parse_iso
 from xsim.limits import FailureRule
 from xsim.model import User
+from xsim.responses import Response
 
 if TYPE_CHECKING:
-    from xsim.server import App, Response
+    from xsim.server import App
 
 
 class ControlError(Exception):
@@ -36,8 +37,6 @@ class ControlError(Exception):
 
 
 def handle(app: App, method: str, path: str, query: dict[str, str], body: bytes) -> Response:
-    from xsim.server import Response
-
     action = path.removeprefix("/_sim").strip("/")
     handlers = {
         ("POST", "advance"): advance,

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from xsim.auth import ALL_SCOPES, OAuthError
+from xsim.responses import Response
 
 if TYPE_CHECKING:
-    from xsim.server import App, Response
+    from xsim.server import App
 
 AUTHORIZE_PARAMS = (
     "response_type",
@@ -40,8 +41,6 @@ def handle(
     headers: Message | dict[str, str],
     body: bytes,
 ) -> Response:
-    from xsim.server import Response
-
     if path == "/i/oauth2/authorize" and method == "GET":
         return authorize(app, query)
     if path == "/i/oauth2/authorize" and method == "POST":
@@ -58,8 +57,6 @@ def handle(
 
 
 def _page(status: int, title: str, inner: str) -> Response:
-    from xsim.server import Response
-
     doc = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -84,8 +81,6 @@ def _error_page(message: str) -> Response:
 
 
 def _redirect(uri: str, params: dict[str, str]) -> Response:
-    from xsim.server import Response
-
     parts = urlsplit(uri)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
     location = urlunsplit(parts._replace(query=urlencode(query)))
@@ -171,8 +166,6 @@ def _client_id(headers: Message | dict[str, str], form: dict[str, str]) -> str:
 
 
 def token(app: App, headers: Message | dict[str, str], body: bytes) -> Response:
-    from xsim.server import Response
-
     form = dict(parse_qsl(body.decode("utf-8", "replace")))
     client_id = _client_id(headers, form)
     now = app.now()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from xsim.fields import (
+    TWEET_EXPANSIONS,
+)
 from xsim.model import Tweet, User, XList
 from xsim.params import (
     Ctx,
@@ -14,7 +17,6 @@ from xsim.params import (
     time_window,
 )
 from xsim.shapes import (
-    TWEET_EXPANSIONS,
     Renderer,
     not_authorized,
     not_found,

@@ -12,16 +12,18 @@ from typing import Any
 
 from xsim.auth import Principal
 from xsim.clock import DAY, id_floor, parse_iso
-from xsim.model import User
-from xsim.shapes import (
+from xsim.fields import (
     DM_EVENT_FIELDS,
     LIST_FIELDS,
     MEDIA_FIELDS,
     PLACE_FIELDS,
     POLL_FIELDS,
-    PRIVATE_METRICS,
     TWEET_FIELDS,
     USER_FIELDS,
+)
+from xsim.model import User
+from xsim.shapes import (
+    PRIVATE_METRICS,
     Renderer,
     invalid_request,
     problem,

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from xsim.clock import id_floor, iso
+from xsim.fields import (
+    LIST_EXPANSIONS,
+    TWEET_EXPANSIONS,
+    USER_EXPANSIONS,
+)
 from xsim.model import Tweet
 from xsim.paging import (
     list_or_error,
@@ -30,9 +35,6 @@ from xsim.params import (
 )
 from xsim.query import QueryError, compile_query
 from xsim.shapes import (
-    LIST_EXPANSIONS,
-    TWEET_EXPANSIONS,
-    USER_EXPANSIONS,
     forbidden,
     invalid_request,
     not_found,

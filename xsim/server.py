@@ -14,7 +14,6 @@ Besides the X API, the app serves:
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -27,16 +26,22 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from xsim import __version__, api
+from xsim import __version__, api, control, oauth
 from xsim.auth import ACCESS_TOKEN_TTL, TokenStore
 from xsim.clock import SimClock
 from xsim.limits import FailureRule, Failures, RateLimiter, RateState
 from xsim.params import MENTIONS_REACH
-from xsim.shapes import ApiError, forbidden, problem, too_many_requests, unauthorized
+from xsim.responses import PROBLEM_JSON, Response
+from xsim.shapes import (
+    ApiError,
+    forbidden,
+    problem,
+    too_many_requests,
+    unauthorized,
+    unsupported_authentication,
+)
 from xsim.world import World
 
-JSON = "application/json; charset=utf-8"
-PROBLEM_JSON = "application/problem+json"
 PRICE_POST, PRICE_USER, PRICE_OWNED = 0.005, 0.010, 0.001  # USD per resource read (2026)
 
 
@@ -52,25 +57,6 @@ class Options:
     mentions_reach: int = MENTIONS_REACH
     token_ttl: int = ACCESS_TOKEN_TTL
     verbose: bool = False
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    content_type: str = JSON
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def json(
-        cls,
-        status: int,
-        payload: object,
-        content_type: str = JSON,
-        headers: dict[str, str] | None = None,
-    ) -> Response:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        return cls(status, body, content_type, dict(headers or {}))
 
 
 @dataclass
@@ -161,8 +147,6 @@ class App:
         path = url.path.rstrip("/") or "/"
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         if path.startswith("/_sim"):
-            from xsim import control
-
             with self.lock:
                 self.now()
                 return control.handle(self, method, path, query, body)
@@ -176,8 +160,6 @@ class App:
             if rule is not None and rule.status:
                 return self._forced(rule, method, path, now)
             if path.startswith(("/i/oauth2/", "/2/oauth2/")):
-                from xsim import oauth
-
                 return oauth.handle(self, method, path, query, headers, body)
             if path == "/":
                 return Response(200, INDEX.encode(), "text/plain; charset=utf-8")
@@ -221,8 +203,6 @@ class App:
             )
             return self._record(route.name, self._error(err, peek))
         if route.app_limit is None and not principal.is_user:
-            from xsim.shapes import unsupported_authentication
-
             return self._record(route.name, self._error(unsupported_authentication(), peek))
         if principal.is_user:
             missing = [s for s in route.scopes if s not in principal.scopes]

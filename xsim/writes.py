@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from xsim.clock import DAY
+from xsim.fields import (
+    DM_EXPANSIONS,
+)
 from xsim.model import URL_RE, User
 from xsim.params import (
     CONVERSATION_RE,
@@ -21,7 +24,6 @@ from xsim.params import (
     renderer,
 )
 from xsim.shapes import (
-    DM_EXPANSIONS,
     forbidden,
     invalid_request,
     not_found,
