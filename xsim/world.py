@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from xsim.clock import DAY, HOUR
+from xsim.clock import DAY
 from xsim.genesis import (
     TCO_ALPHABET,
     W_INJECTED_USERS,
@@ -39,7 +39,7 @@ from xsim.store import (
     merged_desc,
 )
 
-__all__ = ["DAY", "HOUR", "MENTION_RE", "Page", "Window", "World", "conversation_id"]
+__all__ = ["Page", "Window", "World", "conversation_id"]
 
 
 @dataclass(frozen=True, slots=True)
