@@ -213,7 +213,8 @@ def store_posts(
         unless_same="raw",
     )
     # A post whose author X did not include still needs an author row to join on.
-    missing = {t.author_id for t in tweets if t.author_id and t.author_id not in user_rows}
+    # (Author 0 stands for "X did not say": old payloads without author_id.)
+    missing = {t.author_id or 0 for t in tweets} - set(user_rows)
     if missing:
         stubs = [_user_row(x.UserRecord(id=pk, username=""), db_now) for pk in missing]
         upsert(XUser, USER_FIELDS, stubs, conflict=["id"])
@@ -256,7 +257,8 @@ def _route_mentions(source: Source, tweets: list[x.TweetRecord]) -> None:
     InboxItem.objects.bulk_create(items, ignore_conflicts=True)
 
 
-def _cost(source: Source, page: x.Page) -> Decimal:
+def page_cost(source: Source, page: x.Page) -> Decimal:
+    """What reading this page cost at X's prices (an upper bound: see PRICE_*)."""
     post_price = (
         PRICE_OWNED if source.kind in {Source.Kind.MENTIONS, Source.Kind.OWN_POSTS} else PRICE_POST
     )
@@ -326,7 +328,7 @@ def _commit_page(
         posts_read=F("posts_read") + len(page.tweets),
         users_read=F("users_read") + len(page.users),
         posts_new=F("posts_new") + len(new_ids),
-        cost=F("cost") + _cost(source, page),
+        cost=F("cost") + page_cost(source, page),
     )
     return len(new_ids)
 
@@ -381,8 +383,9 @@ def client_for(account: XAccount) -> x.XClient:
     return x.XClient(token=account_token(account=account))
 
 
-def source_run(*, source_id: int, now: datetime | None = None) -> RunResult | None:
-    """Run a source once, to the end of what X has. None when another run holds it."""
+def source_run(*, source_id: int, now: datetime | None = None, on_page=None) -> RunResult | None:
+    """Run a source once, to the end of what X has. None when another run holds it.
+    `on_page(result)` is called after each committed page (for progress lines)."""
     now = now or timezone.now()
     token = source_claim(source_id=source_id, now=now)
     if token is None:
@@ -398,7 +401,7 @@ def source_run(*, source_id: int, now: datetime | None = None) -> RunResult | No
         if source.kind == Source.Kind.FOLLOWERS:
             _run_followers(source)
         else:
-            _run_pages(source, token, run, result)
+            _run_pages(source, token, run, result, on_page)
     except x.RateLimited as exc:
         _end(source, token, run, result, SourceRun.Status.RATE_LIMITED, str(exc))
         Source.objects.filter(pk=source_id).update(next_run_at=exc.reset_at)
@@ -427,7 +430,7 @@ def source_run(*, source_id: int, now: datetime | None = None) -> RunResult | No
     return result
 
 
-def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult) -> None:
+def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on_page=None) -> None:
     client = client_for(source.account)
     page_token = source.page_token or None
     # Resuming a run that stopped half-way keeps its pending id (and its gap, if any).
@@ -464,6 +467,8 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult) ->
         )
         result.pages += 1
         result.posts_read += len(page.tweets)
+        if on_page is not None:
+            on_page(result)
         if gap:
             log.info("source %s: mentions beyond X's reach; searching below %s", source.pk, gap)
             source.gap_until_id, page_token, first_page = gap, None, False

@@ -228,7 +228,7 @@ class Source(models.Model):
             raise ValidationError({"is_private": "Only lists can be private."})
         if self.is_private and self.owner_id is None:
             raise ValidationError({"owner": "A private list belongs to someone."})
-        if self.interval and self.interval < timedelta(seconds=15):
+        if self.interval is not None and self.interval < timedelta(seconds=15):
             raise ValidationError({"interval": "Pull at most every 15 seconds."})
 
 

@@ -155,3 +155,10 @@ def test_private_list_source_validation(owner):
     with pytest.raises(Exception) as exc:
         source.full_clean()
     assert "query" in str(exc.value)
+
+
+def test_a_post_without_author_still_joins_its_author():
+    store_posts(
+        tweets=[x.parse_tweet({"id": "11", "text": "old payload"})], users=[], now=timezone.now()
+    )
+    assert Tweet.objects.select_related("author").get(pk=11).author.username == ""

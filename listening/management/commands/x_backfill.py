@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from departments.selectors import organisation_get
 from listening import client as x
-from listening.ingest import _cost, client_for, store_posts
+from listening.ingest import client_for, page_cost, store_posts
 from listening.models import Source, SourceRun
 
 BAR_WIDTH = 30
@@ -77,7 +77,7 @@ class Command(BaseCommand):
                         posts_read=F("posts_read") + len(page.tweets),
                         users_read=F("users_read") + len(page.users),
                         posts_new=F("posts_new") + len(stored),
-                        cost=F("cost") + _cost(source, page),
+                        cost=F("cost") + page_cost(source, page),
                     )
                 pages += 1
                 posts += len(page.tweets)

@@ -46,7 +46,14 @@ class Command(BaseCommand):
         for source in sources:
             label = f"#{source.pk} {source.name} ({source.kind})"
             try:
-                result = source_run(source_id=source.pk)
+                result = source_run(
+                    source_id=source.pk,
+                    on_page=lambda r, label=label: self.stderr.write(
+                        f"\r{label}: page {r.pages}, {r.posts_read} read, {r.posts_new} new",
+                        ending="",
+                    ),
+                )
+                self.stderr.write("")
             except x.XError as exc:
                 failed += 1
                 self.stdout.write(self.style.ERROR(f"{label}: error — {exc}"))
