@@ -398,10 +398,18 @@ def source_run(*, source_id: int, now: datetime | None = None, on_page=None) -> 
     run = SourceRun.objects.create(source=source, started_at=now)
     result = RunResult(status=SourceRun.Status.OK)
     try:
-        if source.kind == Source.Kind.FOLLOWERS:
-            _run_followers(source)
-        else:
-            _run_pages(source, token, run, result, on_page)
+        try:
+            _run_source(source, token, run, result, on_page)
+        except x.AuthRevoked:
+            if source.account.auth != XAccount.Auth.USER or not source.account.refresh_token:
+                raise
+            # X refused the token before its time (clocks differ; X may end a token
+            # early): refresh once and go on from the last committed page.
+            from listening.services import account_token
+
+            account_token(account=source.account, refused=source.account.access_token)
+            source = Source.objects.select_related("account").get(pk=source_id)
+            _run_source(source, token, run, result, on_page)
     except x.RateLimited as exc:
         _end(source, token, run, result, SourceRun.Status.RATE_LIMITED, str(exc))
         Source.objects.filter(pk=source_id).update(next_run_at=exc.reset_at)
@@ -428,6 +436,13 @@ def source_run(*, source_id: int, now: datetime | None = None, on_page=None) -> 
         status=XAccount.Status.OK, rate_limited_until=None, last_success_at=timezone.now()
     )
     return result
+
+
+def _run_source(source: Source, token: str, run: SourceRun, result: RunResult, on_page) -> None:
+    if source.kind == Source.Kind.FOLLOWERS:
+        _run_followers(source)
+    else:
+        _run_pages(source, token, run, result, on_page)
 
 
 def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on_page=None) -> None:

@@ -30,17 +30,21 @@ SCOPES = [
 # --- Accounts -------------------------------------------------------------------------
 
 
-def account_token(*, account: XAccount) -> str:
-    """The account's access token, refreshed first when it is about to expire. Two
-    workers must not both refresh: X rotates the refresh token, so the loser's would be
-    dead. The row lock makes the second one read the first one's new token."""
+def account_token(*, account: XAccount, refused: str = "") -> str:
+    """The account's access token, refreshed first when it is about to expire — or when
+    X just refused `refused` (clocks differ; X may end a token early). Two workers must
+    not both refresh: X rotates the refresh token, so the loser's would be dead. The row
+    lock makes the second one read the first one's new token."""
     if account.auth == XAccount.Auth.APP or not account.refresh_token:
         return account.access_token
-    if account.token_expires_at and account.token_expires_at > timezone.now() + REFRESH_AHEAD:
+    fresh_enough = timezone.now() + REFRESH_AHEAD
+    if not refused and account.token_expires_at and account.token_expires_at > fresh_enough:
         return account.access_token
     with transaction.atomic():
         locked = XAccount.objects.select_for_update().get(pk=account.pk)
-        if locked.token_expires_at and locked.token_expires_at > timezone.now() + REFRESH_AHEAD:
+        if refused and locked.access_token != refused:
+            return locked.access_token  # another worker refreshed it meanwhile
+        if not refused and locked.token_expires_at and locked.token_expires_at > fresh_enough:
             return locked.access_token
         tokens = x.refresh(refresh_token=locked.refresh_token)
         locked.access_token = tokens.access_token

@@ -70,3 +70,15 @@ def test_only_admins_connect(owner, xsim, settings):  # noqa: F811
     tokens = _authorise(xsim.url, "brightline")
     with pytest.raises(PermissionDenied):
         account_connect(actor=owner, tokens=tokens, me=x.XClient(token=tokens.access_token).me())
+
+
+def test_a_refused_token_is_refreshed_once_before_giving_up(connected, xsim):  # noqa: F811
+    from listening.ingest import source_run
+    from listening.models import Source
+
+    # X ends the token early (here: the simulator forgets it); the refresh token still works.
+    xsim.request("POST", "/2/oauth2/revoke", form={"token": connected.access_token})
+    source = Source.objects.create(name="Mentions", kind="mentions", account=connected)
+    assert source_run(source_id=source.pk).status == "ok"
+    connected.refresh_from_db()
+    assert connected.status == XAccount.Status.OK
