@@ -87,7 +87,7 @@ def test_worker_consumes_every_queue_and_beat_schedules(services):
 def test_the_simulator_only_starts_under_the_demo_profile(services):
     xsim = services["xsim"]
     assert xsim["profiles"] == ["demo"]
-    assert "python -m xsim --port 8765 --seed 1" in _command(xsim)
+    assert "python -m xsim --host 0.0.0.0 --port 8765 --seed 1" in _command(xsim)
     for name, service in services.items():
         if name != "xsim":
             assert "profiles" not in service, f"{name} must start by default"
