@@ -210,5 +210,7 @@ def sources_enqueue_due(*, now: datetime | None = None) -> list[int]:
         if moved:
             queued.append(pk)
     for pk in queued:
-        transaction.on_commit(lambda pk=pk: pull_source.delay(pk))
+        # robust: with the broker away, one failed send must not stop the others. The
+        # source that was not queued runs an interval later; X keeps what it missed.
+        transaction.on_commit(lambda pk=pk: pull_source.delay(pk), robust=True)
     return queued
