@@ -26,6 +26,7 @@ def run() -> None:
     with run_xsim(seed=11, speed=0, mention_rate=MENTIONS_PER_HOUR) as sim:
         token = sim.user_token("brightline")
         user_id = int(sim.user_id("brightline"))
+        XAccount.objects.filter(username="brightline").delete()  # from an earlier benchmark
         account = XAccount.objects.create(
             username="brightline", x_user_id=user_id, access_token=token
         )
