@@ -82,7 +82,9 @@ def _reset() -> None:
 
 
 def _product(pages: list[dict]) -> float:
-    """The real path: parse each page and commit it as a source run does."""
+    """The real path: parse each page and commit it as a source run does (in batches of
+    X_INGEST_BATCH_PAGES)."""
+    from django.conf import settings
     from django.utils import timezone
 
     from listening import client as x
@@ -93,15 +95,16 @@ def _product(pages: list[dict]) -> float:
     source = SourceFactory(kind="search", query="brightline")
     token = source_claim(source_id=source.pk)
     run = SourceRun.objects.create(source=source, started_at=timezone.now())
+    batch = settings.X_INGEST_BATCH_PAGES
     start = time.perf_counter()
-    for n, body in enumerate(pages):
+    for n in range(0, len(pages), batch):
         _commit_page(
             source_id=source.pk,
             token=token,
             run_id=run.pk,
-            page=x.parse_page(body),
+            pages=[x.parse_page(body) for body in pages[n : n + batch]],
             first_page=n == 0,
-            done=n == len(pages) - 1,
+            done=n + batch >= len(pages),
         )
     return time.perf_counter() - start
 

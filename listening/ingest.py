@@ -271,12 +271,15 @@ def _commit_page(
     source_id: int,
     token: str,
     run_id: int,
-    page: x.Page,
+    pages: list[x.Page],
     first_page: bool,
     done: bool,
     gap_until_id: int | None = None,
 ) -> int:
-    """Write one page and move the cursor past it, in one transaction."""
+    """Write consecutive pages and move the cursor past them, in one transaction.
+    `first_page`: the first of them is the first page of a pass (its newest id becomes
+    the next since_id)."""
+    page = _merge(pages)
     now = timezone.now()
     if connection.vendor == "postgresql":
         # Not waiting for this commit to reach the disk is safe here: a page lost in a
@@ -324,13 +327,28 @@ def _commit_page(
         ]
     )
     SourceRun.objects.filter(pk=run_id).update(
-        pages=F("pages") + 1,
-        posts_read=F("posts_read") + len(page.tweets),
-        users_read=F("users_read") + len(page.users),
+        pages=F("pages") + len(pages),
+        posts_read=F("posts_read") + sum(len(p.tweets) for p in pages),
+        users_read=F("users_read") + sum(len(p.users) for p in pages),
         posts_new=F("posts_new") + len(new_ids),
-        cost=F("cost") + page_cost(source, page),
+        cost=F("cost") + sum((page_cost(source, p) for p in pages), Decimal(0)),
     )
     return len(new_ids)
+
+
+def _merge(pages: list[x.Page]) -> x.Page:
+    """Consecutive pages as one: the first page's newest id, the last page's token."""
+    if len(pages) == 1:
+        return pages[0]
+    first = pages[0]
+    return x.Page(
+        tweets=list({t.id: t for p in pages for t in p.tweets}.values()),
+        users=list({u.id: u for p in pages for u in p.users}.values()),
+        newest_id=first.newest_id or max((t.id for t in first.tweets), default=None),
+        oldest_id=pages[-1].oldest_id,
+        next_token=pages[-1].next_token,
+        result_count=sum(p.result_count for p in pages),
+    )
 
 
 # --- A run ----------------------------------------------------------------------------
@@ -446,14 +464,43 @@ def _run_source(source: Source, token: str, run: SourceRun, result: RunResult, o
 
 
 def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on_page=None) -> None:
+    """Read pages to the end, committing them in batches of X_INGEST_BATCH_PAGES: a
+    backlog commits ten pages at a time (fewer, larger writes), an ordinary run its one
+    or two pages. A failure commits the pages already read before it is raised, so the
+    next run goes on after them."""
     client = client_for(source.account)
     page_token = source.page_token or None
     # Resuming a run that stopped half-way keeps its pending id (and its gap, if any).
     first_page = not page_token and not source.gap_until_id
     pages_this_run = 0
     read_this_pass, oldest_this_pass = 0, None
+    batch: list[x.Page] = []
+
+    def commit(*, done: bool, gap: int | None) -> None:
+        nonlocal batch, first_page
+        if not batch:
+            return
+        result.posts_new += _commit_page(
+            source_id=source.pk,
+            token=token,
+            run_id=run.pk,
+            pages=batch,
+            first_page=first_page,
+            done=done,
+            gap_until_id=gap,
+        )
+        result.pages += len(batch)
+        result.posts_read += sum(len(p.tweets) for p in batch)
+        batch, first_page = [], False
+        if on_page is not None:
+            on_page(result)
+
     while True:
-        page = _fetch(client, source, page_token=page_token)
+        try:
+            page = _fetch(client, source, page_token=page_token)
+        except x.XError:
+            commit(done=False, gap=None)
+            raise
         pages_this_run += 1
         done = _finished(source, page, pages_this_run, timezone.now())
         read_this_pass += len(page.tweets)
@@ -471,26 +518,15 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on
             and oldest_this_pass > source.since_id
         ):
             gap = oldest_this_pass
-        result.posts_new += _commit_page(
-            source_id=source.pk,
-            token=token,
-            run_id=run.pk,
-            page=page,
-            first_page=first_page,
-            done=done,
-            gap_until_id=gap,
-        )
-        result.pages += 1
-        result.posts_read += len(page.tweets)
-        if on_page is not None:
-            on_page(result)
+        batch.append(page)
+        if done or gap or len(batch) >= settings.X_INGEST_BATCH_PAGES:
+            commit(done=done, gap=gap)
         if gap:
             log.info("source %s: mentions beyond X's reach; searching below %s", source.pk, gap)
-            source.gap_until_id, page_token, first_page = gap, None, False
+            source.gap_until_id, page_token = gap, None
             continue
         if done:
             return
-        first_page = False
         page_token = page.next_token
 
 

@@ -239,6 +239,8 @@ X_CLIENT_SECRET = env_str("X_CLIENT_SECRET")
 X_OAUTH_AUTHORIZE_URL = env_str("X_OAUTH_AUTHORIZE_URL")
 # A run renews its lease with every page; a worker that dies holds it this long at most.
 X_SOURCE_LEASE_SECONDS = env_int("X_SOURCE_LEASE_SECONDS", 300)
+# Pages a run commits together: a backlog writes in fewer, larger transactions.
+X_INGEST_BATCH_PAGES = env_int("X_INGEST_BATCH_PAGES", 10)
 
 # --- Auth -------------------------------------------------------------------------------
 LOGIN_URL = "login"

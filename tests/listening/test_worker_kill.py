@@ -40,7 +40,11 @@ def test_sigkill_mid_run_then_resume(settings):
         source = Source.objects.create(name="Mentions", kind="mentions", account=account)
         # Slow pages, so the kill lands between two of them.
         sim.fail(path=f"/2/users/{user_id}/mentions", count=50, delay_ms=600)
-        env = {"X_API_BASE_URL": sim.url, "X_SOURCE_LEASE_SECONDS": str(LEASE_SECONDS)}
+        env = {
+            "X_API_BASE_URL": sim.url,
+            "X_SOURCE_LEASE_SECONDS": str(LEASE_SECONDS),
+            "X_INGEST_BATCH_PAGES": "2",  # several commits in the run, so the kill lands between
+        }
 
         with celery_worker(env=env) as worker:
             pull_source.apply_async((source.pk,), queue=worker.queue)
