@@ -15,6 +15,7 @@ POSTS = 200_000
 PAGE = 100
 AUTHORS = 20_000
 USERS_PER_PAGE = 60
+ROUNDS = 2
 
 
 def _page(n: int, rng: random.Random, start: datetime) -> dict:
@@ -195,28 +196,37 @@ def run() -> None:
     start = datetime(2026, 11, 1, tzinfo=UTC)
     pages = [_page(n, rng, start) for n in range(POSTS // PAGE)]
 
+    from django.conf import settings
+
+    from listening.models import Tweet
     from tests.factories import SourceFactory
 
-    _reset()
+    batch = settings.X_INGEST_BATCH_PAGES
     source_id = SourceFactory(kind="search", query="ceiling").pk
-    ceiling = _copy_ceiling(pages, source_id)
-    _reset()
-    # The same, one page per transaction: the unit the product must commit in (a page
-    # and its cursor together), so the fair ceiling for page-by-page ingestion.
-    per_page = sum(_copy_ceiling([page], source_id) for page in pages)
-    _reset()
-    product = _product(pages)
-    from listening.models import Tweet
-
-    stored = Tweet.objects.count()
-    assert stored == POSTS, stored
+    # Best of ROUNDS, alternating: one VM's checkpoints and neighbours must not decide.
+    ceiling = batched = product = float("inf")
+    for _ in range(ROUNDS):
+        _reset()
+        ceiling = min(ceiling, _copy_ceiling(pages, source_id))
+        _reset()
+        # The same COPY, committed in the product's batches (a batch and its cursor go
+        # together): the ceiling for ingestion that can resume where it stopped.
+        batched = min(
+            batched,
+            sum(
+                _copy_ceiling(pages[n : n + batch], source_id) for n in range(0, len(pages), batch)
+            ),
+        )
+        _reset()
+        product = min(product, _product(pages))
+        assert Tweet.objects.count() == POSTS
     print(
-        f"ingest, {POSTS:,} posts in pages of {PAGE} with includes.users: "
-        f"{POSTS / product:9,.0f} posts/s ({product:.1f} s) | ceiling, COPY + upsert: "
-        f"{POSTS / ceiling:9,.0f} posts/s ({ceiling:.1f} s) | {ceiling / product:.0%} of ceiling "
-        "(target ≥ 50%)"
+        f"ingest, {POSTS:,} posts in pages of {PAGE} with includes.users (best of {ROUNDS}): "
+        f"{POSTS / product:9,.0f} posts/s ({product:.1f} s) | ceiling, COPY + upsert in one "
+        f"transaction: {POSTS / ceiling:9,.0f} posts/s ({ceiling:.1f} s) | "
+        f"{ceiling / product:.0%} of ceiling (target ≥ 50%)"
     )
     print(
-        f"ingest, the same ceiling committed page by page: {POSTS / per_page:9,.0f} posts/s "
-        f"({per_page:.1f} s) | product {per_page / product:.0%} of it"
+        f"ingest, the same COPY committed {batch} pages at a time: {POSTS / batched:9,.0f} "
+        f"posts/s ({batched:.1f} s) | product {batched / product:.0%} of it"
     )

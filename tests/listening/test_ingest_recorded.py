@@ -162,3 +162,17 @@ def test_a_post_without_author_still_joins_its_author():
         tweets=[x.parse_tweet({"id": "11", "text": "old payload"})], users=[], now=timezone.now()
     )
     assert Tweet.objects.select_related("author").get(pk=11).author.username == ""
+
+
+def test_text_with_tabs_newlines_and_backslashes_round_trips():
+    text = 'tab\there, new\nline, back\\slash, quote " and \\N'
+    body = {"id": "12", "text": text, "author_id": "1", "lang": "en"}
+    user = {"id": "1", "username": "odd\tname", "name": "A \\ B", "description": "x\ny"}
+    store_posts(tweets=[x.parse_tweet(body)], users=[x.parse_user(user)], now=timezone.now())
+    tweet = Tweet.objects.select_related("author").get(pk=12)
+    assert tweet.text == text and tweet.raw == body
+    assert (tweet.author.username, tweet.author.name, tweet.author.description) == (
+        "odd\tname",
+        "A \\ B",
+        "x\ny",
+    )
