@@ -229,6 +229,17 @@ CELERY_BEAT_SCHEDULE["listening-enqueue-due-sources"] = {
     "schedule": float(env_int("X_SCHEDULER_TICK", 15)),
     "options": {"queue": "ingest", "expires": 60},
 }
+# --- Clicks on tracked links -------------------------------------------------------------
+# With Redis, redirects buffer clicks in a list that this task moves to the database.
+CLICK_FLUSH_INTERVAL = env_int("CLICK_FLUSH_INTERVAL", 5)
+CLICK_FLUSH_BATCH = env_int("CLICK_FLUSH_BATCH", 2000)
+# How long a redirect waits for Redis before writing the click to the database itself.
+CLICK_BUFFER_TIMEOUT_MS = env_int("CLICK_BUFFER_TIMEOUT_MS", 100)
+CELERY_BEAT_SCHEDULE["campaigns-flush-clicks"] = {
+    "task": "campaigns.flush_clicks",
+    "schedule": float(CLICK_FLUSH_INTERVAL),
+    "options": {"queue": "default", "expires": CLICK_FLUSH_INTERVAL * 2},
+}
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- X API ------------------------------------------------------------------------------

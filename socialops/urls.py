@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("departments.urls")),
     path("listening/", include("listening.urls")),
+    path("l/", include("campaigns.urls")),  # short links: /l/<code>
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

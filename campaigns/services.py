@@ -1,0 +1,200 @@
+"""Use cases for tracked links and their clicks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+
+from campaigns import buffer
+from campaigns import permissions as perms
+from campaigns.models import Campaign, Click, TrackedLink
+from campaigns.selectors import link_target_forget
+from departments.permissions import require
+from socialops.models import AuditEvent, User
+from socialops.services import audit_record
+
+log = logging.getLogger(__name__)
+
+CODE_BYTES = 5  # 5 random bytes are 7 url-safe characters
+REFERRER_MAX = Click._meta.get_field("referrer").max_length
+USER_AGENT_MAX = Click._meta.get_field("user_agent").max_length
+
+
+def _new_code() -> str:
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+def link_create(
+    *,
+    actor: User,
+    destination: str,
+    campaign: Campaign | None = None,
+    utm_source: str = "",
+    utm_medium: str = "",
+    utm_campaign: str = "",
+    utm_content: str = "",
+) -> TrackedLink:
+    """A new short link to `destination`. Invalid input raises ValidationError with
+    field errors; a code collision (1 in 3.5e12 per pair) draws a new code."""
+    require(perms.can_create_link(actor, campaign), "You cannot create links for this campaign.")
+    for _attempt in range(5):
+        link = TrackedLink(
+            campaign=campaign,
+            destination=destination.strip(),
+            utm_source=utm_source,
+            utm_medium=utm_medium,
+            utm_campaign=utm_campaign,
+            utm_content=utm_content,
+            code=_new_code(),
+            created_by=actor,
+        )
+        link.full_clean()
+        try:
+            with transaction.atomic():
+                link.save()
+                audit_record(
+                    actor=actor,
+                    action=AuditEvent.Action.CREATE,
+                    instance=link,
+                    department=campaign.department if campaign else None,
+                )
+        except IntegrityError:
+            if TrackedLink.objects.filter(code=link.code).exists():
+                continue
+            raise
+        link_target_forget(code=link.code)
+        return link
+    raise RuntimeError("could not draw a free short code")
+
+
+# --- Clicks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClickEvent:
+    """A click as the redirect captured it; JSON in the Redis buffer."""
+
+    click_id: str
+    link_id: int
+    at: float  # seconds since the epoch
+    referrer: str
+    user_agent: str
+    is_bot: bool
+    visitor_key: str
+
+    @classmethod
+    def new(
+        cls, *, link_id: int, referrer: str, user_agent: str, is_bot: bool, visitor_key: str
+    ) -> ClickEvent:
+        return cls(
+            click_id=uuid.uuid4().hex,
+            link_id=link_id,
+            at=datetime.now(UTC).timestamp(),
+            referrer=referrer[:REFERRER_MAX],
+            user_agent=user_agent[:USER_AGENT_MAX],
+            is_bot=is_bot,
+            visitor_key=visitor_key,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    def to_click(self) -> Click:
+        return Click(
+            click_id=self.click_id,
+            link_id=self.link_id,
+            clicked_at=datetime.fromtimestamp(self.at, UTC),
+            referrer=self.referrer,
+            user_agent=self.user_agent,
+            is_bot=self.is_bot,
+            visitor_key=self.visitor_key,
+        )
+
+
+def clicks_store(*, events: list[ClickEvent]) -> int:
+    """Insert clicks in bulk, once each: a click id already stored is skipped, and a
+    click on a link deleted since is dropped. Returns how many events were given."""
+    if not events:
+        return 0
+    link_ids = set(
+        TrackedLink.objects.filter(pk__in={e.link_id for e in events}).values_list("pk", flat=True)
+    )
+    clicks = [e.to_click() for e in events if e.link_id in link_ids]
+    with transaction.atomic():
+        Click.objects.bulk_create(clicks, ignore_conflicts=True, batch_size=1000)
+    return len(events)
+
+
+def click_capture(*, event: ClickEvent) -> None:
+    """Buffer the click in Redis when there is one; otherwise, or when Redis does not
+    answer, write it to the database now. Either way it is stored exactly once."""
+    if buffer.enabled() and buffer.push(event.to_json()):
+        return
+    clicks_store(events=[event])
+
+
+def _parse(raw: list[bytes]) -> list[ClickEvent]:
+    events = []
+    for item in raw:
+        try:
+            events.append(ClickEvent(**json.loads(item)))
+        except (ValueError, TypeError):
+            # A malformed entry would block the queue forever if kept.
+            log.error("dropping a malformed click event: %r", item[:200])
+    return events
+
+
+def _drain(client, key: str) -> int:
+    """Store everything in a processing list, then delete the list. A crash between the
+    two leaves the list for the next flush; stored click ids are skipped then."""
+    raw = client.lrange(key, 0, -1)
+    stored = clicks_store(events=_parse(raw))
+    client.delete(key)
+    return stored
+
+
+def clicks_flush(*, batch_size: int, max_batches: int = 50, orphan_after: int = 60) -> int:
+    """Move buffered clicks from Redis into the database, exactly once (reliable queue).
+
+    1. Re-process this worker's processing list, if a crash left one.
+    2. Adopt processing lists of other workers untouched for `orphan_after` seconds (a
+       killed worker's): RENAMENX into ours (atomic: one adopter), then process it.
+    3. Repeatedly LMOVE up to `batch_size` events from the queue into our processing
+       list (one pipeline, each move atomic, so an event is always in one of the two
+       lists), bulk insert them ignoring known click ids, then delete the list.
+
+    A live worker whose list is adopted by mistake loses nothing: both insert the same
+    click ids and the unique constraint keeps one. Returns the events processed.
+    """
+    client = buffer.client()
+    mine = buffer.processing_key()
+    done = 0
+    if client.exists(mine):
+        done += _drain(client, mine)
+    for key in client.scan_iter(match=f"{buffer.PROCESSING_PREFIX}*", count=100):
+        key = key.decode() if isinstance(key, bytes) else key
+        if key == mine:
+            continue
+        idle = client.object("idletime", key)
+        if idle is None or idle < orphan_after:
+            continue
+        if client.renamenx(key, mine):
+            log.warning("re-processing clicks left by %s", key)
+            done += _drain(client, mine)
+    for _batch in range(max_batches):
+        pipe = client.pipeline(transaction=False)
+        for _ in range(batch_size):
+            pipe.lmove(buffer.QUEUE_KEY, mine, "RIGHT", "LEFT")
+        moved = [item for item in pipe.execute() if item is not None]
+        if not moved:
+            break
+        done += _drain(client, mine)
+        if len(moved) < batch_size:
+            break
+    return done
