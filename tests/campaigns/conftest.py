@@ -8,6 +8,9 @@ import pytest
 
 from campaigns import buffer
 
+# The real key names, for tests whose Redis is private (a worker process uses these).
+REAL_KEYS = {"QUEUE_KEY": buffer.QUEUE_KEY, "PROCESSING_PREFIX": buffer.PROCESSING_PREFIX}
+
 
 @pytest.fixture(autouse=True)
 def _fresh_buffer(monkeypatch):
