@@ -9,6 +9,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+import redis
 from django.db import IntegrityError, transaction
 
 from campaigns import buffer
@@ -181,7 +182,10 @@ def clicks_flush(*, batch_size: int, max_batches: int = 50, orphan_after: int = 
         key = key.decode() if isinstance(key, bytes) else key
         if key == mine:
             continue
-        idle = client.object("idletime", key)
+        try:
+            idle = client.object("idletime", key)
+        except redis.ResponseError:  # not available under an LFU eviction policy
+            idle = orphan_after
         if idle is None or idle < orphan_after:
             continue
         if client.renamenx(key, mine):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,6 +13,8 @@ from django.views.decorators.http import require_safe
 from campaigns import visitors
 from campaigns.selectors import link_target_get
 from campaigns.services import ClickEvent, click_capture
+
+log = logging.getLogger(__name__)
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -36,7 +41,11 @@ def link_redirect(request: HttpRequest, code: str) -> HttpResponse:
             ip=_client_ip(request), user_agent=user_agent, day=timezone.now().date()
         ),
     )
-    click_capture(event=event)
+    try:
+        click_capture(event=event)
+    except DatabaseError:
+        # Redis and the database both down: the click is lost, the visitor still arrives.
+        log.exception("could not record click %s", event.click_id)
     response = HttpResponseRedirect(target.url(event.click_id))
     response["Cache-Control"] = "private, no-store"  # every click must reach us
     response["X-Robots-Tag"] = "noindex"

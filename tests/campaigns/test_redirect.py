@@ -164,3 +164,35 @@ def test_a_warm_lookup_does_not_touch_the_database(link):
     assert target.link_id == link.pk
     assert target.url("abc").startswith("https://shop.example.com/spring?ref=home&")
     assert target.url("abc").endswith("&sc_cid=abc#top")
+
+
+def test_the_visitor_still_arrives_when_the_click_cannot_be_stored(client, link, monkeypatch):
+    from django.db import DatabaseError
+
+    from campaigns import services
+
+    def broken(*, events):
+        raise DatabaseError("database is down")
+
+    monkeypatch.setattr(services, "clicks_store", broken)
+    response = _get(client, link.code)
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).netloc == "shop.example.com"
+
+
+def test_the_flush_task_has_nothing_to_do_without_redis(link):
+    from campaigns.tasks import flush_clicks
+
+    assert flush_clicks() == 0
+
+
+def test_link_counts_leave_bots_out(client, link, owner, colleague):
+    from campaigns.selectors import links_visible_to
+
+    _get(client, link.code)
+    _get(client, link.code)
+    _get(client, link.code, **{"x-forwarded-for": "198.51.100.4"})
+    client.get(f"/l/{link.code}", headers={"user-agent": "Twitterbot/1.0"})
+    for user in (owner, colleague):
+        counted = links_visible_to(user=user).get(pk=link.pk)
+        assert (counted.click_count, counted.unique_visitors) == (3, 2)
