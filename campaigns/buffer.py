@@ -1,6 +1,6 @@
 """The Redis list that buffers click events between the redirect and PostgreSQL.
 
-A module-level connection pool per REDIS_URL with short socket timeouts: a redirect
+A module-level client and connection pool per REDIS_URL with short socket timeouts: a redirect
 waits at most CLICK_BUFFER_TIMEOUT_MS for Redis before it writes the click itself. After
 a failure the buffer is skipped for a couple of seconds, so an outage costs one timeout
 per process, not one per redirect.
@@ -25,7 +25,7 @@ SKIP_AFTER_FAILURE_SECONDS = 2.0
 
 Unavailable = (redis.ConnectionError, redis.TimeoutError)
 
-_pools: dict[str, redis.ConnectionPool] = {}
+_clients: dict[str, redis.Redis] = {}
 _lock = threading.Lock()
 _down_until = 0.0
 
@@ -35,21 +35,23 @@ def enabled() -> bool:
 
 
 def client() -> redis.Redis:
+    """One client (and pool) per URL per process. Kept, not rebuilt per call: building a
+    redis.Redis costs ~0.2 ms, more than the redirect's whole budget."""
     url = settings.REDIS_URL
-    pool = _pools.get(url)
-    if pool is None:
+    found = _clients.get(url)
+    if found is None:
         with _lock:
-            pool = _pools.get(url)
-            if pool is None:
+            found = _clients.get(url)
+            if found is None:
                 timeout = settings.CLICK_BUFFER_TIMEOUT_MS / 1000
-                pool = redis.ConnectionPool.from_url(
+                found = redis.Redis.from_url(
                     url,
                     socket_timeout=timeout,
                     socket_connect_timeout=timeout,
                     retry=Retry(NoBackoff(), 0),
                 )
-                _pools[url] = pool
-    return redis.Redis(connection_pool=pool)
+                _clients[url] = found
+    return found
 
 
 def push(payload: str) -> bool:
@@ -72,9 +74,9 @@ def reset() -> None:
     global _down_until
     _down_until = 0.0
     with _lock:
-        for pool in _pools.values():
-            pool.disconnect()
-        _pools.clear()
+        for found in _clients.values():
+            found.connection_pool.disconnect()
+        _clients.clear()
 
 
 def processing_key() -> str:
