@@ -14,7 +14,8 @@ class OrganisationTimezoneMiddleware:
     def __call__(self, request):
         from departments.selectors import organisation_get
 
-        if request.path.startswith(("/static/", "/healthz")):
+        # Short-link redirects and probes need no organisation: keep them query-free.
+        if request.path.startswith(("/static/", "/healthz", "/l/")):
             return self.get_response(request)
         organisation = organisation_get()
         request.organisation = organisation

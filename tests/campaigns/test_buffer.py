@@ -126,3 +126,10 @@ def test_a_malformed_event_is_dropped_not_stuck(client, link):
     assert clicks_flush(batch_size=10) == 2
     assert Click.objects.count() == 2
     assert _buffered() == 0 and _processing() == []
+
+
+def test_a_warm_buffered_redirect_makes_no_database_query(client, link, django_assert_num_queries):
+    browser = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36"}
+    client.get(f"/l/{link.code}", **browser)  # warms the code → destination cache
+    with django_assert_num_queries(0):
+        assert client.get(f"/l/{link.code}", **browser).status_code == 302
