@@ -16,8 +16,8 @@ from campaigns import buffer
 from campaigns import permissions as perms
 from campaigns.models import Campaign, Click, TrackedLink
 from campaigns.selectors import link_target_forget
-from departments.permissions import require
 from socialops.models import AuditEvent, User
+from socialops.permissions import require
 from socialops.services import audit_record
 
 log = logging.getLogger(__name__)

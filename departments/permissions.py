@@ -3,10 +3,9 @@ services enforce them, pages and the API ask them to decide what to show."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-
 from departments.models import Department, Membership
 from socialops.models import User
+from socialops.permissions import require  # noqa: F401 — re-exported as perms.require
 
 EDITOR_ROLES = {Membership.Role.LEAD, Membership.Role.MEMBER}
 
@@ -42,8 +41,3 @@ def can_manage_department(user: User, department: Department) -> bool:
 
 def can_manage_organisation(user: User) -> bool:
     return user.is_authenticated and user.is_org_admin
-
-
-def require(allowed: bool, message: str = "You do not have permission to do that.") -> None:
-    if not allowed:
-        raise PermissionDenied(message)

@@ -5,11 +5,10 @@ organisation admins included (a rep's prospect list is theirs)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-
 from departments.models import Membership
 from listening.models import Source
 from socialops.models import User
+from socialops.permissions import require  # noqa: F401 — re-exported as perms.require
 
 
 def can_manage_accounts(user: User) -> bool:
@@ -37,8 +36,3 @@ def can_edit_source(user: User, source: Source) -> bool:
     if not can_see_source(user, source):
         return False
     return source.owner_id == user.pk or user.is_org_admin
-
-
-def require(allowed: bool, message: str = "You do not have permission to do that.") -> None:
-    if not allowed:
-        raise PermissionDenied(message)
