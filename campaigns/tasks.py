@@ -15,7 +15,7 @@ def flush_clicks() -> int:
     """Beat runs this every CLICK_FLUSH_INTERVAL seconds. Not retried: a Redis outage is
     logged and the next beat tries again; nothing leaves Redis until it is stored."""
     from campaigns import buffer
-    from campaigns.services import clicks_flush
+    from campaigns.services.links import clicks_flush
 
     if not buffer.enabled():
         return 0

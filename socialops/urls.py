@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-import departments.api  # noqa: F401 — registers its viewsets on the router
+import campaigns.api  # noqa: F401 — registers its viewsets on the router
+import departments.api  # noqa: F401
 import listening.api  # noqa: F401
 from socialops import views
 from socialops.api import router
@@ -11,7 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("departments.urls")),
     path("listening/", include("listening.urls")),
-    path("l/", include("campaigns.urls")),  # short links: /l/<code>
+    path("l/", include("campaigns.urls.shortlinks")),  # short links: /l/<code>
+    path("", include("campaigns.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -151,3 +151,56 @@ class SourceRunFactory(factory.django.DjangoModelFactory):
     posts_read = 10
     posts_new = 4
     cost = Decimal("0.0100")
+
+
+# --- campaigns ------------------------------------------------------------------------
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.Campaign"
+
+    department = factory.SubFactory(DepartmentFactory)
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    objective = "sales"
+    period_start = dt.date(2026, 11, 1)
+    period_end = dt.date(2026, 12, 31)
+    status = "running"
+    utm_campaign = factory.Sequence(lambda n: f"campaign-{n}")
+
+
+class ScheduledPostFactory(factory.django.DjangoModelFactory):
+    """A draft; services move it along the workflow."""
+
+    class Meta:
+        model = "campaigns.ScheduledPost"
+
+    account = factory.SubFactory(XAccountFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    owner = factory.SubFactory(UserFactory)
+    created_by = factory.SelfAttribute("owner")
+    category = "tips"
+    text = factory.Sequence(lambda n: f"Tip {n}: schedule your posts a week ahead.")
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.Offer"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    code = factory.Sequence(lambda n: f"SAVE{n}")
+    description = "10% off the first year"
+    valid_from = dt.date(2026, 11, 1)
+    valid_until = dt.date(2026, 12, 31)
+    value_kind = "percent"
+    value = Decimal("10")
+
+
+class TimeEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.TimeEntry"
+
+    user = factory.SubFactory(UserFactory)
+    day = dt.date(2026, 11, 16)
+    minutes = 30
+    activity = "writing"

@@ -55,7 +55,7 @@ def campaign(marketing):
 
 @pytest.fixture
 def link(owner, campaign):
-    from campaigns.services import link_create
+    from campaigns.services.links import link_create
 
     return link_create(
         actor=owner,

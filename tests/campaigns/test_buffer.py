@@ -7,11 +7,12 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from campaigns import buffer, services
+from campaigns import buffer
 from campaigns.models import Click
-from campaigns.services import clicks_flush
+from campaigns.services import links as services
+from campaigns.services.links import clicks_flush
 from campaigns.tasks import flush_clicks
-from campaigns.views import link_redirect
+from campaigns.views.links import link_redirect
 from tests.campaigns.conftest import needs_redis
 
 pytestmark = [pytest.mark.django_db, needs_redis]

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from campaigns.models import TrackedLink
-from campaigns.services import link_create
+from campaigns.services.links import link_create
 from socialops.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Click
-from campaigns.selectors import link_target_get
-from campaigns.services import link_create
+from campaigns.selectors.links import link_target_get
+from campaigns.services.links import link_create
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def test_a_warm_lookup_does_not_touch_the_database(link):
 def test_the_visitor_still_arrives_when_the_click_cannot_be_stored(client, link, monkeypatch):
     from django.db import DatabaseError
 
-    from campaigns import services
+    from campaigns.services import links as services
 
     def broken(*, events):
         raise DatabaseError("database is down")
@@ -187,7 +187,7 @@ def test_the_flush_task_has_nothing_to_do_without_redis(link):
 
 
 def test_link_counts_leave_bots_out(client, link, owner, colleague):
-    from campaigns.selectors import links_visible_to
+    from campaigns.selectors.links import links_visible_to
 
     _get(client, link.code)
     _get(client, link.code)

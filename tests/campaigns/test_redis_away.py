@@ -19,7 +19,7 @@ import pytest
 
 from campaigns import buffer
 from campaigns.models import Click
-from campaigns.services import clicks_flush
+from campaigns.services.links import clicks_flush
 from tests.worker import wait_for
 
 REDIS = shutil.which("redis-server")

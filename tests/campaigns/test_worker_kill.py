@@ -12,7 +12,7 @@ from kombu import Connection
 
 from campaigns import buffer
 from campaigns.models import Click
-from campaigns.services import ClickEvent, clicks_flush
+from campaigns.services.links import ClickEvent, clicks_flush
 from campaigns.tasks import flush_clicks
 from tests.campaigns.conftest import REAL_KEYS
 from tests.campaigns.test_redis_away import _free_port, _start_redis

@@ -13,9 +13,9 @@ import redis
 from django.db import IntegrityError, transaction
 
 from campaigns import buffer
-from campaigns import permissions as perms
 from campaigns.models import Campaign, Click, TrackedLink
-from campaigns.selectors import link_target_forget
+from campaigns.permissions import links as perms
+from campaigns.selectors.links import link_target_forget
 from socialops.models import AuditEvent, User
 from socialops.permissions import require
 from socialops.services import audit_record

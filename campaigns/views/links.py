@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -11,8 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from campaigns import visitors
-from campaigns.selectors import link_target_get
-from campaigns.services import ClickEvent, click_capture
+from campaigns.selectors.links import link_target_get
+from campaigns.services.links import ClickEvent, click_capture
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +51,8 @@ def link_redirect(request: HttpRequest, code: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"  # every click must reach us
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@login_required
+def link_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "campaigns/placeholder.html", {"title": "Links"})

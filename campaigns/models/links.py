@@ -1,13 +1,12 @@
-"""Campaigns, the tracked short links that point into them, and the clicks on those links."""
+"""Tracked short links and the clicks on them."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 
-from departments.models import Department, Goal
+from campaigns.models.campaigns import Campaign
 
 # Only what a browser may be sent to: no javascript:, data:, ftp: or host-less URLs.
 validate_destination = URLValidator(
@@ -15,39 +14,17 @@ validate_destination = URLValidator(
 )
 
 
-class Campaign(models.Model):
-    class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        RUNNING = "running", "Running"
-        FINISHED = "finished", "Finished"
-
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="campaigns")
-    name = models.CharField(max_length=120)
-    objective = models.CharField(max_length=20, choices=Goal.Objective.choices)
-    period_start = models.DateField()
-    period_end = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
-    # Default UTM tags for the campaign's links, so every department tags links the same way.
-    utm_source = models.CharField(max_length=60, default="x")
-    utm_medium = models.CharField(max_length=60, default="social")
-    utm_campaign = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-period_start", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValidationError({"period_end": "The campaign cannot end before it starts."})
-
-
 class TrackedLink(models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="links"
+    )
+    # The scheduled post whose text carries this link (set when the post is scheduled).
+    post = models.ForeignKey(
+        "campaigns.ScheduledPost",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="links",
     )
     destination = models.URLField(max_length=2000, validators=[validate_destination])
     utm_source = models.CharField(max_length=60, blank=True)

@@ -1,0 +1,1 @@
+"""API for campaigns (registers on socialops.api.router)."""

@@ -1,0 +1,1 @@
+"""API for links (registers on socialops.api.router)."""

@@ -1,0 +1,1 @@
+"""API for offers (registers on socialops.api.router)."""

@@ -1,0 +1,1 @@
+"""API for posts (registers on socialops.api.router)."""

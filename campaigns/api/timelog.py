@@ -1,0 +1,1 @@
+"""API for timelog (registers on socialops.api.router)."""
