@@ -240,6 +240,32 @@ CELERY_BEAT_SCHEDULE["campaigns-flush-clicks"] = {
     "schedule": float(CLICK_FLUSH_INTERVAL),
     "options": {"queue": "default", "expires": CLICK_FLUSH_INTERVAL * 2},
 }
+# --- Publishing scheduled posts ----------------------------------------------------------
+# Every PUBLISH_TICK seconds due posts are claimed (PUBLISH_BATCH at most per tick) and one
+# task per post goes to PUBLISH_QUEUE.
+PUBLISH_TICK = env_int("PUBLISH_TICK", 15)
+PUBLISH_BATCH = env_int("PUBLISH_BATCH", 200)
+PUBLISH_QUEUE = env_str("PUBLISH_QUEUE", "publish")
+# A claim this old belongs to a worker that died: the post is checked against X (and
+# adopted if found there) before it is sent again. Keep it well above the client timeout.
+PUBLISH_CLAIM_TIMEOUT = env_int("PUBLISH_CLAIM_TIMEOUT", 120)
+# How far before its first claim a post found on X may have been created (clock skew).
+PUBLISH_RECONCILE_SKEW = env_int("PUBLISH_RECONCILE_SKEW", 60)
+# X's 5xx and timeouts: retried this many times with backoff from PUBLISH_RETRY_BACKOFF s.
+PUBLISH_MAX_RETRIES = env_int("PUBLISH_MAX_RETRIES", 4)
+PUBLISH_RETRY_BACKOFF = env_int("PUBLISH_RETRY_BACKOFF", 5)
+# Claims of one post taken over from dead workers before it is failed for a person to look at.
+PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 10)
+# A post this late (scheduled or sending, not published) raises the dashboard alert.
+PUBLISH_STUCK_AFTER = env_int("PUBLISH_STUCK_AFTER", 300)
+# Tests only: the worker SIGKILLs itself right after X accepted its Nth part, before the
+# id is stored (the crash that reconciliation exists for). Ignored unless SOCIALOPS_TESTING.
+PUBLISH_TEST_KILL_AFTER_SENDS = env_int("PUBLISH_TEST_KILL_AFTER_SENDS", 0) if TESTING else 0
+CELERY_BEAT_SCHEDULE["campaigns-publish-due"] = {
+    "task": "campaigns.publish_due",
+    "schedule": float(PUBLISH_TICK),
+    "options": {"queue": PUBLISH_QUEUE, "expires": PUBLISH_TICK * 2},
+}
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- X API ------------------------------------------------------------------------------
