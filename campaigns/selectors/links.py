@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from campaigns.models import TrackedLink
+from campaigns.models import Click, TrackedLink
 from socialops.models import User
 
 log = logging.getLogger(__name__)
@@ -128,3 +131,119 @@ def links_visible_to(*, user: User) -> QuerySet[TrackedLink]:
         )
         .order_by("-created_at")
     )
+
+
+# --- Pages and API: clicks, per day, referrers, X's own count -------------------------
+# Everything below counts real clicks only (is_bot=False) unless it says otherwise.
+
+
+def link_get_for_page(*, user: User, pk: int) -> TrackedLink | None:
+    """One link with its counts and the post (and campaign) it belongs to."""
+    return (
+        links_visible_to(user=user)
+        .select_related("post", "campaign__department")
+        .annotate(bot_count=Count("clicks", filter=Q(clicks__is_bot=True)))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def clicks_visible_to(*, user: User) -> QuerySet[Click]:
+    """Every click, bots included (flagged): open to signed-in members like the links."""
+    if not (user.is_authenticated and user.is_active):
+        return Click.objects.none()
+    return Click.objects.select_related("link")
+
+
+def clicks_per_day(
+    *, clicks: QuerySet[Click], start: date | None = None, end: date | None = None
+) -> list[tuple[date, int]]:
+    """Real clicks per day in the current (organisation's) time zone, every day from
+    `start` to `end` present (zero where nobody clicked). Days with clicks outside the
+    range widen it; at most MAX_CHART_DAYS, the latest kept."""
+    tz = timezone.get_current_timezone()
+    rows = (
+        clicks.filter(is_bot=False)
+        .annotate(day=TruncDate("clicked_at", tzinfo=tz))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    counts = {row["day"]: row["n"] for row in rows}
+    days = sorted(counts)
+    start = min([d for d in [start, *days[:1]] if d is not None], default=None)
+    end = max([d for d in [end, *days[-1:]] if d is not None], default=None)
+    if start is None or end is None:
+        return []
+    start = max(start, end - timedelta(days=MAX_CHART_DAYS - 1))
+    return [
+        (start + timedelta(days=i), counts.get(start + timedelta(days=i), 0))
+        for i in range((end - start).days + 1)
+    ]
+
+
+MAX_CHART_DAYS = 366
+
+
+def click_referrers(*, clicks: QuerySet[Click], limit: int = 10) -> list[tuple[str, int]]:
+    """The most frequent referrers of real clicks ("" is a click without one: an app,
+    a bookmark, or a browser that keeps it private)."""
+    rows = (
+        clicks.filter(is_bot=False)
+        .values("referrer")
+        .annotate(n=Count("id"))
+        .order_by("-n", "referrer")[:limit]
+    )
+    return [(row["referrer"], row["n"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class XLinkReport:
+    """X's own count of link clicks on one of our published posts, beside ours. X counts
+    every link of the post together; `our_clicks` adds up all its tracked links."""
+
+    post_id: int
+    x_post_id: int
+    x_clicks: int | None  # None: the post's metrics have not been read from X yet
+    our_clicks: int
+    link_count: int
+
+
+def x_link_reports(*, links: QuerySet[TrackedLink]) -> list[XLinkReport]:
+    """One report per published post that carries any of `links` (in post order)."""
+    from campaigns.models import ScheduledPost
+    from listening.models import Tweet
+
+    posts = list(
+        ScheduledPost.objects.filter(
+            pk__in=links.filter(post__isnull=False).values("post_id"), x_post_id__isnull=False
+        )
+        .order_by("published_at", "pk")
+        .values_list("pk", "x_post_id")
+    )
+    if not posts:
+        return []
+    x_clicks = dict(
+        Tweet.objects.filter(pk__in=[x_id for _, x_id in posts]).values_list(
+            "pk", "url_link_clicks"
+        )
+    )
+    ours = {
+        row["post_id"]: row
+        for row in TrackedLink.objects.filter(post_id__in=[pk for pk, _ in posts])
+        .values("post_id")
+        .annotate(
+            clicks=Count("clicks", filter=Q(clicks__is_bot=False)),
+            links=Count("id", distinct=True),
+        )
+    }
+    return [
+        XLinkReport(
+            post_id=pk,
+            x_post_id=x_id,
+            x_clicks=x_clicks.get(x_id),
+            our_clicks=ours.get(pk, {}).get("clicks", 0),
+            link_count=ours.get(pk, {}).get("links", 0),
+        )
+        for pk, x_id in posts
+    ]

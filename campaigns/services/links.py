@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from campaigns import buffer
-from campaigns.models import Campaign, Click, TrackedLink
+from campaigns.models import Campaign, Click, TrackedLink, validate_destination
 from campaigns.permissions import links as perms
 from campaigns.selectors.links import link_target_forget
+from campaigns.services.campaigns import utm_value_errors
 from socialops.models import AuditEvent, User
 from socialops.permissions import require
 from socialops.services import audit_record
@@ -203,3 +205,48 @@ def clicks_flush(*, batch_size: int, max_batches: int = 50, orphan_after: int = 
         if len(moved) < batch_size:
             break
     return done
+
+
+# --- Links made on the pages and through the API ---------------------------------------
+
+
+@transaction.atomic
+def link_create_tagged(
+    *,
+    actor: User,
+    destination: str,
+    campaign: Campaign | None = None,
+    utm_source: str = "",
+    utm_medium: str = "",
+    utm_campaign: str = "",
+    utm_content: str = "",
+) -> TrackedLink:
+    """link_create() for people: every UTM value given must be an active value of the
+    naming registry (field errors otherwise); empty ones fall back to the campaign's.
+    (link_create() itself takes what the calendar derives from a campaign as it is.)"""
+    require(perms.can_create_link(actor, campaign), "You cannot create links for this campaign.")
+    errors = {}
+    for name, value in (
+        ("utm_source", utm_source),
+        ("utm_medium", utm_medium),
+        ("utm_campaign", utm_campaign),
+        ("utm_content", utm_content),
+    ):
+        problems = utm_value_errors(parameter=name, value=value)
+        if problems:
+            errors[name] = problems
+    try:
+        validate_destination((destination or "").strip())
+    except ValidationError as exc:
+        errors["destination"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return link_create(
+        actor=actor,
+        destination=destination,
+        campaign=campaign,
+        utm_source=utm_source,
+        utm_medium=utm_medium,
+        utm_campaign=utm_campaign,
+        utm_content=utm_content,
+    )

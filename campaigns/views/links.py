@@ -4,16 +4,37 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from campaigns import visitors
-from campaigns.selectors.links import link_target_get
-from campaigns.services.links import ClickEvent, click_capture
+from campaigns.filters.links import LinkFilterSet
+from campaigns.forms.campaigns import apply_service_errors
+from campaigns.forms.links import LinkForm
+from campaigns.models import TrackedLink
+from campaigns.permissions import links as link_perms
+from campaigns.selectors.links import (
+    click_referrers,
+    clicks_per_day,
+    clicks_visible_to,
+    link_get_for_page,
+    link_tags,
+    link_target_build,
+    link_target_get,
+    links_visible_to,
+    x_link_reports,
+)
+from campaigns.services.links import ClickEvent, click_capture, link_create_tagged
+from campaigns.views.campaigns import _chart, _redirect, _render_form, _validate_only
+from socialops.permissions import require
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +74,84 @@ def link_redirect(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+# --- Pages: the links, making one, one link's clicks -----------------------------------
+
+LINK_PAGE_SIZE = 50
+
+
+def _short_url(request: HttpRequest, code: str) -> str:
+    return request.build_absolute_uri(reverse("shortlinks:follow", args=[code]))
+
+
 @login_required
 def link_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "campaigns/placeholder.html", {"title": "Links"})
+    filterset = LinkFilterSet(
+        request.GET or None, queryset=links_visible_to(user=request.user), request=request
+    )
+    links = (
+        TrackedLink.objects.none()
+        if filterset.is_bound and not filterset.is_valid()
+        else filterset.qs
+    )
+    page = Paginator(links, LINK_PAGE_SIZE).get_page(request.GET.get("page"))
+    for link in page:
+        link.short_url = _short_url(request, link.code)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(request.GET.get(name) for name in filterset.filters),
+        "can_create": link_perms.can_create_link(request.user, None),
+    }
+    template = "campaigns/links/list.html"
+    if request.htmx and request.htmx.target == "link-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def link_create(request: HttpRequest) -> HttpResponse:
+    require(
+        link_perms.can_create_link(request.user, None),
+        "Only department leads and members make tracked links.",
+    )
+    form = LinkForm(
+        request.POST or None, user=request.user, initial={"campaign": request.GET.get("campaign")}
+    )
+    if request.method == "POST" and not _validate_only(request, form) and form.is_valid():
+        try:
+            link = link_create_tagged(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Tracked link created: copy its short address below.")
+            return _redirect(request, reverse("campaigns:link_detail", args=[link.pk]))
+    return _render_form(request, "campaigns/links/form.html", {"form": form})
+
+
+@login_required
+def link_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    link = link_get_for_page(user=request.user, pk=pk)
+    if link is None:
+        raise Http404
+    clicks = clicks_visible_to(user=request.user).filter(link=link)
+    reports = x_link_reports(links=TrackedLink.objects.filter(pk=link.pk))
+    days = clicks_per_day(
+        clicks=clicks,
+        start=timezone.localtime(link.created_at).date(),
+        end=timezone.localdate(),
+    )
+    context = {
+        "link": link,
+        "short_url": _short_url(request, link.code),
+        "target_example": link_target_build(link).url("…"),
+        "tags": link_tags(link),
+        "chart": _chart(days),
+        "referrers": click_referrers(clicks=clicks),
+        "recent": clicks.order_by("-clicked_at")[:20],
+        "x_report": reports[0] if reports else None,
+    }
+    return render(request, "campaigns/links/detail.html", context)
