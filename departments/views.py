@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from campaigns.selectors.publishing import post_stuck_list
 from departments import permissions as perms
 from departments import selectors, services
 from departments.forms import (
@@ -77,6 +78,8 @@ def _status_counts(goals) -> dict[str, int]:
 
 # --- home -----------------------------------------------------------------------------
 
+STUCK_LISTED = 20  # late posts listed on the dashboard; the rest are counted
+
 
 @login_required
 def home(request):
@@ -91,6 +94,8 @@ def home(request):
     for goal in active:
         by_department.setdefault(goal.department_id, []).append(goal)
         departments[goal.department_id] = goal.department
+    stuck = post_stuck_list(user=request.user)
+    stuck_posts = list(stuck[:STUCK_LISTED])
     overview_rows = [
         {
             "department": dept,
@@ -107,6 +112,9 @@ def home(request):
             "overview_rows": overview_rows,
             "department_count": selectors.department_list(user=request.user).count(),
             "today": today,
+            # Posts late going out to X, for the people who can act on them.
+            "stuck_posts": stuck_posts,
+            "stuck_more": stuck.count() - STUCK_LISTED if len(stuck_posts) == STUCK_LISTED else 0,
         },
     )
 
