@@ -102,15 +102,14 @@ class CampaignStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Campaign.Status.choices)
 
 
-class UtmTagForm(forms.ModelForm):
-    class Meta:
-        model = UtmTag
-        fields = ["parameter", "value", "description"]
-        help_texts = {
-            "value": "Lower-case letters, digits and - or _ (spring-sale, paid-social).",
-            "description": "When to use it, so others pick the same value.",
-        }
-
-    def validate_unique(self):
-        # The service reports a value that is already registered, as a field error.
-        pass
+class UtmTagForm(forms.Form):
+    # A plain Form: the service says whether the value is new (as a field error).
+    parameter = forms.ChoiceField(choices=UtmTag.Parameter.choices)
+    value = forms.CharField(
+        max_length=100,
+        validators=[validate_utm_value],
+        help_text="Lower-case letters, digits and - or _ (spring-sale, paid-social).",
+    )
+    description = forms.CharField(
+        max_length=200, required=False, help_text="When to use it, so others pick the same value."
+    )
