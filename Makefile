@@ -37,6 +37,8 @@ demo: migrate
 
 # Unless told otherwise, the product talks to the bundled X simulator, never to X.
 run: export X_API_BASE_URL ?= http://127.0.0.1:$(XSIM_PORT)
+# Short links in scheduled posts point at this server.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: demo
 	@echo
 	@echo "  SocialOps is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from campaigns.demo import demo_campaigns_load, demo_campaigns_loaded
 from listening.demo import demo_x_setup
 
 
@@ -12,4 +13,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        demo_x_setup(out=self.stdout.write)
+        account = demo_x_setup(out=self.stdout.write)
+        # The calendar needs the connected account, so the campaigns come here, once.
+        if account is not None and not demo_campaigns_loaded():
+            demo_campaigns_load(account=account)
+            self.stdout.write("Loaded the demo campaigns, calendar, links, offer and time log.")
