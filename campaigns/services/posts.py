@@ -1,0 +1,747 @@
+"""Use cases of the editorial calendar: posts from draft to scheduled, their approvals,
+recurring slots and calendar feeds. (Sending to X is campaigns.services.publishing.)
+
+Each use case is one transaction: it checks the actor's rights
+(campaigns.permissions.posts), validates (full_clean() and X's rules), saves, writes a
+PostEvent (who, when, what) and an audit row. A refusal raises PermissionDenied (403),
+bad input a ValidationError with field errors (400 in the API, 422 on the pages), and
+nothing is left half-written.
+
+The workflow: draft → in_review (submit: complete, within X's length, in the future)
+→ approved (every department the approval rules name has approved this review round)
+→ scheduled (at approval when its time is ahead, or when it is given one; its links
+become tracked short links). Rejected posts keep their reason; editing a post in review,
+approved, scheduled or rejected sends it back to draft, and submitting it again opens a
+new review round that needs every approval again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import text as x_text
+from campaigns.models import (
+    CalendarFeed,
+    Campaign,
+    Offer,
+    PostApproval,
+    PostEvent,
+    PostPart,
+    RecurringSlot,
+    ScheduledPost,
+)
+from campaigns.permissions import posts as perms
+from campaigns.permissions.links import can_create_link
+from campaigns.selectors import posts as selectors
+from campaigns.services.links import link_create
+from departments.models import Department
+from listening.models import XAccount
+from socialops.models import AuditEvent, User
+from socialops.permissions import require
+from socialops.services import audit_record, snapshot
+
+Status = ScheduledPost.Status
+Kind = ScheduledPost.Kind
+Action = PostEvent.Action
+
+NOT_YOURS = "Only this department's team can do that."
+
+# What an edit may change. A change to any of the CONTENT fields needs approval again.
+POST_FIELDS = {
+    "account",
+    "kind",
+    "category",
+    "text",
+    "parts",
+    "campaign",
+    "offer",
+    "slot",
+    "target_x_id",
+    "owner",
+    "scheduled_at",
+    "notes",
+}
+CONTENT_FIELDS = {"account", "kind", "category", "text", "campaign", "offer", "target_x_id"}
+TARGET_NEEDED = {Kind.REPLY: "replies to", Kind.QUOTE: "quotes", Kind.REPOST: "reposts"}
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _locked(post: ScheduledPost) -> ScheduledPost:
+    """The post as the database has it, locked until the transaction ends: two approvals
+    or an edit and an approval must not interleave."""
+    return ScheduledPost.objects.select_for_update().get(pk=post.pk)
+
+
+def _event(
+    post: ScheduledPost,
+    action: str,
+    actor: User | None,
+    *,
+    at: datetime,
+    department: Department | None = None,
+    note: str = "",
+) -> PostEvent:
+    return PostEvent.objects.create(
+        post=post, action=action, actor=actor, at=at, department=department, note=note
+    )
+
+
+def _audit(actor: User, post: ScheduledPost, before: dict[str, Any] | None) -> None:
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
+        instance=post,
+        before=before,
+        department=post.department,
+    )
+
+
+def _local(at: datetime | None) -> str:
+    if at is None:
+        return "no time"
+    return timezone.localtime(at, selectors.organisation_zone()).strftime("%a %-d %b %Y %H:%M")
+
+
+def _status_label(post: ScheduledPost) -> str:
+    return post.get_status_display().lower()
+
+
+def _wrong_status(post: ScheduledPost, rule: str) -> ValidationError:
+    return ValidationError({"status": f"{rule}; this one is {_status_label(post)}."})
+
+
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _clean_parts(parts: list[str] | None) -> list[str]:
+    return [part.strip() for part in parts or [] if part and part.strip()]
+
+
+def _parts_of(post: ScheduledPost) -> list[str]:
+    return [part.text for part in post.parts.order_by("position")]
+
+
+def _check(
+    post: ScheduledPost,
+    parts: list[str],
+    *,
+    time_changed: bool,
+    slot_given: bool,
+    now: datetime,
+) -> None:
+    """Validate what is saved at any stage: the model's own rules, X's length per part,
+    parts only for threads, no time in the past, a slot's department and time."""
+    errors: dict[str, list[str]] = {}
+    try:
+        post.full_clean()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                _add(errors, field, message)
+    if post.text and (message := x_text.length_error(post.text)):
+        _add(errors, "text", message)
+    if parts and post.kind != Kind.THREAD:
+        _add(errors, "parts", "Only a thread has further parts; make the post a thread.")
+    for number, part in enumerate(parts, start=2):
+        if message := x_text.length_error(part, label=f"Part {number}"):
+            _add(errors, "parts", message)
+    if time_changed and post.scheduled_at is not None and post.scheduled_at <= now:
+        _add(errors, "scheduled_at", "Pick a time in the future.")
+    if post.slot_id is not None and "slot" not in errors:
+        slot = post.slot
+        if slot.department_id != post.department_id:
+            _add(errors, "slot", f"That slot is {slot.department}'s, not {post.department}'s.")
+        elif slot_given and post.scheduled_at is None:
+            _add(errors, "scheduled_at", f"Pick one of the times of “{slot}”.")
+        elif slot_given and not selectors.slot_occurs_at(slot, post.scheduled_at):
+            _add(errors, "scheduled_at", f"That is not one of the times of “{slot}”.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _ready_errors(post: ScheduledPost, parts: list[str], now: datetime) -> dict[str, list[str]]:
+    """What a post still lacks before it can be reviewed."""
+    errors: dict[str, list[str]] = {}
+    if post.scheduled_at is None:
+        _add(errors, "scheduled_at", "Pick when the post goes out.")
+    elif post.scheduled_at <= now:
+        _add(errors, "scheduled_at", "Pick a time in the future.")
+    if post.kind == Kind.REPOST:
+        if post.text.strip():
+            _add(errors, "text", "A repost has no text of its own; make it a quote to add words.")
+    elif not post.text.strip():
+        _add(errors, "text", "Write the post.")
+    elif message := x_text.length_error(post.text):
+        _add(errors, "text", message)
+    if post.kind == Kind.THREAD and not parts:
+        _add(errors, "parts", "A thread needs at least two parts.")
+    if parts and post.kind != Kind.THREAD:
+        _add(errors, "parts", "Only a thread has further parts; make the post a thread.")
+    for number, part in enumerate(parts, start=2):
+        if message := x_text.length_error(part, label=f"Part {number}"):
+            _add(errors, "parts", message)
+    if post.kind in TARGET_NEEDED and post.target_x_id is None:
+        _add(
+            errors,
+            "target_x_id",
+            f"Give the id of the X post this {TARGET_NEEDED[post.kind]}.",
+        )
+    return errors
+
+
+def _save_parts(post: ScheduledPost, parts: list[str]) -> None:
+    post.parts.all().delete()
+    PostPart.objects.bulk_create(
+        PostPart(post=post, position=position, text=part)
+        for position, part in enumerate(parts, start=1)
+    )
+
+
+# --- Posts ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_create(
+    *,
+    actor: User,
+    account: XAccount,
+    department: Department,
+    category: str,
+    text: str = "",
+    kind: str = Kind.POST,
+    parts: list[str] | None = None,
+    campaign: Campaign | None = None,
+    offer: Offer | None = None,
+    slot: RecurringSlot | None = None,
+    target_x_id: int | None = None,
+    owner: User | None = None,
+    scheduled_at: datetime | None = None,
+    notes: str = "",
+) -> ScheduledPost:
+    """A new draft on the calendar, owned by `owner` (the actor when not given)."""
+    require(perms.can_edit_posts(actor, department), NOT_YOURS)
+    now = timezone.now()
+    parts = _clean_parts(parts)
+    post = ScheduledPost(
+        account=account,
+        department=department,
+        category=category,
+        text=(text or "").strip(),
+        kind=kind,
+        campaign=campaign,
+        offer=offer,
+        slot=slot,
+        target_x_id=target_x_id,
+        owner=owner or actor,
+        created_by=actor,
+        scheduled_at=scheduled_at,
+        notes=notes,
+        status=Status.DRAFT,
+    )
+    _check(post, parts, time_changed=True, slot_given=slot is not None, now=now)
+    post.save()
+    _save_parts(post, parts)
+    _event(post, Action.CREATED, actor, at=now)
+    _audit(actor, post, None)
+    return post
+
+
+@transaction.atomic
+def post_update(*, actor: User, post: ScheduledPost, **fields: Any) -> ScheduledPost:
+    """Change a post. A change to what it says, where or for whom (text, parts, kind,
+    account, category, campaign, offer, target) sends a post in review, approved,
+    scheduled or rejected back to draft: it needs its approvals again. A new time alone
+    keeps its status (see post_reschedule)."""
+    require(perms.can_edit_posts(actor, post.department), NOT_YOURS)
+    unknown = set(fields) - POST_FIELDS
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    post = _locked(post)
+    if post.status not in selectors.EDITABLE:
+        raise ValidationError({"status": f"A {_status_label(post)} post can no longer be edited."})
+    now = timezone.now()
+    before = snapshot(post)
+    old_parts = _parts_of(post)
+    new_parts = _clean_parts(fields.pop("parts")) if "parts" in fields else old_parts
+    if "text" in fields:
+        fields["text"] = (fields["text"] or "").strip()
+    for name, value in fields.items():
+        setattr(post, name, value)
+    after = snapshot(post)
+    changed = {key for key, value in after.items() if before.get(key) != value}
+    content_changed = new_parts != old_parts or any(
+        ScheduledPost._meta.get_field(name).attname in changed for name in CONTENT_FIELDS
+    )
+    time_changed = "scheduled_at" in changed
+    slot_given = fields.get("slot") is not None
+    if (
+        time_changed
+        and not slot_given
+        and post.slot_id is not None
+        and (
+            post.scheduled_at is None or not selectors.slot_occurs_at(post.slot, post.scheduled_at)
+        )
+    ):
+        post.slot = None  # moved away from its slot's time: the slot is empty again
+    _check(post, new_parts, time_changed=time_changed, slot_given=slot_given, now=now)
+    if not changed and new_parts == old_parts:
+        return post
+    note = ""
+    if content_changed and post.status in (
+        Status.IN_REVIEW,
+        Status.APPROVED,
+        Status.SCHEDULED,
+        Status.REJECTED,
+    ):
+        note = f"Was {_status_label(post)}; back to draft: submit it again for approval."
+        post.status = Status.DRAFT
+    elif post.status == Status.SCHEDULED and post.scheduled_at is None:
+        post.status = Status.APPROVED
+    post.save()
+    if new_parts != old_parts:
+        _save_parts(post, new_parts)
+    _event(post, Action.EDITED, actor, at=now, note=note)
+    _audit(actor, post, before)
+    if post.status == Status.APPROVED and post.scheduled_at and post.scheduled_at > now:
+        _schedule(actor=actor, post=post, now=now)
+    return post
+
+
+@transaction.atomic
+def post_submit(*, actor: User, post: ScheduledPost) -> ScheduledPost:
+    """Send a draft (or a rejected post) for review: a new review round starts, and every
+    approval its rules ask for is needed again."""
+    require(perms.can_edit_posts(actor, post.department), NOT_YOURS)
+    post = _locked(post)
+    if post.status not in (Status.DRAFT, Status.REJECTED):
+        raise _wrong_status(post, "Only a draft can be submitted for review")
+    now = timezone.now()
+    errors = _ready_errors(post, _parts_of(post), now)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(post)
+    post.status = Status.IN_REVIEW
+    post.review_round += 1
+    post.submitted_at = now
+    post.approved_at = None
+    post.rejection_reason = ""
+    post.save()
+    needed = ", ".join(str(r.department) for r in selectors.post_approval_requirements(post=post))
+    _event(post, Action.SUBMITTED, actor, at=now, note=f"Needs approval by {needed}.")
+    _audit(actor, post, before)
+    return post
+
+
+def _approval_department(
+    *,
+    actor: User,
+    post: ScheduledPost,
+    states: list[selectors.ApprovalState],
+    department: Department | None,
+) -> selectors.ApprovalState:
+    """Which of the approvals the post needs the actor gives: the one named, else the
+    first still missing that the actor may give (a lead's own department first)."""
+    if department is not None:
+        for state in states:
+            if state.department.pk == department.pk:
+                if state.given:
+                    raise ValidationError(
+                        {"department": f"{department} has already approved this post."}
+                    )
+                require(
+                    perms.can_approve_for(actor, department),
+                    f"Only a lead of {department} can approve for {department}.",
+                )
+                return state
+        raise ValidationError({"department": f"{department} does not need to approve this post."})
+    missing = [state for state in states if not state.given]
+    for state in missing:
+        if not actor.is_org_admin and perms.can_approve_for(actor, state.department):
+            return state
+    if missing and actor.is_org_admin:
+        return missing[0]
+    if any(perms.can_approve_for(actor, state.department) for state in states):
+        raise ValidationError({"department": "Your department has already approved this post."})
+    names = " and ".join(str(state.department) for state in missing)
+    raise PermissionDenied(f"Only a lead of {names} can approve this post.")
+
+
+@transaction.atomic
+def post_approve(
+    *, actor: User, post: ScheduledPost, department: Department | None = None
+) -> ScheduledPost:
+    """Approve a post in review for one department (`department`, or the one the actor
+    leads that has yet to approve). When every approval of this review round is in, the
+    post is approved, and scheduled at once if its time is ahead.
+
+    1. The departments that must approve come from the approval rules (see
+       selectors.post_approval_requirements); no rule → the post's own department.
+    2. The actor must lead that department (or be an admin acting for it).
+    3. The post's owner or writer may not approve unless every rule naming that
+       department allows it (four eyes by default).
+    """
+    require(perms.can_read_calendar(actor), "Sign in to approve posts.")
+    post = _locked(post)
+    if post.status != Status.IN_REVIEW:
+        raise _wrong_status(post, "Only a post in review can be approved")
+    states = selectors.post_approval_states(post=post)
+    state = _approval_department(actor=actor, post=post, states=states, department=department)
+    if perms.is_author(actor, post) and not state.requirement.allow_self_approval:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: (
+                    f"You cannot approve your own post: {state.department} requires "
+                    "another person's approval."
+                )
+            }
+        )
+    now = timezone.now()
+    approval = PostApproval(
+        post=post,
+        department=state.department,
+        review_round=post.review_round,
+        approved_by=actor,
+        approved_at=now,
+    )
+    approval.full_clean()
+    approval.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        instance=approval,
+        department=state.department,
+    )
+    still_missing = [s for s in states if not s.given and s.department.pk != state.department.pk]
+    note = (
+        "Approved."
+        if not still_missing
+        else "Still needs " + " and ".join(str(s.department) for s in still_missing) + "."
+    )
+    _event(post, Action.APPROVED, actor, at=now, department=state.department, note=note)
+    if still_missing:
+        return post
+    before = snapshot(post)
+    post.status = Status.APPROVED
+    post.approved_at = now
+    post.save()
+    _audit(actor, post, before)
+    if post.scheduled_at is not None and post.scheduled_at > now:
+        _schedule(actor=actor, post=post, now=now)
+    return post
+
+
+@transaction.atomic
+def post_reject(
+    *, actor: User, post: ScheduledPost, reason: str, department: Department | None = None
+) -> ScheduledPost:
+    """Turn a post down, with the reason its author will read. Anyone who could approve
+    it (a lead of a department that must approve, or an admin) may, while it is in
+    review, approved or scheduled."""
+    post = _locked(post)
+    states = selectors.post_approval_states(post=post)
+    deciders = [s.department for s in states if perms.can_approve_for(actor, s.department)]
+    if department is not None:
+        deciders = [d for d in deciders if d.pk == department.pk]
+    require(bool(deciders), "Only a lead of a department that approves this post can reject it.")
+    if post.status not in (Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED):
+        raise _wrong_status(post, "Only a post in review or approved can be rejected")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why, so the author can fix it."})
+    now = timezone.now()
+    before = snapshot(post)
+    post.status = Status.REJECTED
+    post.rejection_reason = reason
+    post.save()
+    _event(post, Action.REJECTED, actor, at=now, department=deciders[0], note=reason)
+    _audit(actor, post, before)
+    return post
+
+
+def short_link_url(code: str) -> str:
+    """A short link's absolute address, on the site's public address (SITE_URL)."""
+    return settings.SITE_URL.rstrip("/") + reverse("shortlinks:follow", kwargs={"code": code})
+
+
+def _track_links(*, actor: User, post: ScheduledPost) -> int:
+    """Replace every http(s) URL of the post's text and parts by a tracked short link of
+    its campaign (one per distinct URL; our own short links are left alone). Returns how
+    many links were made."""
+    own_prefix = short_link_url("x")[:-1]  # …/l/
+    parts = list(post.parts.order_by("position"))
+    urls: list[str] = []
+    for body in [post.text, *(part.text for part in parts)]:
+        for url in x_text.http_urls(body):
+            if not url.startswith(own_prefix) and url not in urls:
+                urls.append(url)
+    if not urls:
+        return 0
+    # The links are made on behalf of the actor, or the post's owner or writer when the
+    # actor (an approver from another department) does not make this campaign's links.
+    maker = next(
+        (
+            user
+            for user in (actor, post.owner, post.created_by)
+            if user is not None and can_create_link(user, post.campaign)
+        ),
+        None,
+    )
+    if maker is None:
+        raise ValidationError(
+            {"text": "Nobody involved may make tracked links for this post's campaign."}
+        )
+    short: dict[str, str] = {}
+    for url in urls:
+        try:
+            link = link_create(actor=maker, destination=url, campaign=post.campaign)
+        except ValidationError as exc:
+            raise ValidationError({"text": f"{url}: {' '.join(exc.messages)}"}) from exc
+        link.post = post
+        link.save(update_fields=["post"])
+        short[url] = short_link_url(link.code)
+
+    def swap(url: str) -> str:
+        return short.get(url, url)
+
+    post.text = x_text.replace_http_urls(post.text, swap)
+    for part in parts:
+        new_text = x_text.replace_http_urls(part.text, swap)
+        if new_text != part.text:
+            part.text = new_text
+            part.save(update_fields=["text"])
+    return len(urls)
+
+
+def _schedule(*, actor: User, post: ScheduledPost, now: datetime) -> ScheduledPost:
+    before = snapshot(post)
+    made = _track_links(actor=actor, post=post)
+    post.status = Status.SCHEDULED
+    post.save()
+    note = f"For {_local(post.scheduled_at)}."
+    if made:
+        note += f" {made} link{'s' if made != 1 else ''} now tracked."
+    _event(post, Action.SCHEDULED, actor, at=now, note=note)
+    _audit(actor, post, before)
+    return post
+
+
+@transaction.atomic
+def post_schedule(*, actor: User, post: ScheduledPost) -> ScheduledPost:
+    """Put an approved post on the schedule at its time (which must be ahead): its links
+    become tracked short links, and publishing picks it up when it is due."""
+    require(perms.can_edit_posts(actor, post.department), NOT_YOURS)
+    post = _locked(post)
+    if post.status != Status.APPROVED:
+        raise _wrong_status(post, "Only an approved post can be scheduled")
+    now = timezone.now()
+    if post.scheduled_at is None or post.scheduled_at <= now:
+        raise ValidationError({"scheduled_at": "Pick a time in the future."})
+    return _schedule(actor=actor, post=post, now=now)
+
+
+@transaction.atomic
+def post_reschedule(
+    *, actor: User, post: ScheduledPost, scheduled_at: datetime | None
+) -> ScheduledPost:
+    """Move a post that has not gone out to another time (drag and drop, or the form).
+    Its status stays; an approved post given a time ahead is scheduled. A post moved off
+    its recurring slot's time leaves the slot empty."""
+    require(perms.can_edit_posts(actor, post.department), NOT_YOURS)
+    post = _locked(post)
+    if post.status not in selectors.MOVABLE:
+        raise ValidationError({"status": f"A {_status_label(post)} post cannot be moved."})
+    now = timezone.now()
+    if scheduled_at is None:
+        raise ValidationError({"scheduled_at": "Pick a day and time."})
+    if scheduled_at <= now:
+        raise ValidationError({"scheduled_at": "Pick a time in the future."})
+    if scheduled_at == post.scheduled_at:
+        return post
+    before = snapshot(post)
+    old = post.scheduled_at
+    post.scheduled_at = scheduled_at
+    if post.slot_id is not None and not selectors.slot_occurs_at(post.slot, scheduled_at):
+        post.slot = None
+    post.full_clean()
+    post.save()
+    _event(
+        post,
+        Action.RESCHEDULED,
+        actor,
+        at=now,
+        note=f"From {_local(old)} to {_local(scheduled_at)}.",
+    )
+    _audit(actor, post, before)
+    if post.status == Status.APPROVED:
+        _schedule(actor=actor, post=post, now=now)
+    return post
+
+
+@transaction.atomic
+def post_unschedule(*, actor: User, post: ScheduledPost) -> ScheduledPost:
+    """Take a post in review, approved or scheduled back to draft (it keeps its time);
+    going out again needs a new review round."""
+    require(perms.can_edit_posts(actor, post.department), NOT_YOURS)
+    post = _locked(post)
+    if post.status not in (Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED):
+        raise _wrong_status(
+            post, "Only a post in review, approved or scheduled can go back to draft"
+        )
+    now = timezone.now()
+    before = snapshot(post)
+    post.status = Status.DRAFT
+    post.save()
+    _event(post, Action.UNSCHEDULED, actor, at=now)
+    _audit(actor, post, before)
+    return post
+
+
+# --- Recurring slots ------------------------------------------------------------------
+
+SLOT_FIELDS = {
+    "account",
+    "title",
+    "category",
+    "weekday",
+    "time",
+    "every_weeks",
+    "starts_on",
+    "ends_on",
+    "is_active",
+}
+
+
+def _save_slot(*, actor: User, slot: RecurringSlot, before: dict[str, Any] | None) -> None:
+    slot.full_clean()
+    slot.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
+        instance=slot,
+        before=before,
+        department=slot.department,
+    )
+
+
+@transaction.atomic
+def recurring_slot_create(
+    *,
+    actor: User,
+    department: Department,
+    title: str,
+    category: str,
+    weekday: int,
+    time: time,
+    starts_on: date,
+    every_weeks: int = 1,
+    ends_on: date | None = None,
+    account: XAccount | None = None,
+    is_active: bool = True,
+) -> RecurringSlot:
+    """A standing place on the department's calendar ("tips every Tuesday 10:00", in the
+    organisation's time zone) that shows as an empty slot until a post fills it."""
+    require(perms.can_edit_posts(actor, department), NOT_YOURS)
+    slot = RecurringSlot(
+        department=department,
+        title=title,
+        category=category,
+        weekday=weekday,
+        time=time.replace(second=0, microsecond=0),
+        every_weeks=every_weeks,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        account=account,
+        is_active=is_active,
+    )
+    if ends_on is not None and starts_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": "The slot cannot end before it starts."})
+    _save_slot(actor=actor, slot=slot, before=None)
+    return slot
+
+
+@transaction.atomic
+def recurring_slot_update(*, actor: User, slot: RecurringSlot, **fields: Any) -> RecurringSlot:
+    require(perms.can_edit_posts(actor, slot.department), NOT_YOURS)
+    unknown = set(fields) - SLOT_FIELDS
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    slot = RecurringSlot.objects.select_for_update().get(pk=slot.pk)
+    before = snapshot(slot)
+    for name, value in fields.items():
+        setattr(slot, name, value)
+    if slot.time is not None:
+        slot.time = slot.time.replace(second=0, microsecond=0)
+    if slot.ends_on is not None and slot.starts_on is not None and slot.ends_on < slot.starts_on:
+        raise ValidationError({"ends_on": "The slot cannot end before it starts."})
+    _save_slot(actor=actor, slot=slot, before=before)
+    return slot
+
+
+# --- Calendar feeds -------------------------------------------------------------------
+
+FEED_TOKEN_BYTES = 32  # 43 url-safe characters
+
+
+def _audit_feed(*, actor: User, feed: CalendarFeed, before: dict[str, Any] | None = None) -> None:
+    # The token is the feed's password: the audit says it changed, never what it is.
+    event = audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
+        instance=feed,
+        before=before,
+        department=feed.department,
+    )
+    if event is not None and "token" in event.changes:
+        event.changes["token"] = "(secret)" if before is None else ["(secret)", "(new secret)"]
+        event.save(update_fields=["changes"])
+
+
+@transaction.atomic
+def calendar_feed_create(*, actor: User, department: Department | None = None) -> CalendarFeed:
+    """A secret iCalendar address for a department's calendar (or everyone's). Leads of
+    the department and admins make it; there is one per department."""
+    require(
+        perms.can_manage_feed(actor, department),
+        "Only a lead of the department can do that."
+        if department
+        else "Only organisation admins can do that.",
+    )
+    existing = CalendarFeed.objects.select_for_update().filter(department=department)
+    if existing.exists():
+        raise ValidationError(
+            {"department": "There is a feed already; rotate its address to get a new one."}
+        )
+    feed = CalendarFeed(
+        department=department, token=secrets.token_urlsafe(FEED_TOKEN_BYTES), created_by=actor
+    )
+    feed.full_clean()
+    feed.save()
+    _audit_feed(actor=actor, feed=feed)
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_rotate(*, actor: User, feed: CalendarFeed) -> CalendarFeed:
+    """A new secret address for the feed; the old one stops working at once."""
+    require(
+        perms.can_manage_feed(actor, feed.department), "Only a lead of the department can do that."
+    )
+    feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
+    before = snapshot(feed)
+    feed.token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
+    feed.created_by = actor
+    feed.full_clean()
+    feed.save()
+    _audit_feed(actor=actor, feed=feed, before=before)
+    return feed
