@@ -36,18 +36,17 @@ def parse_minutes(value: str) -> int | None:
     return None
 
 
-class MinutesField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 12)
-        super().__init__(**kwargs)
+class MinutesField(forms.Field):
+    """A duration typed the way people say it, cleaned to whole minutes."""
 
-    def prepare_value(self, value):
-        return "" if value is None else str(value)
+    widget = forms.TextInput
 
     def to_python(self, value):
-        text = super().to_python(value)
+        text = "" if value is None else str(value).strip()
         if text in self.empty_values:
             return None
+        if len(text) > 12:
+            raise forms.ValidationError("Type minutes (90), hours and minutes (1:30) or 1.5h.")
         minutes = parse_minutes(text)
         if minutes is None:
             raise forms.ValidationError("Type minutes (90), hours and minutes (1:30) or 1.5h.")
