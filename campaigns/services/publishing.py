@@ -27,6 +27,11 @@ being sent, and nothing is sent twice:
    backoff, still holding the claim, and PUBLISHED or FAILED after
    PUBLISH_MAX_RETRIES; X refusing the post (too long, duplicate content, …) → FAILED
    with X's message; 401 → one token refresh, then FAILED "account needs reconnection".
+   A 429 sets scheduled_at to X's reset (the time the post will really go out).
+
+Replies go out with in_reply_to. Quotes and reposts need calls listening.client does
+not have yet (quote_tweet_id on create_post, a repost call): until it does, such posts
+fail with an error that says so instead of going out as something else.
 
 Tests can make a worker SIGKILL itself right after X accepted a part
 (PUBLISH_TEST_KILL_AFTER_SENDS, honoured only with SOCIALOPS_TESTING): the crash that
@@ -41,6 +46,7 @@ import logging
 import os
 import re
 import signal
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -265,17 +271,16 @@ def post_publish(*, post_id: int, claim_token: str, check_x: bool = False) -> st
     """Send a claimed post (see the module's steps). `check_x`: an earlier try of this
     claim may have reached X (the task's retries), so look on X before sending. Returns
     an Outcome; raises x.Transient for the task to retry (the claim is kept, renewed)."""
-    post = (
-        ScheduledPost.objects.select_related("account")
-        .filter(pk=post_id, status=Status.PUBLISHING, claim_token=claim_token)
-        .first()
-    )
-    if post is None:
+    lease = _Lease(post_id, claim_token)
+    try:
+        lease.renew()
+    except _ClaimLost:
         return Outcome.STALE
+    post = ScheduledPost.objects.select_related("account").prefetch_related("parts").get(pk=post_id)
     check_x = check_x or post.attempts > 1
     try:
         try:
-            _send(post, claim_token, check_x=check_x)
+            published = _send(post, lease, check_x=check_x)
         except x.AuthRevoked:
             account = post.account
             if account.auth != XAccount.Auth.USER or not account.refresh_token:
@@ -286,7 +291,7 @@ def post_publish(*, post_id: int, claim_token: str, check_x: bool = False) -> st
 
             account_token(account=account, refused=account.access_token)
             post.account.refresh_from_db()
-            _send(post, claim_token, check_x=check_x)
+            published = _send(post, lease, check_x=check_x)
     except _ClaimLost:
         return Outcome.STALE
     except x.RateLimited as exc:
@@ -304,9 +309,7 @@ def post_publish(*, post_id: int, claim_token: str, check_x: bool = False) -> st
     except x.Transient as exc:
         _note_transient(post.pk, claim_token, str(exc))
         raise
-    if _finish(post.pk):
-        return Outcome.PUBLISHED
-    return Outcome.STALE
+    return Outcome.PUBLISHED if published else Outcome.STALE
 
 
 def post_publish_give_up(*, post_id: int, claim_token: str, error: str) -> bool:
@@ -317,8 +320,8 @@ def post_publish_give_up(*, post_id: int, claim_token: str, error: str) -> bool:
 
 def _parts(post: ScheduledPost) -> list[_Part]:
     parts = [_Part(0, post.text, post.x_post_id)]
-    parts += [_Part(p.position, p.text, p.x_post_id, p.pk) for p in post.parts.order_by("position")]
-    return parts
+    later = sorted(post.parts.all(), key=lambda p: p.position)  # prefetched
+    return parts + [_Part(p.position, p.text, p.x_post_id, p.pk) for p in later]
 
 
 def _refusal(post: ScheduledPost, client: x.XClient) -> str:
@@ -327,9 +330,9 @@ def _refusal(post: ScheduledPost, client: x.XClient) -> str:
         return f"A {post.get_kind_display().lower()} needs the X post it refers to."
     if post.kind == Kind.QUOTE and "quote_tweet_id" not in _create_params(client):
         return "Quotes cannot be sent yet: the X client cannot attach the quoted post."
-    if post.kind == Kind.REPOST and not hasattr(client, "repost"):
-        return "Reposts cannot be sent yet: the X client cannot repost."
-    if post.kind != Kind.REPOST and not post.text.strip():
+    if post.kind == Kind.REPOST:
+        return "Reposts cannot be sent yet: the X client has no repost call."
+    if not post.text.strip():
         return "The post has no text."
     return ""
 
@@ -338,19 +341,19 @@ def _create_params(client: x.XClient) -> set[str]:
     return set(inspect.signature(client.create_post).parameters)
 
 
-def _send(post: ScheduledPost, claim_token: str, *, check_x: bool) -> None:
+def _send(post: ScheduledPost, lease: _Lease, *, check_x: bool) -> bool:
+    """Send what X does not have yet; True once the post is published."""
     from listening.ingest import client_for
 
     client = client_for(post.account)
     refusal = _refusal(post, client)
     if refusal:
         raise x.Permanent(refusal)
-    if post.kind == Kind.REPOST:
-        _repost(post, claim_token, client, check_x=check_x)
-        return
     parent = post.target_x_id if post.kind == Kind.REPLY else None
     found: list[x.TweetRecord] | None = None
-    for part in _parts(post):
+    parts = _parts(post)
+    for part in parts:
+        last = part is parts[-1]
         if part.x_post_id:
             parent = part.x_post_id
             continue
@@ -359,26 +362,27 @@ def _send(post: ScheduledPost, claim_token: str, *, check_x: bool) -> None:
                 found = _own_posts_since(client, post)
             match = _match(found, part, parent, quote=post.kind == Kind.QUOTE)
             if match is not None:
-                _store(post, part, match.id, reconciled=True)
+                if _store(post, part, match.id, reconciled=True, finish=last):
+                    return True
                 parent = match.id
                 continue
             # Later parts reply to this one, which X does not have: none can be there.
             check_x = False
-        _renew(post.pk, claim_token)
-        if post.kind == Kind.QUOTE and part.position == 0:
-            x_id = client.create_post(part.text, quote_tweet_id=post.target_x_id)  # type: ignore[call-arg]
-        else:
-            x_id = client.create_post(part.text, in_reply_to=parent)
+        lease.ensure()
+        try:
+            if post.kind == Kind.QUOTE and part.position == 0:
+                x_id = client.create_post(part.text, quote_tweet_id=post.target_x_id)  # type: ignore[call-arg]
+            else:
+                x_id = client.create_post(part.text, in_reply_to=parent)
+        except x.Permanent as exc:
+            if part.position == 0:
+                raise
+            raise x.Permanent(f"{_part_name(part)} of {len(parts)}: {exc}") from exc
         _test_kill_hook()
-        _store(post, part, x_id, reconciled=False)
+        if _store(post, part, x_id, reconciled=False, finish=last):
+            return True
         parent = x_id
-
-
-def _repost(post: ScheduledPost, claim_token: str, client: x.XClient, *, check_x: bool) -> None:
-    # A repost has no id of its own worth matching on; reposting twice is a no-op on X.
-    _renew(post.pk, claim_token)
-    x_id = client.repost(post.target_x_id)  # type: ignore[attr-defined]
-    _store(post, _parts(post)[0], int(x_id or post.target_x_id), reconciled=False)
+    return _finish(post.pk)  # every part had its id already (or another attempt finished)
 
 
 def _test_kill_hook() -> None:
@@ -391,18 +395,32 @@ def _test_kill_hook() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _renew(post_id: int, claim_token: str) -> None:
-    """Still ours? Then the lease starts again now, before a send."""
-    renewed = ScheduledPost.objects.filter(
-        pk=post_id, status=Status.PUBLISHING, claim_token=claim_token
-    ).update(claimed_at=timezone.now())
-    if not renewed:
-        raise _ClaimLost
+class _Lease:
+    """The claim, renewed (claimed_at = now) before a send: a check that it is still ours,
+    and the start of PUBLISH_CLAIM_TIMEOUT again. A renewal a moment old is as good."""
+
+    def __init__(self, post_id: int, claim_token: str) -> None:
+        self.post_id, self.claim_token = post_id, claim_token
+        self.renewed_at = float("-inf")
+
+    def renew(self) -> None:
+        renewed = ScheduledPost.objects.filter(
+            pk=self.post_id, status=Status.PUBLISHING, claim_token=self.claim_token
+        ).update(claimed_at=timezone.now())
+        if not renewed:
+            raise _ClaimLost
+        self.renewed_at = time.monotonic()
+
+    def ensure(self) -> None:
+        fresh_for = min(5.0, settings.PUBLISH_CLAIM_TIMEOUT / 4)
+        if time.monotonic() - self.renewed_at > fresh_for:
+            self.renew()
 
 
-def _store(post: ScheduledPost, part: _Part, x_id: int, *, reconciled: bool) -> None:
+def _store(post: ScheduledPost, part: _Part, x_id: int, *, reconciled: bool, finish: bool) -> bool:
     """X has the part: keep its id at once, whoever holds the claim now — it is the truth
-    about X, and the only thing that stops it being sent again."""
+    about X, and the only thing that stops it being sent again. With the last part, the
+    post is published in the same transaction. True when it was."""
     now = timezone.now()
     with transaction.atomic():
         if part.position == 0:
@@ -421,7 +439,8 @@ def _store(post: ScheduledPost, part: _Part, x_id: int, *, reconciled: bool) -> 
                 at=now,
                 note=_part_name(part) + f" was already on X ({x_id}): kept, not sent again.",
             )
-    part.x_post_id = x_id
+        part.x_post_id = x_id
+        return _mark_published(post.pk, now=now) if finish else False
 
 
 def _part_name(part: _Part) -> str:
@@ -429,18 +448,20 @@ def _part_name(part: _Part) -> str:
 
 
 def _finish(post_id: int) -> bool:
-    now = timezone.now()
     with transaction.atomic():
-        # Whoever holds the claim: every part is on X, so the post is published.
-        done = (
-            ScheduledPost.objects.filter(
-                pk=post_id, status=Status.PUBLISHING, x_post_id__isnull=False
-            )
-            .exclude(Exists(PostPart.objects.filter(post=OuterRef("pk"), x_post_id__isnull=True)))
-            .update(status=Status.PUBLISHED, error="")
-        )
-        if done:
-            PostEvent.objects.create(post_id=post_id, action=Action.PUBLISHED, at=now)
+        return _mark_published(post_id, now=timezone.now())
+
+
+def _mark_published(post_id: int, *, now: datetime) -> bool:
+    """In the caller's transaction. Whoever holds the claim: once every part has its X id,
+    the post is published."""
+    done = (
+        ScheduledPost.objects.filter(pk=post_id, status=Status.PUBLISHING, x_post_id__isnull=False)
+        .exclude(Exists(PostPart.objects.filter(post=OuterRef("pk"), x_post_id__isnull=True)))
+        .update(status=Status.PUBLISHED, error="")
+    )
+    if done:
+        PostEvent.objects.create(post_id=post_id, action=Action.PUBLISHED, at=now)
     return bool(done)
 
 

@@ -448,3 +448,21 @@ def test_send_now(x_account, marketing, owner, colleague, admin_user):
         post_publish_now(actor=admin_user, post=draft)
     scheduled = due_post(x_account, marketing, owner, scheduled_at=later)
     assert post_publish_now(actor=admin_user, post=scheduled).scheduled_at <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_thread_refused_mid_way_resumes_after_retry(sim, x_account, marketing, owner):
+    post = due_post(x_account, marketing, owner, text="T1 intro", parts=("T2 body", "word " * 80))
+    assert post_publish(post_id=post.pk, claim_token=claim_one(post)) == Outcome.FAILED
+    post.refresh_from_db()
+    assert post.error.startswith("Part 3 of 3: X answered 403") and "too long" in post.error
+    assert len(received(sim, x_account)) == 2
+
+    PostPart.objects.filter(post=post, position=2).update(text="T3 the end")  # edited
+    post_publish_retry(actor=owner, post=post)
+    (claim,) = posts_due_claim(now=timezone.now())
+    assert post_publish(post_id=post.pk, claim_token=claim.claim_token) == Outcome.PUBLISHED
+
+    sent = received(sim, x_account)
+    assert [p["submitted_text"] for p in sent] == ["T1 intro", "T2 body", "T3 the end"]
+    assert sent[2]["in_reply_to_tweet_id"] == sent[1]["id"]
