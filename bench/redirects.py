@@ -1,5 +1,346 @@
-"""Placeholder until the redirects benchmark lands."""
+"""Redirects: gunicorn with the production settings (DEBUG off) on PostgreSQL + Redis,
+wrk with 32 connections, the tracked short link `/l/<code>` (lookup, click captured
+into the Redis buffer) beside an untracked 302 from the same server (`/l/-/<code>`,
+bench/redirect_urls.py: same middleware, same headers, no lookup, no capture).
+
+Each kind is measured ROUNDS times, alternating, after its own warm-up; the best round
+of each counts. After each tracked round the click buffer is flushed into PostgreSQL
+with the product's flush (campaigns.services.links.clicks_flush) and the clicks stored
+are compared with the redirects the server served (counted by a gunicorn hook, so the
+requests wrk abandoned at its cut-off, whose clicks were captured too, are included).
+
+Needs PostgreSQL (DATABASE_URL), Redis (REDIS_URL: its database is FLUSHED, give it a
+spare number) and wrk (Debian package `wrk`). REDIRECT_BENCH_SECONDS shortens the
+measured rounds (default 15)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from base64 import urlsafe_b64encode
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+
+if TYPE_CHECKING:
+    from campaigns.models import TrackedLink
+
+CONNECTIONS = 32
+WRK_THREADS = 2
+SECONDS = int(os.environ.get("REDIRECT_BENCH_SECONDS", "15"))
+WARMUP_SECONDS = 3
+ROUNDS = 3
+# gthread, one process per core, 4 threads each: keep-alive connections (sync closes
+# every connection, and wrk then spends its core reconnecting) and no more processes
+# than cores to share with wrk, Redis and PostgreSQL. Measured against sync 5 and
+# gthread 5×4 / 2×8 on 2 cores: see the report in the commit that chose it.
+WORKER_CLASS = os.environ.get("RB_CLASS", "gthread")
+WORKERS = int(os.environ.get("RB_WORKERS", os.cpu_count() or 1))
+THREADS = int(os.environ.get("RB_THREADS", "4"))
+
+REPO = Path(__file__).resolve().parent.parent
+
+# wrk counts every response by status in each thread; done() adds them up. The headers
+# are a person's browser behind the TLS proxy (production redirects plain HTTP).
+LUA = """
+wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 " ..
+  "(KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+wrk.headers["Referer"] = "https://t.co/"
+wrk.headers["X-Forwarded-Proto"] = "https"
+wrk.headers["X-Forwarded-For"] = "203.0.113.7"
+
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  statuses = {}
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do
+      counts[status] = (counts[status] or 0) + n
+    end
+  end
+  for status, n in pairs(counts) do
+    io.write(string.format("RESULT status_%d %d\\n", status, n))
+  end
+  io.write(string.format("RESULT requests %d\\n", summary.requests))
+  io.write(string.format("RESULT duration_us %d\\n", summary.duration))
+  local e = summary.errors
+  io.write(string.format("RESULT socket_errors %d\\n", e.connect + e.read + e.write + e.timeout))
+  for _, p in ipairs({50, 99}) do
+    io.write(string.format("RESULT p%d_us %d\\n", p, latency:percentile(p)))
+  end
+end
+"""
+
+
+@dataclass
+class Round:
+    rate: float  # responses per second
+    responses: int
+    p50_ms: float
+    p99_ms: float
+    redirects: int  # 302s wrk received
+    errors: int  # non-3xx responses and socket errors
+    cpu_us: float = 0.0  # gunicorn's CPU time per response: neighbours barely move it
+
+
+def _server_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds used so far by gunicorn's master and workers (Linux /proc; 0 elsewhere)."""
+    try:
+        pids = [server.pid] + [
+            int(pid)
+            for pid in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        ]
+        ticks = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, ValueError):
+        return 0.0
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(wrk: str, script: Path, url: str, server: subprocess.Popen) -> Round:
+    cpu = _server_cpu(server)
+    found = _wrk(wrk, script, url, SECONDS)
+    if found.responses:
+        found.cpu_us = (_server_cpu(server) - cpu) / found.responses * 1e6
+    return found
+
+
+def _wrk(wrk: str, script: Path, url: str, seconds: int) -> Round:
+    out = subprocess.run(
+        [
+            *(wrk, f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s"),
+            *("-s", str(script), url),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    results = (line.split()[1:] for line in out.splitlines() if line.startswith("RESULT "))
+    found = {key: int(value) for key, value in results}
+    statuses = {int(k[7:]): v for k, v in found.items() if k.startswith("status_")}
+    not_3xx = sum(n for status, n in statuses.items() if not 300 <= status < 400)
+    return Round(
+        rate=found["requests"] / (found["duration_us"] / 1e6),
+        responses=found["requests"],
+        p50_ms=found["p50_us"] / 1000,
+        p99_ms=found["p99_us"] / 1000,
+        redirects=statuses.get(302, 0),
+        errors=not_3xx + found["socket_errors"],
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_env(served_dir: str) -> dict[str, str]:
+    """Production settings (DEBUG off, required secrets set) on the benchmark's throw-away
+    test database and the same Redis."""
+    from django.conf import settings
+    from django.db import connection
+
+    env = dict(os.environ)
+    env.pop("SOCIALOPS_TESTING", None)
+    database = urlsplit(env["DATABASE_URL"])
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.redirect_settings",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEY=urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database._replace(path="/" + quote(connection.settings_dict["NAME"])).geturl(),
+        REDIS_URL=settings.REDIS_URL,
+        BENCH_SERVED_DIR=served_dir,
+    )
+    return env
+
+
+def _start(port: int, env: dict[str, str], log) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "socialops.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", str(WORKERS), "--worker-class", WORKER_CLASS, "--threads", str(THREADS)),
+            *("--config", "python:bench.redirect_gunicorn", "--log-level", "warning"),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited at start-up")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except urllib.error.HTTPError:  # 503 (no worker, no beat) is an answer
+            return server
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer within 30 s")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)  # graceful: in-flight requests finish
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _flush() -> tuple[int, float]:
+    """The product's flush until the queue and every processing list are empty."""
+    from django.conf import settings
+
+    from campaigns import buffer
+    from campaigns.services.links import clicks_flush
+
+    client = buffer.client()
+    moved = 0
+    start = time.perf_counter()
+    while True:
+        moved += clicks_flush(batch_size=settings.CLICK_FLUSH_BATCH)
+        left = client.llen(buffer.QUEUE_KEY)
+        if not left and not any(client.scan_iter(match=f"{buffer.PROCESSING_PREFIX}*")):
+            return moved, time.perf_counter() - start
+
+
+def _rounds(
+    wrk: str, folder: Path, *, warm: TrackedLink, links: list[TrackedLink]
+) -> tuple[list[Round], list[Round], list[tuple[int, float]]]:
+    """Untracked and tracked rounds alternately against one gunicorn, each after its own
+    warm-up; the click buffer is flushed after each tracked round."""
+    script = folder / "count.lua"
+    script.write_text(LUA)
+    served_dir = folder / "served"
+    served_dir.mkdir()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    tracked: list[Round] = []
+    untracked: list[Round] = []
+    flushes: list[tuple[int, float]] = []
+    with (folder / "gunicorn.log").open("w") as log:
+        server = None
+        try:
+            server = _start(port, _server_env(str(served_dir)), log)
+            for n, link in enumerate(links):
+                _wrk(wrk, script, f"{base}/l/-/warm", WARMUP_SECONDS)
+                untracked.append(_measure(wrk, script, f"{base}/l/-/u{n}", server))
+                _wrk(wrk, script, f"{base}/l/{warm.code}", WARMUP_SECONDS)
+                _flush()  # the warm-up's clicks, so the round starts with an empty queue
+                tracked.append(_measure(wrk, script, f"{base}/l/{link.code}", server))
+                time.sleep(0.5)  # requests wrk abandoned at its cut-off still finish
+                flushes.append(_flush())
+        except (RuntimeError, subprocess.CalledProcessError):
+            log.flush()
+            print("redirects: failed; gunicorn's log:")
+            print((folder / "gunicorn.log").read_text()[-3000:])
+            raise
+        finally:
+            if server is not None:
+                _stop(server)  # graceful: the workers write what they served
+    return tracked, untracked, flushes
+
+
+def _served(folder: Path) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for path in folder.glob("*.json"):
+        total.update(json.loads(path.read_text()))
+    return total
 
 
 def run() -> None:
-    print("redirects: not built yet")
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        print("redirects: skipped (needs PostgreSQL and Redis; set DATABASE_URL and REDIS_URL)")
+        return
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("redirects: skipped (needs wrk: apt-get install wrk, or brew install wrk)")
+        return
+
+    from campaigns import buffer
+    from campaigns.models import Click, TrackedLink
+
+    buffer.client().flushdb()
+    load = os.getloadavg()[0]
+    destination = "https://shop.example.com/spring?ref=bench"
+    tags = {"utm_source": "x", "utm_medium": "social", "utm_campaign": "spring"}
+    warm = TrackedLink.objects.create(destination=destination, code="rb-warm", **tags)
+    links = [
+        TrackedLink.objects.create(destination=destination, code=f"rb-{n}", **tags)
+        for n in range(ROUNDS)
+    ]
+
+    with tempfile.TemporaryDirectory(prefix="redirect-bench-") as folder:
+        tracked, untracked, flushes = _rounds(wrk, Path(folder), warm=warm, links=links)
+        late, _ = _flush()  # anything served after the round's own flush
+        served = _served(Path(folder, "served"))
+
+    served_302 = sum(served[f"302 /l/{link.code}"] for link in links)
+    wrk_302 = sum(r.redirects for r in tracked)
+    stored = Click.objects.filter(link__in=links).count()
+    flushed = sum(n for n, _ in flushes)
+    flush_seconds = sum(s for _, s in flushes)
+    best_t = max(tracked, key=lambda r: r.rate)
+    best_u = max(untracked, key=lambda r: r.rate)
+    errors = sum(r.errors for r in tracked + untracked)
+    print(
+        f"redirects, gunicorn {WORKER_CLASS} {WORKERS} workers × {THREADS} threads, production "
+        f"settings, PostgreSQL + Redis; wrk {CONNECTIONS} connections × {SECONDS} s, best of "
+        f"{ROUNDS} alternating rounds; wrk, gunicorn, PostgreSQL and Redis share "
+        f"{os.cpu_count()} cores (load average before: {load:.1f})"
+    )
+    print(
+        f"  tracked /l/<code>: {best_t.rate:7,.0f} req/s (p50 {best_t.p50_ms:.1f} ms, p99 "
+        f"{best_t.p99_ms:.1f} ms) | untracked 302: {best_u.rate:7,.0f} req/s (p50 "
+        f"{best_u.p50_ms:.1f} ms, p99 {best_u.p99_ms:.1f} ms) | tracked "
+        f"{best_t.rate / best_u.rate:.0%} of untracked (target ≥ 80%)"
+    )
+    print(
+        f"  rounds, req/s: tracked {', '.join(f'{r.rate:,.0f}' for r in tracked)}; "
+        f"untracked {', '.join(f'{r.rate:,.0f}' for r in untracked)} | gunicorn CPU per "
+        f"response (least of the rounds): tracked {min(r.cpu_us for r in tracked):.0f} µs, "
+        f"untracked {min(r.cpu_us for r in untracked):.0f} µs"
+    )
+    print(
+        f"  redirects served {served_302:,} (wrk received {wrk_302:,}; "
+        f"{served_302 - wrk_302} in flight at its cut-off) | clicks stored after the flush "
+        f"{stored:,} ({'equal' if stored == served_302 else 'NOT EQUAL'}; must be equal) | "
+        f"flush {flushed:,} clicks in {flush_seconds:.1f} s"
+        + (f", {late} more after the server stopped" if late else "")
+        + f" | errors (non-3xx or socket) {errors}"
+    )
