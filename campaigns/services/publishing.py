@@ -58,7 +58,7 @@ from django.db.models import Exists, F, Min, OuterRef
 from django.utils import timezone
 
 from campaigns.models import PostEvent, PostPart, ScheduledPost
-from departments import permissions as dept_perms
+from campaigns.permissions import posts as post_perms
 from listening import client as x
 from listening.models import XAccount
 from socialops.models import AuditEvent, User
@@ -85,7 +85,7 @@ NEEDS_RECONNECTION = "X refused the account's token: the account needs reconnect
 
 def can_publish(user: User, post: ScheduledPost) -> bool:
     """Editors (leads, members) of the post's department and admins send or retry it."""
-    return dept_perms.can_edit_goals(user, post.department)
+    return post_perms.can_edit_posts(user, post.department)
 
 
 # --- The people's use cases ------------------------------------------------------------

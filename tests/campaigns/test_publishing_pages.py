@@ -53,7 +53,7 @@ def test_owner_and_admin_see_the_alert_a_colleague_does_not(
     assert "Spring launch: 20% off" in page
     assert "@brightline" in page and "Marketing" in page and "X answered 503" in page
     assert "Publishing" in page  # its status
-    assert reverse("campaigns:calendar") in page
+    assert reverse("campaigns:post_detail", args=[post.pk]) in page
 
     assert "Spring launch" in home(client, admin_user)
     colleague_page = home(client, colleague)
