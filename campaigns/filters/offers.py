@@ -7,13 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django_filters.widgets import DateRangeWidget
 
 from campaigns.models import Campaign, Conversion, Offer
 from campaigns.selectors import offers as selectors
+
+ANY = "Any"
+ANY_YES_NO = [("", ANY), ("true", "Yes"), ("false", "No")]
+DATE_RANGE = DateRangeWidget(attrs={"type": "date"})
 
 
 def _user(request: HttpRequest | None) -> Any:
@@ -33,9 +39,12 @@ def _offers(request: HttpRequest | None) -> QuerySet[Offer]:
 class OfferFilterSet(filters.FilterSet):
     STATES = [("current", "Valid today"), ("upcoming", "Not started yet"), ("ended", "Ended")]
 
-    campaign = filters.ModelChoiceFilter(queryset=_campaigns, help_text="A campaign's id.")
+    campaign = filters.ModelChoiceFilter(
+        queryset=_campaigns, empty_label=ANY, help_text="A campaign's id."
+    )
     state = filters.ChoiceFilter(
         choices=STATES,
+        empty_label=ANY,
         method="filter_state",
         label="Validity",
         help_text="current: valid today; upcoming: starts later; ended: over (organisation's "
@@ -61,19 +70,25 @@ class OfferFilterSet(filters.FilterSet):
 
 
 class ConversionFilterSet(filters.FilterSet):
-    campaign = filters.ModelChoiceFilter(queryset=_campaigns, help_text="A campaign's id.")
-    offer = filters.ModelChoiceFilter(queryset=_offers, help_text="An offer's id.")
-    attribution = filters.ChoiceFilter(choices=Conversion.Attribution.choices)
-    kind = filters.ChoiceFilter(choices=Conversion.Kind.choices)
+    campaign = filters.ModelChoiceFilter(
+        queryset=_campaigns, empty_label=ANY, help_text="A campaign's id."
+    )
+    offer = filters.ModelChoiceFilter(queryset=_offers, empty_label=ANY, help_text="An offer's id.")
+    attribution = filters.ChoiceFilter(choices=Conversion.Attribution.choices, empty_label=ANY)
+    kind = filters.ChoiceFilter(choices=Conversion.Kind.choices, empty_label=ANY)
     occurred = filters.DateFromToRangeFilter(
         field_name="occurred_at",
+        widget=DATE_RANGE,
         label="Period",
         help_text="Conversions from `occurred_after` to `occurred_before`, whole days in the "
         "organisation's time zone, inclusive.",
     )
-    is_new_customer = filters.BooleanFilter(label="New customer")
+    is_new_customer = filters.BooleanFilter(
+        label="New customer", widget=forms.Select(choices=ANY_YES_NO)
+    )
     pending = filters.BooleanFilter(
         method="filter_pending",
+        widget=forms.Select(choices=ANY_YES_NO),
         label="Click not found yet",
         help_text="true: conversions whose click id has not (yet) matched a stored click.",
     )

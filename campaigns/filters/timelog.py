@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django_filters.widgets import DateRangeWidget
 
 from campaigns.models import Campaign, TimeEntry
 from campaigns.selectors import offers as campaign_selectors
@@ -53,7 +54,9 @@ class TimeEntryFilterSet(filters.FilterSet):
         queryset=_departments, to_field_name="slug", help_text="A department's slug."
     )
     day = filters.DateFromToRangeFilter(
-        method="filter_day", help_text="Entries from `day_after` to `day_before`, inclusive."
+        method="filter_day",
+        widget=DateRangeWidget(attrs={"type": "date"}),
+        help_text="Entries from `day_after` to `day_before`, inclusive.",
     )
 
     class Meta:
