@@ -289,3 +289,29 @@ def test_two_identical_requests_racing_create_one_row(owner, monkeypatch, identi
     assert Conversion.objects.count() == 1
     assert sorted(c.was_created for c in results) == [False, True]
     assert len({c.pk for c in results}) == 1
+
+
+@pytest.mark.django_db
+def test_list_queries_do_not_grow_with_rows(owner, offer, link):
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(owner)
+
+    def add(n):
+        for _ in range(n):
+            click = Click.objects.create(
+                link=link, clicked_at=timezone.now(), click_id=uuid.uuid4().hex
+            )
+            client.post(
+                URL, payload(coupon_code="SPRING20", click_id=click.click_id), format="json"
+            )
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(URL).status_code == 200
+        return len(ctx)
+
+    add(2)
+    few = queries()
+    add(8)
+    assert queries() == few

@@ -290,3 +290,26 @@ class TestConversionPages:
 
         assert client.get(reverse("campaigns:conversion_create")).status_code == 403
         assert client.get(reverse("campaigns:conversion_list")).status_code == 200
+
+
+def test_pages_queries_do_not_grow_with_rows(client, owner, offer, campaign):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, owner)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    def add(n):
+        for i in range(n):
+            redeem(owner, external_id=f"o-{uuid.uuid4().hex}")
+            OfferFactory(campaign=campaign, code=f"MORE{uuid.uuid4().hex[:6]}{i}")
+
+    urls = [reverse("campaigns:offer_list"), reverse("campaigns:conversion_list")]
+    add(2)
+    few = [queries(url) for url in urls]
+    add(6)
+    assert [queries(url) for url in urls] == few

@@ -284,3 +284,25 @@ class TestTeamView:
         response = login(client, owner).get(TEAM)
 
         assert b"No time logged in this period" in response.content
+
+
+def test_pages_queries_do_not_grow_with_rows(client, owner, member, marketing, campaign):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(user, url):
+        login(client, user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    def add(n):
+        for _ in range(n):
+            TimeEntryFactory(
+                user=member, department=marketing, campaign=campaign, day=org_today(), minutes=5
+            )
+
+    add(2)
+    few = (queries(member, WEEK), queries(owner, TEAM))
+    add(6)
+    assert (queries(member, WEEK), queries(owner, TEAM)) == few
