@@ -39,6 +39,7 @@ class LinkFilterSet(filters.FilterSet):
     )
     department = filters.ModelChoiceFilter(
         field_name="campaign__department",
+        label="Department",
         queryset=_departments,
         to_field_name="slug",
         empty_label="All departments",
