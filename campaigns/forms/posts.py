@@ -75,10 +75,13 @@ class PostForm(forms.Form):
         help_text="For a reply, quote or repost: the post's address on X or its id.",
     )
     scheduled_at = forms.DateTimeField(label="When", widget=DateTimeLocalInput(), required=False)
-    campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), required=False)
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(), required=False, empty_label="No campaign"
+    )
     offer = forms.ModelChoiceField(
         queryset=Offer.objects.none(),
         required=False,
+        empty_label="No offer",
         help_text="A post with an offer may need another department's approval.",
     )
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Who", empty_label=None)

@@ -166,6 +166,7 @@ def _calendar(request: HttpRequest, first: date, days: int, month: int | None = 
     return {
         "filterset": filterset,
         "days": list(grid.values()),
+        "has_items": any(day.posts or day.empty_slots for day in grid.values()),
         "department": department,
         "query": _query_without(request, "week", "month", "page"),
         "can_create": perms.can_write_any_posts(request.user),
@@ -264,7 +265,16 @@ def post_list(request: HttpRequest) -> HttpResponse:
     )
     posts = _filtered(filterset).order_by(F("scheduled_at").asc(nulls_last=True), "pk")
     page = Paginator(posts, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    cycle_times = [
+        {"row": row, "median": _duration(row.median), "longest": _duration(row.longest)}
+        for row in selectors.approval_cycle_times(
+            user=request.user, start=now - timedelta(days=CYCLE_DAYS), end=now
+        )
+    ]
     context = {
+        "cycle_times": cycle_times,
+        "cycle_days": CYCLE_DAYS,
         "filterset": filterset,
         "page": page,
         "query": _query_without(request, "page"),
@@ -275,6 +285,20 @@ def post_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, context)
+
+
+CYCLE_DAYS = 30  # the list page's approval cycle time looks this far back
+
+
+def _duration(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
 
 
 # --- posts ----------------------------------------------------------------------------

@@ -773,3 +773,28 @@ class TestFeedButton:
             ).status_code
             == 403
         )
+
+
+class TestCycleTimeCard:
+    def test_list_page_shows_median_cycle_time_per_department(
+        self, client, owner, writer, make_draft
+    ):
+        post = services.post_approve(
+            actor=owner, post=services.post_submit(actor=writer, post=make_draft(writer))
+        )
+        ScheduledPost.objects.filter(pk=post.pk).update(
+            submitted_at=post.approved_at - dt.timedelta(hours=3, minutes=20)
+        )
+
+        html = signed_in(client, owner).get(reverse("campaigns:post_list")).content.decode()
+
+        assert "Approval cycle time" in html
+        assert "median 3 h 20 min" in html and "1 post" in html
+
+    def test_empty_week_says_what_to_do(self, client, owner):
+        html = (
+            signed_in(client, owner)
+            .get(reverse("campaigns:calendar"), {"week": "2030-01-07"})
+            .content.decode()
+        )
+        assert "Nothing planned this week" in html and "New recurring slot" in html
