@@ -356,7 +356,9 @@ def campaign_update(*, actor: User, campaign: Campaign, **fields: Any) -> Campai
     # as the same strings the fields have).
     changed = {name for name in fields if name.startswith("utm_")}
     changed = {name for name in changed if before.get(name) != getattr(campaign, name)}
-    _validate(campaign, {}, goals=goals, changed=changed)
+    # Only goals linked now must be active: one achieved since does not block edits.
+    added = [g for g in goals if g.pk not in before["goals"]] if goals is not None else None
+    _validate(campaign, {}, goals=added, changed=changed)
     campaign.save()
     if goals is not None:
         campaign.goals.set(goals)

@@ -10,6 +10,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -373,3 +375,28 @@ class TestUtmRegistryPage:
         c = signed_in(client, admin_user)
         assert c.post(reverse("campaigns:utm_defaults")).status_code == 302
         assert UtmTag.objects.count() > 0
+
+
+def test_list_pages_do_not_query_per_row(client, owner, marketing, organisation):
+    c = signed_in(client, owner)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    def grow():
+        campaign = CampaignFactory(department=marketing)
+        campaign.goals.add(GoalFactory(department=marketing))
+        link = TrackedLink.objects.create(
+            campaign=campaign, destination="https://a.example/", code=uuid.uuid4().hex[:8]
+        )
+        add_click(link)
+
+    grow()
+    before = [queries(reverse("campaigns:campaign_list")), queries(reverse("campaigns:link_list"))]
+    for _ in range(5):
+        grow()
+    after = [queries(reverse("campaigns:campaign_list")), queries(reverse("campaigns:link_list"))]
+
+    assert after == before

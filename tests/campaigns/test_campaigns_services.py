@@ -279,6 +279,18 @@ class TestCampaignUpdate:
         campaign.refresh_from_db()
         assert campaign.utm_source == "x"
 
+    def test_a_goal_achieved_since_does_not_block_edits(self, owner, campaign, goal, marketing):
+        services.campaign_update(actor=owner, campaign=campaign, goals=[goal])
+        goal.status = "achieved"
+        goal.save()
+        services.campaign_update(actor=owner, campaign=campaign, goals=[goal], name="Still")
+
+        dropped = GoalFactory(department=marketing, status="dropped")
+        errors = errors_of(
+            services.campaign_update, actor=owner, campaign=campaign, goals=[goal, dropped]
+        )
+        assert "goals" in errors
+
     def test_period_order_on_update(self, owner, campaign):
         errors = errors_of(
             services.campaign_update,
