@@ -13,7 +13,8 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from campaigns.models import Click, TrackedLink
+from campaigns.models import Click, ScheduledPost, TrackedLink
+from listening.models import Tweet
 from socialops.models import User
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,9 @@ def clicks_visible_to(*, user: User) -> QuerySet[Click]:
     return Click.objects.select_related("link")
 
 
+MAX_CHART_DAYS = 366
+
+
 def clicks_per_day(
     *, clicks: QuerySet[Click], start: date | None = None, end: date | None = None
 ) -> list[tuple[date, int]]:
@@ -180,9 +184,6 @@ def clicks_per_day(
         (start + timedelta(days=i), counts.get(start + timedelta(days=i), 0))
         for i in range((end - start).days + 1)
     ]
-
-
-MAX_CHART_DAYS = 366
 
 
 def click_referrers(*, clicks: QuerySet[Click], limit: int = 10) -> list[tuple[str, int]]:
@@ -211,9 +212,6 @@ class XLinkReport:
 
 def x_link_reports(*, links: QuerySet[TrackedLink]) -> list[XLinkReport]:
     """One report per published post that carries any of `links` (in post order)."""
-    from campaigns.models import ScheduledPost
-    from listening.models import Tweet
-
     posts = list(
         ScheduledPost.objects.filter(
             pk__in=links.filter(post__isnull=False).values("post_id"), x_post_id__isnull=False
