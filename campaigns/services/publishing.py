@@ -276,7 +276,7 @@ def post_publish(*, post_id: int, claim_token: str, check_x: bool = False) -> st
         lease.renew()
     except _ClaimLost:
         return Outcome.STALE
-    post = ScheduledPost.objects.select_related("account").prefetch_related("parts").get(pk=post_id)
+    post = ScheduledPost.objects.select_related("account").get(pk=post_id)
     check_x = check_x or post.attempts > 1
     try:
         try:
@@ -320,7 +320,9 @@ def post_publish_give_up(*, post_id: int, claim_token: str, error: str) -> bool:
 
 def _parts(post: ScheduledPost) -> list[_Part]:
     parts = [_Part(0, post.text, post.x_post_id)]
-    later = sorted(post.parts.all(), key=lambda p: p.position)  # prefetched
+    if post.kind != Kind.THREAD:  # only threads have further parts
+        return parts
+    later = post.parts.order_by("position")
     return parts + [_Part(p.position, p.text, p.x_post_id, p.pk) for p in later]
 
 
@@ -424,10 +426,19 @@ def _store(post: ScheduledPost, part: _Part, x_id: int, *, reconciled: bool, fin
     now = timezone.now()
     with transaction.atomic():
         if part.position == 0:
-            ScheduledPost.objects.filter(pk=post.pk, x_post_id__isnull=True).update(
-                x_post_id=x_id, published_at=now
-            )
+            unstored = ScheduledPost.objects.filter(pk=post.pk, x_post_id__isnull=True)
             post.x_post_id, post.published_at = x_id, now
+            # A single post: its id stored and the post published in one statement.
+            if (
+                finish
+                and not reconciled
+                and unstored.filter(status=Status.PUBLISHING).update(
+                    x_post_id=x_id, published_at=now, status=Status.PUBLISHED, error=""
+                )
+            ):
+                PostEvent.objects.create(post=post, action=Action.PUBLISHED, at=now)
+                return True
+            unstored.update(x_post_id=x_id, published_at=now)
         else:
             PostPart.objects.filter(pk=part.part_pk, x_post_id__isnull=True).update(
                 x_post_id=x_id, published_at=now
