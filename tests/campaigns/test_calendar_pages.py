@@ -798,3 +798,34 @@ class TestCycleTimeCard:
             .content.decode()
         )
         assert "Nothing planned this week" in html and "New recurring slot" in html
+
+
+def test_query_count_does_not_grow_with_posts(client, owner, writer, make_draft):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(client, owner)
+    at = in_days(1)
+    urls = [
+        f"{reverse('campaigns:calendar')}?week={week_of(at)}",
+        f"{reverse('campaigns:calendar_month')}?month={local(at):%Y-%m}",
+        reverse("campaigns:post_list"),
+    ]
+
+    def add(n):
+        for _ in range(n):
+            post = make_draft(writer, kind="thread", parts=["more"], scheduled_at=at)
+            services.post_approve(actor=owner, post=services.post_submit(actor=writer, post=post))
+
+    def counts():
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            result.append(len(queries))
+        return result
+
+    add(1)
+    few = counts()
+    add(8)
+    assert counts() == few

@@ -278,3 +278,25 @@ class TestWorkflow:
 
     def test_unknown_post_is_404(self, owner):
         assert client_for(owner).post(f"{URL}999/approve/").status_code == 404
+
+
+def test_list_query_count_does_not_grow_with_posts(owner, writer, make_draft):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(owner)
+
+    def add(n):
+        for _ in range(n):
+            post = make_draft(writer, kind="thread", parts=["more"])
+            services.post_approve(actor=owner, post=services.post_submit(actor=writer, post=post))
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL).status_code == 200
+        return len(queries)
+
+    add(1)
+    few = count()
+    add(8)
+    assert count() == few
