@@ -474,10 +474,13 @@ def short_link_url(code: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("shortlinks:follow", kwargs={"code": code})
 
 
-def _track_links(*, actor: User, post: ScheduledPost) -> int:
+def post_links_track(*, actor: User, post: ScheduledPost) -> int:
     """Replace every http(s) URL of the post's text and parts by a tracked short link of
-    its campaign (one per distinct URL; our own short links are left alone). Returns how
-    many links were made."""
+    its campaign (one per distinct URL; our own short links are left alone, so running it
+    twice changes nothing). Returns how many links were made. It saves the parts but not
+    the post's own text: call it inside the caller's transaction, on a locked post, and
+    save the post (post_schedule does; so must anything else that puts a post on the
+    schedule)."""
     own_prefix = short_link_url("x")[:-1]  # …/l/
     parts = list(post.parts.order_by("position"))
     urls: list[str] = []
@@ -525,7 +528,7 @@ def _track_links(*, actor: User, post: ScheduledPost) -> int:
 
 def _schedule(*, actor: User, post: ScheduledPost, now: datetime) -> ScheduledPost:
     before = snapshot(post)
-    made = _track_links(actor=actor, post=post)
+    made = post_links_track(actor=actor, post=post)
     post.status = Status.SCHEDULED
     post.save()
     note = f"For {_local(post.scheduled_at)}."

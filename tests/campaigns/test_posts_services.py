@@ -473,6 +473,14 @@ class TestScheduleTracksLinks:
         assert post.text == text
         assert TrackedLink.objects.count() == 1
 
+    def test_post_links_track_is_idempotent(self, writer, make_draft):
+        post = make_draft(writer, text="Go https://example.com/a and https://example.com/b")
+
+        assert services.post_links_track(actor=writer, post=post) == 2
+        text = post.text
+        assert services.post_links_track(actor=writer, post=post) == 0
+        assert post.text == text and TrackedLink.objects.count() == 2
+
     def test_post_schedule_needs_an_approved_post_with_a_time_ahead(
         self, owner, writer, make_draft
     ):
