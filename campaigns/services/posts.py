@@ -474,6 +474,16 @@ def short_link_url(code: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("shortlinks:follow", kwargs={"code": code})
 
 
+def _post_link_tags(post: ScheduledPost) -> dict[str, str]:
+    """UTM tags for the links of a post: its campaign's (the link falls back to them), or
+    the registry's usual x / social for a post outside any campaign — a click from X is
+    then still told apart in the shop's analytics. utm_content says what kind of post."""
+    tags = {"utm_content": post.kind if post.kind != Kind.QUOTE else Kind.POST}
+    if post.campaign_id is None:
+        tags.update(utm_source="x", utm_medium="social")
+    return tags
+
+
 def post_links_track(*, actor: User, post: ScheduledPost) -> int:
     """Replace every http(s) URL of the post's text and parts by a tracked short link of
     its campaign (one per distinct URL; our own short links are left alone, so running it
@@ -507,7 +517,9 @@ def post_links_track(*, actor: User, post: ScheduledPost) -> int:
     short: dict[str, str] = {}
     for url in urls:
         try:
-            link = link_create(actor=maker, destination=url, campaign=post.campaign)
+            link = link_create(
+                actor=maker, destination=url, campaign=post.campaign, **_post_link_tags(post)
+            )
         except ValidationError as exc:
             raise ValidationError({"text": f"{url}: {' '.join(exc.messages)}"}) from exc
         link.post = post
