@@ -20,11 +20,17 @@ def flush_clicks() -> int:
 
     if not buffer.enabled():
         return 0
+    from campaigns.services.offers import conversions_attribute_pending
+
     try:
-        return clicks_flush(batch_size=settings.CLICK_FLUSH_BATCH)
+        flushed = clicks_flush(batch_size=settings.CLICK_FLUSH_BATCH)
     except buffer.Unavailable:
         log.warning("click buffer unavailable; flushing on the next beat")
         return 0
+    if flushed:
+        # A shop can report a conversion before its click left the buffer: credit it now.
+        conversions_attribute_pending()
+    return flushed
 
 
 # --- Publishing ---------------------------------------------------------------------------

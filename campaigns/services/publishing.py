@@ -59,6 +59,7 @@ from django.utils import timezone
 
 from campaigns.models import PostEvent, PostPart, ScheduledPost
 from campaigns.permissions import posts as post_perms
+from campaigns.services.posts import post_links_track
 from listening import client as x
 from listening.models import XAccount
 from socialops.models import AuditEvent, User
@@ -132,6 +133,9 @@ def post_publish_now(*, actor: User, post: ScheduledPost) -> ScheduledPost:
             raise ValidationError({"status": "Only an approved or scheduled post can be sent."})
         before = snapshot(post)
         now = timezone.now()
+        # An approved post skips post_schedule: its links become tracked ones here (a
+        # scheduled post's already are; doing it twice changes nothing).
+        post_links_track(actor=actor, post=post)
         post.scheduled_at = now
         post.status = Status.SCHEDULED
         post.full_clean()

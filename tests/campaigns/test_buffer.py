@@ -52,6 +52,38 @@ def test_clicks_wait_in_redis_until_the_flush_writes_them_once(client, link):
     assert Click.objects.count() == 25
 
 
+def test_a_conversion_reported_before_its_click_left_the_buffer_is_credited_by_the_flush(
+    client, link, owner
+):
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.utils import timezone
+
+    from campaigns.models import Conversion
+    from campaigns.services.offers import conversion_record
+
+    response = client.get(f"/l/{link.code}", headers={"user-agent": BROWSER})
+    click_id = parse_qs(urlsplit(response["Location"]).query)["sc_cid"][0]
+    # The shop reports the sale at once; the click still waits in Redis.
+    conversion = conversion_record(
+        actor=owner,
+        kind="purchase",
+        value=120,
+        currency="EUR",
+        occurred_at=timezone.now(),
+        is_new_customer=True,
+        click_id=click_id,
+        channel="api",
+    )
+    assert conversion.attribution == Conversion.Attribution.NONE
+
+    assert flush_clicks() == 1
+
+    conversion.refresh_from_db()
+    assert conversion.attribution == Conversion.Attribution.CLICK
+    assert conversion.campaign == link.campaign
+
+
 def test_a_flush_moves_the_queue_in_batches(client, link):
     _click(client, link, 7)
     assert clicks_flush(batch_size=3) == 7

@@ -466,3 +466,24 @@ def test_a_thread_refused_mid_way_resumes_after_retry(sim, x_account, marketing,
     sent = received(sim, x_account)
     assert [p["submitted_text"] for p in sent] == ["T1 intro", "T2 body", "T3 the end"]
     assert sent[2]["in_reply_to_tweet_id"] == sent[1]["id"]
+
+
+@pytest.mark.django_db
+def test_send_now_tracks_the_links_of_an_approved_post(x_account, marketing, owner, settings):
+    settings.SITE_URL = "https://go.brightline.example"
+    later = timezone.now() + timedelta(days=1)
+    post = due_post(
+        x_account,
+        marketing,
+        owner,
+        status=Status.APPROVED,
+        scheduled_at=later,
+        text="New: https://shop.example.com/spring",
+    )
+    post = post_publish_now(actor=owner, post=post)
+    post.refresh_from_db()
+    assert post.text.startswith("New: https://go.brightline.example/l/")
+    assert post.links.get().destination == "https://shop.example.com/spring"
+    # Sent twice (a double click): no second link.
+    post_publish_now(actor=owner, post=post)
+    assert post.links.count() == 1
