@@ -388,8 +388,15 @@ class XClient:
 
     # Writing
 
-    def create_post(self, text: str, *, in_reply_to: int | None = None) -> int:
-        body = self._call("create_tweet", text=text, in_reply_to_tweet_id=in_reply_to)
+    def create_post(
+        self, text: str, *, in_reply_to: int | None = None, quote_tweet_id: int | None = None
+    ) -> int:
+        body = self._call(
+            "create_tweet",
+            text=text,
+            in_reply_to_tweet_id=in_reply_to,
+            quote_tweet_id=quote_tweet_id,
+        )
         return int(body["data"]["id"])
 
     def delete_post(self, post_id: int) -> None:

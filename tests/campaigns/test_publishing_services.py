@@ -179,21 +179,28 @@ def test_a_reply_answers_its_target(sim, x_account, marketing, owner):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("kind", "message"),
-    [
-        (ScheduledPost.Kind.QUOTE, "Quotes cannot be sent yet"),
-        (ScheduledPost.Kind.REPOST, "Reposts cannot be sent yet"),
-    ],
-)
-def test_quotes_and_reposts_fail_clearly_while_the_client_cannot_send_them(
-    sim, x_account, marketing, owner, kind, message
-):
+def test_a_quote_goes_out_quoting_its_target(sim, x_account, marketing, owner):
     target = sim.inject("A post worth sharing", author="industry_voice")
-    post = due_post(x_account, marketing, owner, kind=kind, target_x_id=int(target))
+    post = due_post(
+        x_account, marketing, owner, kind=ScheduledPost.Kind.QUOTE, target_x_id=int(target),
+        text="Well said: this is why we built live dashboards.",
+    )  # fmt: skip
+    assert post_publish(post_id=post.pk, claim_token=claim_one(post)) == Outcome.PUBLISHED
+    post.refresh_from_db()
+    [sent] = received(sim, x_account)
+    assert sent["id"] == str(post.x_post_id)
+    assert sent["text"] == post.text
+
+
+@pytest.mark.django_db
+def test_reposts_fail_clearly_while_the_client_cannot_send_them(sim, x_account, marketing, owner):
+    target = sim.inject("A post worth sharing", author="industry_voice")
+    post = due_post(
+        x_account, marketing, owner, kind=ScheduledPost.Kind.REPOST, target_x_id=int(target)
+    )
     assert post_publish(post_id=post.pk, claim_token=claim_one(post)) == Outcome.FAILED
     post.refresh_from_db()
-    assert post.status == Status.FAILED and message in post.error
+    assert post.status == Status.FAILED and "Reposts cannot be sent yet" in post.error
     assert received(sim, x_account) == []
 
 
