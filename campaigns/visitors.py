@@ -26,7 +26,14 @@ BOT_PATTERN = re.compile(
 
 def is_bot(user_agent: str, method: str = "GET") -> bool:
     # No browser sends an empty user agent, or a HEAD request, when a person clicks.
-    return not user_agent or method == "HEAD" or BOT_PATTERN.search(user_agent) is not None
+    return not user_agent or method == "HEAD" or _agent_is_bot(user_agent)
+
+
+@lru_cache(maxsize=4096)
+def _agent_is_bot(user_agent: str) -> bool:
+    # The pattern costs 25-45 µs a search, on every redirect; clicks come from a few
+    # hundred distinct user agents a day, so a cache answers in ~0.1 µs (bench redirects).
+    return BOT_PATTERN.search(user_agent) is not None
 
 
 @lru_cache(maxsize=4)

@@ -9,10 +9,11 @@ from socialops import views
 from socialops.api import router
 
 urlpatterns = [
+    # Short links first: the redirect is the hot path, and URL matching is in list order.
+    path("l/", include("campaigns.urls.shortlinks")),  # /l/<code>
     path("healthz", views.healthz, name="healthz"),
     path("", include("departments.urls")),
     path("listening/", include("listening.urls")),
-    path("l/", include("campaigns.urls.shortlinks")),  # short links: /l/<code>
     path("", include("campaigns.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
