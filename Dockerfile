@@ -27,7 +27,7 @@ USER socialops
 
 # DEBUG off reads real secrets, which a build must never see: these throwaway values exist
 # only for this one command and are not kept in the image.
-RUN DEBUG=false ALLOWED_HOSTS=build \
+RUN DEBUG=false ALLOWED_HOSTS=build SITE_URL=http://build \
     SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     FIELD_ENCRYPTION_KEY="$(python -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')" \
     python manage.py collectstatic --noinput

@@ -178,6 +178,7 @@ def _server_env(served_dir: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         FIELD_ENCRYPTION_KEY=urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1",
+        SITE_URL="http://127.0.0.1",
         DATABASE_URL=database._replace(path="/" + quote(connection.settings_dict["NAME"])).geturl(),
         REDIS_URL=settings.REDIS_URL,
         BENCH_SERVED_DIR=served_dir,

@@ -94,7 +94,14 @@ else:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Short links in published posts are built on it: a wrong one breaks every link on X, so
+# production must say it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+if not DEBUG and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DEBUG is off: the public address short links use, "
+        "e.g. https://social.example.com"
+    )
 # The sign-in page lists the demo logins (only those that exist) when this is on.
 SHOW_DEMO_LOGINS = env_bool("SHOW_DEMO_LOGINS", DEBUG)
 

@@ -101,6 +101,7 @@ def test_app_processes_run_in_production_mode_against_postgres_and_redis(service
         assert "@postgres:5432/" in env["DATABASE_URL"]
         assert env["REDIS_URL"].startswith("redis://redis:6379/")
         assert REQUIRED.match(env["ALLOWED_HOSTS"]), "ALLOWED_HOSTS must be set by the operator"
+        assert REQUIRED.match(env["SITE_URL"]), "SITE_URL must be set by the operator"
 
 
 def test_secrets_are_required_from_the_environment(services):

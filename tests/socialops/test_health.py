@@ -230,6 +230,7 @@ def test_in_production_healthz_answers_plain_http_while_pages_redirect_to_https(
         SECRET_KEY=secrets.token_urlsafe(50),
         FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="example.com",
+        SITE_URL="https://example.com",
         DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
     )
 

@@ -23,6 +23,7 @@ _SCRUBBED = {
     "SECRET_KEY",
     "FIELD_ENCRYPTION_KEY",
     "ALLOWED_HOSTS",
+    "SITE_URL",
     "DEBUG",
     "SOCIALOPS_TESTING",
     "DJANGO_SETTINGS_MODULE",
@@ -67,6 +68,16 @@ def test_production_with_weak_secret_key_says_how_to_make_one(weak):
     assert "secrets.token_urlsafe" in result.stderr
 
 
+def test_production_without_site_url_refuses_to_start():
+    # Every short link in a published post is built on it.
+    result = manage(
+        "check", DEBUG="false", SECRET_KEY=strong_secret_key(), FIELD_ENCRYPTION_KEY=fernet_key()
+    )
+
+    assert result.returncode != 0
+    assert "SITE_URL must be set when DEBUG is off" in result.stderr
+
+
 def test_production_without_field_encryption_key_refuses_to_start():
     result = manage("check", DEBUG="false", SECRET_KEY=strong_secret_key())
 
@@ -91,6 +102,7 @@ def test_configured_production_passes_the_deploy_checks():
         SECRET_KEY=strong_secret_key(),
         FIELD_ENCRYPTION_KEY=fernet_key(),
         ALLOWED_HOSTS="example.com",
+        SITE_URL="https://social.example.com",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
