@@ -97,6 +97,7 @@ def _product(pages: list[dict]) -> float:
     token = source_claim(source_id=source.pk)
     run = SourceRun.objects.create(source=source, started_at=timezone.now())
     batch = settings.X_INGEST_BATCH_PAGES
+    users_stored: dict[int, int] = {}  # as _run_pages keeps it through a run
     start = time.perf_counter()
     for n in range(0, len(pages), batch):
         _commit_page(
@@ -106,6 +107,7 @@ def _product(pages: list[dict]) -> float:
             pages=[x.parse_page(body) for body in pages[n : n + batch]],
             first_page=n == 0,
             done=n + batch >= len(pages),
+            users_stored=users_stored,
         )
     return time.perf_counter() - start
 

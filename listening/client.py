@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -91,6 +92,9 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+_NOTHING: dict = {}
+
+
 @dataclass(frozen=True)
 class UserRecord:
     id: int
@@ -146,15 +150,29 @@ class ListRecord:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a v2 timeline answer."""
+    """One page of a v2 timeline answer. Its posts (`data`) and users (`user_data`) are
+    kept as X sent them and parsed into records on first use: ingestion takes them to
+    the database without (tweet_values, user_values)."""
 
-    tweets: list[TweetRecord]
-    users: list[UserRecord]
+    data: list[dict]
+    user_data: list[dict]
     newest_id: int | None
     oldest_id: int | None
     next_token: str | None
     result_count: int
     errors: list[dict] = field(default_factory=list)
+
+    @cached_property
+    def tweets(self) -> list[TweetRecord]:
+        return [parse_tweet(item) for item in self.data]
+
+    @cached_property
+    def users(self) -> list[UserRecord]:
+        return [parse_user(item) for item in self.user_data]
+
+    @cached_property
+    def tweet_ids(self) -> list[int]:
+        return [int(item["id"]) for item in self.data]
 
 
 @dataclass(frozen=True)
@@ -165,55 +183,88 @@ class TokenSet:
     scope: str
 
 
-def parse_user(data: dict) -> UserRecord:
-    metrics = data.get("public_metrics") or {}
-    return UserRecord(
-        id=int(data["id"]),
-        username=data.get("username", ""),
-        name=data.get("name", ""),
-        description=data.get("description", ""),
-        location=data.get("location", ""),
-        profile_image_url=data.get("profile_image_url", ""),
-        verified=bool(data.get("verified", False)),
-        protected=bool(data.get("protected", False)),
-        followers_count=_int(metrics.get("followers_count")),
-        following_count=_int(metrics.get("following_count")),
-        tweet_count=_int(metrics.get("tweet_count")),
-        listed_count=_int(metrics.get("listed_count")),
-        created_at=_dt(data.get("created_at")),
-        raw=data,
+# Every post and user ingested goes through these (bench/ingest.py): they inline _int
+# and look into the optional parts only when X sent them. *_values give a record's
+# fields in order without the record: ingestion takes them straight to the database.
+
+
+def user_values(data: dict) -> tuple:
+    """A user's fields in UserRecord's order."""
+    get = data.get
+    metric = (get("public_metrics") or _NOTHING).get
+    followers, following = metric("followers_count"), metric("following_count")
+    tweets, listed = metric("tweet_count"), metric("listed_count")
+    created_at = get("created_at")
+    return (
+        int(data["id"]),
+        get("username", ""),
+        get("name", ""),
+        get("description", ""),
+        get("location", ""),
+        get("profile_image_url", ""),
+        bool(get("verified", False)),
+        bool(get("protected", False)),
+        None if followers is None else int(followers),
+        None if following is None else int(following),
+        None if tweets is None else int(tweets),
+        None if listed is None else int(listed),
+        _dt(created_at) if created_at else None,
+        data,
     )
+
+
+def tweet_values(data: dict) -> tuple:
+    """A post's fields in TweetRecord's order."""
+    get = data.get
+    # organic_metrics and non_public_metrics overlap; take whichever X sent.
+    organic, non_public = get("organic_metrics"), get("non_public_metrics")
+    private = {**(organic or {}), **(non_public or {})} if organic or non_public else _NOTHING
+    replied_to, is_retweet = None, False
+    if referenced := get("referenced_tweets"):
+        replied_to = next((r["id"] for r in referenced if r.get("type") == "replied_to"), None)
+        is_retweet = any(r.get("type") == "retweeted" for r in referenced)
+    entities = get("entities")
+    mentions = (entities.get("mentions") if entities else None) or ()
+    author_id, conversation_id = get("author_id"), get("conversation_id")
+    reply_to_user, created_at = get("in_reply_to_user_id"), get("created_at")
+    metric = (get("public_metrics") or _NOTHING).get
+    likes, retweets, replies = metric("like_count"), metric("retweet_count"), metric("reply_count")
+    quotes, bookmarks = metric("quote_count"), metric("bookmark_count")
+    impressions = metric("impression_count", private.get("impression_count"))
+    clicks, profile_clicks, engagements = None, None, None
+    if private:
+        clicks, profile_clicks = private.get("url_link_clicks"), private.get("user_profile_clicks")
+        engagements = private.get("engagements")
+    return (
+        int(data["id"]),
+        get("text", ""),
+        None if author_id is None else int(author_id),
+        _dt(created_at) if created_at else None,
+        None if conversation_id is None else int(conversation_id),
+        None if reply_to_user is None else int(reply_to_user),
+        None if replied_to is None else int(replied_to),
+        get("lang", "") or "",
+        is_retweet,
+        None if likes is None else int(likes),
+        None if retweets is None else int(retweets),
+        None if replies is None else int(replies),
+        None if quotes is None else int(quotes),
+        None if impressions is None else int(impressions),
+        None if bookmarks is None else int(bookmarks),
+        None if clicks is None else int(clicks),
+        None if profile_clicks is None else int(profile_clicks),
+        None if engagements is None else int(engagements),
+        tuple(m.get("username", "") for m in mentions),
+        data,
+    )
+
+
+def parse_user(data: dict) -> UserRecord:
+    return UserRecord(*user_values(data))
 
 
 def parse_tweet(data: dict) -> TweetRecord:
-    public = data.get("public_metrics") or {}
-    # organic_metrics and non_public_metrics overlap; take whichever X sent.
-    private = {**(data.get("organic_metrics") or {}), **(data.get("non_public_metrics") or {})}
-    referenced = data.get("referenced_tweets") or []
-    replied_to = next((r["id"] for r in referenced if r.get("type") == "replied_to"), None)
-    mentions = (data.get("entities") or {}).get("mentions") or []
-    return TweetRecord(
-        id=int(data["id"]),
-        text=data.get("text", ""),
-        author_id=_int(data.get("author_id")),
-        created_at=_dt(data.get("created_at")),
-        conversation_id=_int(data.get("conversation_id")),
-        in_reply_to_user_id=_int(data.get("in_reply_to_user_id")),
-        in_reply_to_tweet_id=_int(replied_to),
-        lang=data.get("lang", "") or "",
-        is_retweet=any(r.get("type") == "retweeted" for r in referenced),
-        like_count=_int(public.get("like_count")),
-        retweet_count=_int(public.get("retweet_count")),
-        reply_count=_int(public.get("reply_count")),
-        quote_count=_int(public.get("quote_count")),
-        impression_count=_int(public.get("impression_count", private.get("impression_count"))),
-        bookmark_count=_int(public.get("bookmark_count")),
-        url_link_clicks=_int(private.get("url_link_clicks")),
-        user_profile_clicks=_int(private.get("user_profile_clicks")),
-        engagements=_int(private.get("engagements")),
-        mentioned_usernames=tuple(m.get("username", "") for m in mentions),
-        raw=data,
-    )
+    return TweetRecord(*tweet_values(data))
 
 
 def parse_list(data: dict) -> ListRecord:
@@ -232,13 +283,14 @@ def parse_page(body: dict) -> Page:
     """A v2 answer with `data` (posts), `includes.users` and `meta`. "Not found" comes as
     HTTP 200 with an `errors` array beside or instead of `data`."""
     meta = body.get("meta") or {}
+    data = body.get("data") or []
     return Page(
-        tweets=[parse_tweet(t) for t in body.get("data") or []],
-        users=[parse_user(u) for u in (body.get("includes") or {}).get("users") or []],
+        data=list(data),
+        user_data=list((body.get("includes") or {}).get("users") or []),
         newest_id=_int(meta.get("newest_id")),
         oldest_id=_int(meta.get("oldest_id")),
         next_token=meta.get("next_token"),
-        result_count=int(meta.get("result_count", len(body.get("data") or []))),
+        result_count=int(meta.get("result_count", len(data))),
         errors=list(body.get("errors") or []),
     )
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -41,7 +42,16 @@ from listening.models import (
     XAccount,
     XUser,
 )
-from listening.upsert import adapt_datetime, adapt_json, upsert
+from listening.upsert import (
+    NULL,
+    adapt_json,
+    copy_escape,
+    copy_into,
+    copy_line,
+    staging,
+    upsert,
+    upsert_sql,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,52 +153,76 @@ TWEET_FIELDS = [
     *TWEET_UPDATE_FIELDS,
 ]
 PRIVATE_METRICS = {"url_link_clicks", "user_profile_clicks", "engagements"}
+# How many users a run remembers having stored (about 100 bytes each).
+USERS_REMEMBERED = 50_000
+
+# Ingestion works on records' fields in order (x.tweet_values, x.user_values): a record
+# costs more to build than its row does to write.
+_tweet_values = attrgetter(*(f.name for f in fields(x.TweetRecord)))
+_user_values = attrgetter(*(f.name for f in fields(x.UserRecord)))
 
 
-def _user_row(u: x.UserRecord, now) -> tuple:
+def _user_row(v: tuple, raw: str, now, adapt) -> tuple:
+    """A user's values (x.user_values) as a row of USER_FIELDS, which take them in the
+    same order; `raw` is their JSON."""
+    created_at = v[12]
+    return (*v[:12], None if created_at is None else adapt(created_at), raw, now)
+
+
+def _tweet_row(v: tuple, now, adapt) -> tuple:
+    """A post's values (x.tweet_values) as a row of TWEET_FIELDS."""
+    (
+        pk, text, author_id, created_at, conversation_id, reply_user, reply_tweet, lang,
+        is_retweet, likes, retweets, replies, quotes, impressions, bookmarks,
+        clicks, profile_clicks, engagements, _mentioned, raw,
+    ) = v  # fmt: skip
     return (
-        u.id,
-        u.username,
-        u.name,
-        u.description,
-        u.location,
-        u.profile_image_url,
-        u.verified,
-        u.protected,
-        u.followers_count,
-        u.following_count,
-        u.tweet_count,
-        u.listed_count,
-        adapt_datetime(u.created_at),
-        adapt_json(u.raw),
+        pk,
+        author_id or 0,
+        None if created_at is None else adapt(created_at),
+        conversation_id,
+        reply_user,
+        reply_tweet,
+        lang,
+        is_retweet,
+        now,
+        # TWEET_UPDATE_FIELDS, in order
+        text,
+        likes,
+        retweets,
+        replies,
+        quotes,
+        impressions,
+        bookmarks,
+        clicks,
+        profile_clicks,
+        engagements,
+        adapt_json(raw),
         now,
     )
 
 
-def _tweet_row(t: x.TweetRecord, now) -> tuple:
+def _tweet_line(v: tuple, now: str) -> str:
+    """_tweet_row in COPY's text format, written out for PostgreSQL: formatting each
+    value through copy_line cost more than the database's share of a post."""
+    (
+        pk, text, author_id, created_at, conversation_id, reply_user, reply_tweet, lang,
+        is_retweet, likes, retweets, replies, quotes, impressions, bookmarks,
+        clicks, profile_clicks, engagements, _mentioned, raw,
+    ) = v  # fmt: skip
     return (
-        t.id,
-        t.author_id or 0,
-        adapt_datetime(t.created_at),
-        t.conversation_id,
-        t.in_reply_to_user_id,
-        t.in_reply_to_tweet_id,
-        t.lang,
-        t.is_retweet,
-        now,
-        # TWEET_UPDATE_FIELDS, in order
-        t.text,
-        t.like_count,
-        t.retweet_count,
-        t.reply_count,
-        t.quote_count,
-        t.impression_count,
-        t.bookmark_count,
-        t.url_link_clicks,
-        t.user_profile_clicks,
-        t.engagements,
-        adapt_json(t.raw),
-        now,
+        f"{pk}\t{author_id or 0}\t{NULL if created_at is None else created_at.isoformat()}\t"
+        f"{NULL if conversation_id is None else conversation_id}\t"
+        f"{NULL if reply_user is None else reply_user}\t"
+        f"{NULL if reply_tweet is None else reply_tweet}\t"
+        f"{copy_escape(lang)}\t{'t' if is_retweet else 'f'}\t{now}\t{copy_escape(text)}\t"
+        f"{NULL if likes is None else likes}\t{NULL if retweets is None else retweets}\t"
+        f"{NULL if replies is None else replies}\t{NULL if quotes is None else quotes}\t"
+        f"{NULL if impressions is None else impressions}\t"
+        f"{NULL if bookmarks is None else bookmarks}\t{NULL if clicks is None else clicks}\t"
+        f"{NULL if profile_clicks is None else profile_clicks}\t"
+        f"{NULL if engagements is None else engagements}\t"
+        f"{copy_escape(adapt_json(raw))}\t{now}\n"
     )
 
 
@@ -202,57 +236,168 @@ def store_posts(
 ) -> set[int]:
     """Upsert users and posts by X id; link them to the source. Returns the ids of posts
     stored for the first time. Call inside a transaction."""
-    db_now = adapt_datetime(now)
-    user_rows = {u.id: _user_row(u, db_now) for u in users}
-    upsert(
-        XUser,
-        USER_FIELDS,
-        list(user_rows.values()),
-        conflict=["id"],
-        update=USER_UPDATE_FIELDS,
-        unless_same="raw",
+    return _store(
+        tweets=[_tweet_values(t) for t in tweets],
+        users=[_user_values(u) for u in users],
+        now=now,
+        source=source,
+        keep_metrics_from_public=keep_metrics_from_public,
     )
+
+
+def _store(
+    *,
+    tweets: list[tuple],
+    users: list[tuple],
+    now: datetime,
+    source: Source | None = None,
+    keep_metrics_from_public: bool = False,
+    users_stored: dict[int, int] | None = None,
+) -> set[int]:
+    """store_posts for records' values (x.tweet_values, x.user_values).
+
+    `users_stored`: the users this run has stored (id → hash of their raw JSON), kept up
+    to date here as transactions commit. A user X sends again exactly as stored is not
+    written again — the database would skip the row anyway (unchanged raw), after the
+    cost of sending and matching it: a backlog meets the same authors page after page.
+    (A hash collision would only leave a profile change for the next run.)"""
+    adapt = connection.ops.adapt_datetimefield_value
+    postgresql = connection.vendor == "postgresql"
+    # Formatted once for every row (COPY takes text; SQLite's adapter makes text too).
+    row_now = now.isoformat() if postgresql else adapt(now)
+    users_by_id = {v[0]: (v, adapt_json(v[-1])) for v in users}  # with their raw JSON
+    posts = list({v[0]: v for v in tweets}.values())
     # A post whose author X did not include still needs an author row to join on.
     # (Author 0 stands for "X did not say": old payloads without author_id.)
-    missing = {t.author_id or 0 for t in tweets} - set(user_rows)
-    if missing:
-        stubs = [_user_row(x.UserRecord(id=pk, username=""), db_now) for pk in missing]
-        upsert(XUser, USER_FIELDS, stubs, conflict=["id"])
-    rows = {t.id: _tweet_row(t, db_now) for t in tweets}
-    if not rows:
-        return set()
-    existing = set(Tweet.objects.filter(pk__in=rows).values_list("pk", flat=True))
+    missing = {v[2] or 0 for v in posts} - users_by_id.keys()
+    if users_stored is not None:
+        users_by_id = {
+            pk: (v, raw)
+            for pk, (v, raw) in users_by_id.items()
+            if users_stored.get(pk) != hash(raw)
+        }
+        written = {pk: hash(raw) for pk, (_v, raw) in users_by_id.items()}
+        transaction.on_commit(lambda: _remember(users_stored, written))
+    user_rows = [_user_row(v, raw, row_now, adapt) for v, raw in users_by_id.values()]
     update = TWEET_UPDATE_FIELDS
     if keep_metrics_from_public:
         # Read without user auth: X sent no private metrics; keep the ones we have.
         update = [f for f in TWEET_UPDATE_FIELDS if f not in PRIVATE_METRICS]
+    store = _store_postgresql if postgresql else _store_rows
+    new_ids = store(user_rows, posts, update=update, source=source, now=now, row_now=row_now)
+    if missing:
+        stub = _user_row(_user_values(x.UserRecord(id=0, username="")), "{}", row_now, adapt)
+        upsert(XUser, USER_FIELDS, [(pk, *stub[1:]) for pk in missing], conflict=["id"])
+    return new_ids
+
+
+def _remember(users_stored: dict[int, int], written: dict[int, int]) -> None:
+    if len(users_stored) + len(written) > USERS_REMEMBERED:
+        users_stored.clear()
+    users_stored.update(written)
+
+
+def _store_rows(
+    user_rows: list[tuple],
+    posts: list[tuple],
+    *,
+    update: list[str],
+    source: Source | None,
+    now: datetime,
+    row_now,
+) -> set[int]:
+    """Any database: one upsert per table, and a query for the posts we already had."""
     upsert(
-        Tweet, TWEET_FIELDS, list(rows.values()), conflict=["id"], update=update, unless_same="raw"
+        XUser, USER_FIELDS, user_rows, conflict=["id"], update=USER_UPDATE_FIELDS, unless_same="raw"
     )
+    if not posts:
+        return set()
+    adapt = connection.ops.adapt_datetimefield_value
+    ids = [v[0] for v in posts]
+    existing = set(Tweet.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    rows = [_tweet_row(v, row_now, adapt) for v in posts]
+    upsert(Tweet, TWEET_FIELDS, rows, conflict=["id"], update=update, unless_same="raw")
     if source is not None:
         upsert(
             SourceTweet,
             ["source_id", "tweet_id", "seen_at"],
-            [(source.pk, pk, db_now) for pk in rows],
+            [(source.pk, pk, row_now) for pk in ids],
             conflict=["source_id", "tweet_id"],
         )
-    return set(rows) - existing
+    return set(ids) - existing
 
 
-def _route_mentions(source: Source, tweets: list[x.TweetRecord]) -> None:
+def _store_postgresql(
+    user_rows: list[tuple],
+    posts: list[tuple],
+    *,
+    update: list[str],
+    source: Source | None,
+    now: datetime,
+    row_now: str,
+) -> set[int]:
+    """PostgreSQL: users and posts go by COPY into staging tables; then one round trip
+    upserts both, links the posts to the source (from the same staging table) and
+    returns the posts inserted rather than updated (xmax is 0 only on a new row)."""
+    users_staged, prepare_users = staging(XUser, USER_FIELDS)
+    posts_staged, prepare_posts = staging(Tweet, TWEET_FIELDS)
+    statements, params = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(f"{prepare_users}; {prepare_posts}")
+        if user_rows:
+            copy_into(cursor, users_staged, map(copy_line, user_rows))
+            statements.append(
+                upsert_sql(
+                    XUser,
+                    USER_FIELDS,
+                    conflict=["id"],
+                    update=USER_UPDATE_FIELDS,
+                    unless_same="raw",
+                    source=users_staged,
+                )
+            )
+        if posts:
+            copy_into(cursor, posts_staged, (_tweet_line(v, row_now) for v in posts))
+            upsert_posts = upsert_sql(
+                Tweet,
+                TWEET_FIELDS,
+                conflict=["id"],
+                update=update,
+                unless_same="raw",
+                source=posts_staged,
+            )
+            link = ""
+            if source is not None:
+                stream = connection.ops.quote_name(SourceTweet._meta.db_table)
+                link = (
+                    f", linked AS (INSERT INTO {stream} (source_id, tweet_id, seen_at) "
+                    f"SELECT %s, id, %s FROM {posts_staged} ON CONFLICT DO NOTHING)"
+                )
+                params += [source.pk, now]
+            statements.append(
+                f"WITH stored AS ({upsert_posts} RETURNING id, xmax = 0 AS inserted){link} "
+                "SELECT id FROM stored WHERE inserted"
+            )
+        if not statements:
+            return set()
+        cursor.execute("; ".join(statements), params)
+        return {pk for (pk,) in cursor.fetchall()} if posts else set()
+
+
+def _route_mentions(source: Source, tweets: list[tuple]) -> None:
     """Every mention gets an inbox item once — also one another source (a brand search)
     stored first: the inbox is about answering, not about who read it first."""
     account_id = source.account.x_user_id
     items = [
         InboxItem(
-            tweet_id=t.id,
+            tweet_id=pk,
             account_id=source.account_id,
             department_id=source.department_id,
-            received_at=t.created_at or timezone.now(),
+            received_at=created_at or timezone.now(),
         )
-        for t in tweets
+        for (pk, _text, author_id, created_at, *_rest) in tweets  # x.tweet_values
         # Our own posts are not mentions to answer.
-        if t.author_id != account_id
+        if author_id != account_id
     ]
     InboxItem.objects.bulk_create(items, ignore_conflicts=True)
 
@@ -262,7 +407,7 @@ def page_cost(source: Source, page: x.Page) -> Decimal:
     post_price = (
         PRICE_OWNED if source.kind in {Source.Kind.MENTIONS, Source.Kind.OWN_POSTS} else PRICE_POST
     )
-    return post_price * len(page.tweets) + PRICE_USER * len(page.users)
+    return post_price * len(page.data) + PRICE_USER * len(page.user_data)
 
 
 @transaction.atomic
@@ -275,11 +420,12 @@ def _commit_page(
     first_page: bool,
     done: bool,
     gap_until_id: int | None = None,
+    users_stored: dict[int, int] | None = None,
 ) -> int:
     """Write consecutive pages and move the cursor past them, in one transaction.
     `first_page`: the first of them is the first page of a pass (its newest id becomes
-    the next since_id)."""
-    page = _merge(pages)
+    the next since_id). `users_stored`: the run's memory of the users it stored (see
+    _store)."""
     now = timezone.now()
     if connection.vendor == "postgresql":
         # Not waiting for this commit to reach the disk is safe here: a page lost in a
@@ -290,17 +436,19 @@ def _commit_page(
     source = Source.objects.select_for_update().select_related("account").get(pk=source_id)
     if source.lease_token != token:
         raise LeaseLost(f"source {source_id} was taken over by another run")
-    new_ids = store_posts(
-        tweets=page.tweets,
-        users=page.users,
+    tweets = [x.tweet_values(item) for p in pages for item in p.data]
+    new_ids = _store(
+        tweets=tweets,
+        users=[x.user_values(item) for p in pages for item in p.user_data],
         now=now,
         source=source,
         keep_metrics_from_public=source.account.auth == XAccount.Auth.APP,
+        users_stored=users_stored,
     )
     if source.kind == Source.Kind.MENTIONS:
-        _route_mentions(source, page.tweets)
+        _route_mentions(source, tweets)
     # List timelines carry no newest_id in meta: the page's highest id is the same thing.
-    newest = page.newest_id or max((t.id for t in page.tweets), default=None)
+    newest = pages[0].newest_id or max(pages[0].tweet_ids, default=None)
     if first_page and newest:
         source.pending_since_id = newest
     if gap_until_id:
@@ -314,7 +462,7 @@ def _commit_page(
         source.gap_until_id = None
         source.page_token = ""
     else:
-        source.page_token = page.next_token or ""
+        source.page_token = pages[-1].next_token or ""
     source.lease_until = now + lease()
     source.save(
         update_fields=[
@@ -328,27 +476,12 @@ def _commit_page(
     )
     SourceRun.objects.filter(pk=run_id).update(
         pages=F("pages") + len(pages),
-        posts_read=F("posts_read") + sum(len(p.tweets) for p in pages),
-        users_read=F("users_read") + sum(len(p.users) for p in pages),
+        posts_read=F("posts_read") + sum(len(p.data) for p in pages),
+        users_read=F("users_read") + sum(len(p.user_data) for p in pages),
         posts_new=F("posts_new") + len(new_ids),
         cost=F("cost") + sum((page_cost(source, p) for p in pages), Decimal(0)),
     )
     return len(new_ids)
-
-
-def _merge(pages: list[x.Page]) -> x.Page:
-    """Consecutive pages as one: the first page's newest id, the last page's token."""
-    if len(pages) == 1:
-        return pages[0]
-    first = pages[0]
-    return x.Page(
-        tweets=list({t.id: t for p in pages for t in p.tweets}.values()),
-        users=list({u.id: u for p in pages for u in p.users}.values()),
-        newest_id=first.newest_id or max((t.id for t in first.tweets), default=None),
-        oldest_id=pages[-1].oldest_id,
-        next_token=pages[-1].next_token,
-        result_count=sum(p.result_count for p in pages),
-    )
 
 
 # --- A run ----------------------------------------------------------------------------
@@ -385,7 +518,7 @@ def _finished(source: Source, page: x.Page, pages_this_run: int, now: datetime) 
     if source.kind == Source.Kind.LIST:
         # List timelines take no since_id (and send no oldest_id): stop once a page
         # reaches what we have.
-        oldest = page.oldest_id or min((t.id for t in page.tweets), default=None)
+        oldest = page.oldest_id or min(page.tweet_ids, default=None)
         if source.since_id and oldest and oldest <= source.since_id:
             return True
         return not source.since_id and pages_this_run >= MAX_PAGES_FIRST_LIST_RUN
@@ -475,6 +608,7 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on
     pages_this_run = 0
     read_this_pass, oldest_this_pass = 0, None
     batch: list[x.Page] = []
+    users_stored: dict[int, int] = {}
 
     def commit(*, done: bool, gap: int | None) -> None:
         nonlocal batch, first_page
@@ -488,9 +622,10 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on
             first_page=first_page,
             done=done,
             gap_until_id=gap,
+            users_stored=users_stored,
         )
         result.pages += len(batch)
-        result.posts_read += sum(len(p.tweets) for p in batch)
+        result.posts_read += sum(len(p.data) for p in batch)
         batch, first_page = [], False
         if on_page is not None:
             on_page(result)
@@ -503,8 +638,8 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on
             raise
         pages_this_run += 1
         done = _finished(source, page, pages_this_run, timezone.now())
-        read_this_pass += len(page.tweets)
-        ids = [t.id for t in page.tweets]
+        read_this_pass += len(page.data)
+        ids = page.tweet_ids
         if ids:
             oldest_this_pass = min(ids + ([oldest_this_pass] if oldest_this_pass else []))
         gap = None
