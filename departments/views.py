@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,27 +37,9 @@ from departments.models import KPI, Department, Goal, Membership
 from departments.suggestions import suggestions_for
 from metrics.registry import metric_get
 from metrics.selectors import Status, kpi_progress
+from socialops.htmx import htmx_redirect, render_form, validate_only
 
 # --- helpers --------------------------------------------------------------------------
-
-
-def _validate_only(request: HttpRequest, form) -> bool:
-    """Inline validation: an HTMX post with ?validate=1 checks the form without saving,
-    and keeps quiet about fields the user has not filled in yet."""
-    if not (request.htmx and request.GET.get("validate") == "1"):
-        return False
-    form.is_valid()
-    for name in list(form.errors):
-        if name != "__all__" and not request.POST.get(name):
-            del form.errors[name]
-    return True
-
-
-def _render_form(request, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    """The whole page, or only its form partial for an HTMX request."""
-    if request.htmx:
-        template = f"{template}#form"
-    return render(request, template, context, status=status)
 
 
 def _with_progress(goals, today: date):
@@ -206,7 +187,7 @@ def department_create(request):
                 request, f"{department} was added. Here are goals that suit it; pick what fits."
             )
             return redirect("departments:suggestions", slug=department.slug)
-    return _render_form(request, "departments/department_form.html", {"form": form})
+    return render_form(request, "departments/department_form.html", {"form": form})
 
 
 @login_required
@@ -347,7 +328,7 @@ def goal_create(request, slug: str):
         instance=Goal(department=department),
         initial={"period_start": start, "period_end": end, "owner": request.user.pk},
     )
-    if request.method == "POST" and not _validate_only(request, form) and form.is_valid():
+    if request.method == "POST" and not validate_only(request, form) and form.is_valid():
         try:
             goal = services.goal_create(
                 actor=request.user, department=department, **form.cleaned_data
@@ -356,19 +337,10 @@ def goal_create(request, slug: str):
             apply_service_errors(form, exc)
         else:
             messages.success(request, "Goal added. Now give it a KPI so progress can be measured.")
-            return _redirect(request, reverse("departments:kpi_create", kwargs={"pk": goal.pk}))
-    return _render_form(
+            return htmx_redirect(request, reverse("departments:kpi_create", kwargs={"pk": goal.pk}))
+    return render_form(
         request, "departments/goal_form.html", {"form": form, "department": department}
     )
-
-
-def _redirect(request, url: str) -> HttpResponse:
-    """A redirect that HTMX follows as a full page load."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 @login_required
@@ -395,15 +367,15 @@ def goal_edit(request, pk: int):
         "Only this department's team can do that.",
     )
     form = GoalForm(request.POST or None, department=goal.department, instance=goal)
-    if request.method == "POST" and not _validate_only(request, form) and form.is_valid():
+    if request.method == "POST" and not validate_only(request, form) and form.is_valid():
         try:
             services.goal_update(actor=request.user, goal=goal, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "Goal saved.")
-            return _redirect(request, goal.get_absolute_url())
-    return _render_form(
+            return htmx_redirect(request, goal.get_absolute_url())
+    return render_form(
         request,
         "departments/goal_form.html",
         {"form": form, "department": goal.department, "goal": goal},
@@ -537,15 +509,15 @@ def kpi_create(request, pk: int):
         "Only this department's team can do that.",
     )
     form = KPIForm(request.POST or None, instance=KPI(goal=goal))
-    if request.method == "POST" and not _validate_only(request, form) and form.is_valid():
+    if request.method == "POST" and not validate_only(request, form) and form.is_valid():
         try:
             kpi = services.kpi_create(actor=request.user, goal=goal, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, f"KPI “{kpi.label}” added.")
-            return _redirect(request, goal.get_absolute_url())
-    return _render_form(
+            return htmx_redirect(request, goal.get_absolute_url())
+    return render_form(
         request,
         "departments/kpi_form.html",
         {"form": form, "goal": goal, "department": goal.department},
@@ -600,15 +572,15 @@ def kpi_edit(request, pk: int):
         "Only this department's team can do that.",
     )
     form = KPIForm(request.POST or None, instance=kpi)
-    if request.method == "POST" and not _validate_only(request, form) and form.is_valid():
+    if request.method == "POST" and not validate_only(request, form) and form.is_valid():
         try:
             services.kpi_update(actor=request.user, kpi=kpi, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "KPI saved.")
-            return _redirect(request, reverse("departments:kpi", kwargs={"pk": kpi.pk}))
-    return _render_form(
+            return htmx_redirect(request, reverse("departments:kpi", kwargs={"pk": kpi.pk}))
+    return render_form(
         request,
         "departments/kpi_form.html",
         {"form": form, "goal": kpi.goal, "department": kpi.goal.department, "kpi": kpi},
@@ -642,7 +614,7 @@ def measurement_add(request, pk: int):
             apply_service_errors(form, exc)
         else:
             messages.success(request, "Measurement recorded.")
-            return _redirect(request, reverse("departments:kpi", kwargs={"pk": kpi.pk}))
+            return htmx_redirect(request, reverse("departments:kpi", kwargs={"pk": kpi.pk}))
     kpi = _kpi_with_history(request.user).get(pk=kpi.pk)
     return render(
         request,

@@ -27,26 +27,11 @@ from listening import selectors, services
 from listening.filters import TweetFilterSet
 from listening.forms import ReadOnlyAccountForm, SourceForm
 from listening.models import Source, XAccount
+from socialops.htmx import htmx_redirect, render_form
 
 PAGE_SIZE = 50
 OAUTH_SESSION_KEY = "listening_x_oauth"
 OWNED_LISTS_CACHE = 15 * 60  # X allows 15 owned-lists reads per 15 minutes
-
-
-def _render_form(request, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    """The whole page, or only its form partial for an HTMX request."""
-    if request.htmx:
-        template = f"{template}#form"
-    return render(request, template, context, status=status)
-
-
-def _redirect(request, url: str) -> HttpResponse:
-    """A redirect that HTMX follows as a full page load."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def _source_or_404(request, pk: int) -> Source:
@@ -247,8 +232,8 @@ def source_create(request):
             apply_service_errors(form, exc)
         else:
             messages.success(request, f"“{source}” was added; it runs within a minute.")
-            return _redirect(request, source.get_absolute_url())
-    return _render_form(
+            return htmx_redirect(request, source.get_absolute_url())
+    return render_form(
         request,
         "listening/source_form.html",
         {"form": form},
@@ -271,8 +256,8 @@ def source_edit(request, pk: int):
             apply_service_errors(form, exc)
         else:
             messages.success(request, "Source saved.")
-            return _redirect(request, source.get_absolute_url())
-    return _render_form(
+            return htmx_redirect(request, source.get_absolute_url())
+    return render_form(
         request,
         "listening/source_form.html",
         {"form": form, "source": source},
@@ -312,7 +297,7 @@ def source_delete(request, pk: int):
     messages.success(
         request, f"“{source}” was deleted; posts no other source read have left the stream."
     )
-    return _redirect(request, reverse("listening:sources"))
+    return htmx_redirect(request, reverse("listening:sources"))
 
 
 @login_required
@@ -416,8 +401,8 @@ def account_add_read_only(request):
             )
         else:
             messages.success(request, f"{account} was added; it can be read, not posted from.")
-            return _redirect(request, reverse("listening:accounts"))
-    return _render_form(
+            return htmx_redirect(request, reverse("listening:accounts"))
+    return render_form(
         request,
         "listening/account_read_only_form.html",
         {"form": form},

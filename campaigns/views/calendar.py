@@ -47,20 +47,12 @@ from campaigns.selectors import posts as selectors
 from campaigns.services import posts as services
 from departments.forms import apply_service_errors
 from departments.models import Department, Membership
+from socialops.htmx import htmx_redirect
 from socialops.permissions import require
 
 Status = ScheduledPost.Status
 
 # --- helpers --------------------------------------------------------------------------
-
-
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    """A redirect that HTMX follows as a full page load."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -359,7 +351,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
                 apply_service_errors(form, exc)
             else:
                 messages.success(request, "Draft saved. Submit it for review when it is ready.")
-                return _redirect(request, reverse("campaigns:post_detail", args=[post.pk]))
+                return htmx_redirect(request, reverse("campaigns:post_detail", args=[post.pk]))
         return _form_response(request, {"form": form}, invalid=True)
     return _form_response(request, {"form": form})
 
@@ -381,7 +373,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 apply_service_errors(form, exc)
             else:
                 messages.success(request, "Post saved.")
-                return _redirect(request, reverse("campaigns:post_detail", args=[post.pk]))
+                return htmx_redirect(request, reverse("campaigns:post_detail", args=[post.pk]))
         return _form_response(request, context, invalid=True)
     if post.status not in selectors.EDITABLE:
         messages.error(
@@ -493,7 +485,7 @@ def _post_action(request: HttpRequest, post: ScheduledPost, run, success: str) -
     except ValidationError as exc:
         return _detail(request, post, status=422, action_errors=_errors(exc))
     messages.success(request, success)
-    return _redirect(request, reverse("campaigns:post_detail", args=[post.pk]))
+    return htmx_redirect(request, reverse("campaigns:post_detail", args=[post.pk]))
 
 
 @login_required
@@ -539,7 +531,7 @@ def post_reject(request: HttpRequest, pk: int) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "Rejected; the author sees your reason.")
-            return _redirect(request, reverse("campaigns:post_detail", args=[post.pk]))
+            return htmx_redirect(request, reverse("campaigns:post_detail", args=[post.pk]))
     return _detail(
         request,
         post,
@@ -569,7 +561,7 @@ def post_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             if request.htmx and request.POST.get("from") == "calendar":
                 return _calendar_changed()
             messages.success(request, "Moved.")
-            return _redirect(
+            return htmx_redirect(
                 request,
                 _next_url(request, reverse("campaigns:post_detail", args=[post.pk])),
             )
@@ -657,7 +649,7 @@ def slot_create(request: HttpRequest) -> HttpResponse:
                 apply_service_errors(form, exc)
             else:
                 messages.success(request, "Slot added: it shows on the calendar until filled.")
-                return _redirect(request, reverse("campaigns:calendar_slot_list"))
+                return htmx_redirect(request, reverse("campaigns:calendar_slot_list"))
         return _slot_form_response(request, {"form": form}, invalid=True)
     return _slot_form_response(request, {"form": form}, invalid=False)
 
@@ -679,7 +671,7 @@ def slot_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 apply_service_errors(form, exc)
             else:
                 messages.success(request, "Slot saved.")
-                return _redirect(request, reverse("campaigns:calendar_slot_list"))
+                return htmx_redirect(request, reverse("campaigns:calendar_slot_list"))
         return _slot_form_response(request, context, invalid=True)
     return _slot_form_response(request, context, invalid=False)
 

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,24 +29,13 @@ from campaigns.permissions import links as link_perms
 from campaigns.selectors import campaigns as selectors
 from campaigns.selectors.links import links_visible_to
 from campaigns.services import campaigns as services
+from socialops.htmx import htmx_redirect, validate_only
 from socialops.permissions import require
 
 PAGE_SIZE = 25
 
 
 # --- helpers --------------------------------------------------------------------------
-
-
-def _validate_only(request: HttpRequest, form) -> bool:
-    """Inline validation: an HTMX post with ?validate=1 checks the form without saving,
-    and keeps quiet about fields the user has not filled in yet."""
-    if not (request.htmx and request.GET.get("validate") == "1"):
-        return False
-    form.is_valid()
-    for name in list(form.errors):
-        if name != "__all__" and not request.POST.get(name):
-            del form.errors[name]
-    return True
 
 
 def _render_form(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -58,15 +47,6 @@ def _render_form(request: HttpRequest, template: str, context: dict) -> HttpResp
     if request.htmx:
         template = f"{template}#form"
     return render(request, template, context, status=status)
-
-
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    """A redirect that HTMX follows as a full page load."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
@@ -156,14 +136,14 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             .first(),
         },
     )
-    if request.method == "POST" and not _validate_only(request, form) and form.is_valid():
+    if request.method == "POST" and not validate_only(request, form) and form.is_valid():
         try:
             campaign = services.campaign_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, f"Campaign “{campaign}” created. Add its tracked links.")
-            return _redirect(request, reverse("campaigns:campaign_detail", args=[campaign.pk]))
+            return htmx_redirect(request, reverse("campaigns:campaign_detail", args=[campaign.pk]))
     return _render_form(
         request,
         "campaigns/campaigns/form.html",
@@ -183,14 +163,14 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CampaignForm(
         request.POST or None, user=request.user, instance=Campaign.objects.get(pk=campaign.pk)
     )
-    if request.method == "POST" and not _validate_only(request, form) and form.is_valid():
+    if request.method == "POST" and not validate_only(request, form) and form.is_valid():
         try:
             services.campaign_update(actor=request.user, campaign=campaign, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "Campaign saved.")
-            return _redirect(request, reverse("campaigns:campaign_detail", args=[campaign.pk]))
+            return htmx_redirect(request, reverse("campaigns:campaign_detail", args=[campaign.pk]))
     return _render_form(
         request, "campaigns/campaigns/form.html", {"form": form, "campaign": campaign}
     )
@@ -208,7 +188,7 @@ def campaign_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"“{campaign}” is now {campaign.get_status_display().lower()}.")
     else:
         messages.error(request, "That is not a campaign status.")
-    return _redirect(request, reverse("campaigns:campaign_detail", args=[campaign.pk]))
+    return htmx_redirect(request, reverse("campaigns:campaign_detail", args=[campaign.pk]))
 
 
 # --- the UTM naming registry ----------------------------------------------------------
@@ -237,14 +217,14 @@ def utm_registry(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, template, _registry_context(request))
     form = UtmTagForm(request.POST)
-    if not _validate_only(request, form) and form.is_valid():
+    if not validate_only(request, form) and form.is_valid():
         try:
             tag = services.utm_tag_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, f"{tag.get_parameter_display()} “{tag.value}” added.")
-            return _redirect(request, reverse("campaigns:utm_registry"))
+            return htmx_redirect(request, reverse("campaigns:utm_registry"))
     return _render_form(request, template, _registry_context(request, form))
 
 
@@ -256,7 +236,7 @@ def utm_tag_active(request: HttpRequest, pk: int) -> HttpResponse:
     services.utm_tag_set_active(actor=request.user, tag=tag, is_active=active)
     verb = "is active again" if active else "was retired"
     messages.success(request, f"{tag.get_parameter_display()} “{tag.value}” {verb}.")
-    return _redirect(request, reverse("campaigns:utm_registry"))
+    return htmx_redirect(request, reverse("campaigns:utm_registry"))
 
 
 @login_required
@@ -266,4 +246,4 @@ def utm_defaults(request: HttpRequest) -> HttpResponse:
     messages.success(
         request, f"{added} usual value{'s' if added != 1 else ''} added to the registry."
     )
-    return _redirect(request, reverse("campaigns:utm_registry"))
+    return htmx_redirect(request, reverse("campaigns:utm_registry"))

@@ -33,7 +33,8 @@ from campaigns.selectors.links import (
     x_link_reports,
 )
 from campaigns.services.links import ClickEvent, click_capture, link_create_tagged
-from campaigns.views.campaigns import _chart, _redirect, _render_form, _validate_only
+from campaigns.views.campaigns import _chart, _render_form
+from socialops.htmx import htmx_redirect, validate_only
 from socialops.permissions import require
 
 log = logging.getLogger(__name__)
@@ -121,14 +122,14 @@ def link_create(request: HttpRequest) -> HttpResponse:
     form = LinkForm(
         request.POST or None, user=request.user, initial={"campaign": request.GET.get("campaign")}
     )
-    if request.method == "POST" and not _validate_only(request, form) and form.is_valid():
+    if request.method == "POST" and not validate_only(request, form) and form.is_valid():
         try:
             link = link_create_tagged(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "Tracked link created: copy its short address below.")
-            return _redirect(request, reverse("campaigns:link_detail", args=[link.pk]))
+            return htmx_redirect(request, reverse("campaigns:link_detail", args=[link.pk]))
     return _render_form(request, "campaigns/links/form.html", {"form": form})
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,26 +25,10 @@ from campaigns.permissions import offers as perms
 from campaigns.selectors import offers as selectors
 from campaigns.services import offers as services
 from departments.forms import apply_service_errors
+from socialops.htmx import htmx_redirect, render_form
 from socialops.permissions import require
 
 CONVERSIONS_PER_PAGE = 50
-
-
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    """A redirect that HTMX follows as a full page load."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
-
-
-def _render_form(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int
-) -> HttpResponse:
-    if request.htmx:
-        template = f"{template}#form"
-    return render(request, template, context, status=status)
 
 
 def _results(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -100,8 +84,8 @@ def offer_create(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, f"Offer {offer.code} added.")
-            return _redirect(request, reverse("campaigns:offer_detail", args=[offer.pk]))
-    return _render_form(
+            return htmx_redirect(request, reverse("campaigns:offer_detail", args=[offer.pk]))
+    return render_form(
         request,
         "campaigns/offers/offer_form.html",
         {"form": form},
@@ -144,8 +128,8 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, f"Offer {form.cleaned_data['code']} saved.")
-            return _redirect(request, reverse("campaigns:offer_detail", args=[offer.pk]))
-    return _render_form(
+            return htmx_redirect(request, reverse("campaigns:offer_detail", args=[offer.pk]))
+    return render_form(
         request,
         "campaigns/offers/offer_form.html",
         {"form": form, "offer": offer},
@@ -226,8 +210,8 @@ def conversion_create(request: HttpRequest) -> HttpResponse:
                     f"External id {conversion.external_id} was already recorded; nothing new "
                     "was added.",
                 )
-            return _redirect(request, reverse("campaigns:conversion_list"))
-    return _render_form(
+            return htmx_redirect(request, reverse("campaigns:conversion_list"))
+    return render_form(
         request,
         "campaigns/offers/conversion_form.html",
         {"form": form},
