@@ -17,6 +17,7 @@ urlpatterns = [
     path("posts/<int:pk>/reschedule/", views.post_reschedule, name="post_reschedule"),
     path("posts/<int:pk>/unschedule/", views.post_unschedule, name="post_unschedule"),
     path("posts/<int:pk>/retry/", views.post_retry, name="post_retry"),
+    path("posts/<int:pk>/send-now/", views.post_send_now, name="post_send_now"),
     path("slots/", views.slot_list, name="calendar_slot_list"),
     path("slots/new/", views.slot_create, name="calendar_slot_create"),
     path("slots/<int:pk>/edit/", views.slot_edit, name="calendar_slot_edit"),

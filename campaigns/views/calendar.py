@@ -438,6 +438,7 @@ def _detail_context(request: HttpRequest, post: ScheduledPost, **extra: Any) -> 
         and post.status in (Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED),
         "can_move": can_edit and post.status in selectors.MOVABLE,
         "can_retry": can_edit and post.status == Status.FAILED,
+        "can_send_now": can_edit and post.status in (Status.APPROVED, Status.SCHEDULED),
         "can_reject": bool(deciders)
         and post.status in (Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED),
         "reject_form": RejectForm(),
@@ -601,6 +602,21 @@ def post_retry(request: HttpRequest, pk: int) -> HttpResponse:
         post,
         lambda: post_publish_retry(actor=request.user, post=post),
         "Back on the schedule: it is sent again shortly.",
+    )
+
+
+@login_required
+@require_POST
+def post_send_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send an approved or scheduled post now instead of at its time."""
+    from campaigns.services.publishing import post_publish_now
+
+    post = _get_post(request, pk)
+    return _post_action(
+        request,
+        post,
+        lambda: post_publish_now(actor=request.user, post=post),
+        "Sending now: it is on X within seconds.",
     )
 
 

@@ -725,6 +725,28 @@ class TestPostPage:
         response = signed_in(client, owner).post(reverse("campaigns:post_retry", args=[post.pk]))
         assert response.status_code == 422
 
+    def test_send_now_makes_a_scheduled_post_due_at_once(
+        self, client, owner, colleague, admin_user, post
+    ):
+        later = timezone.now() + dt.timedelta(days=2)
+        ScheduledPost.objects.filter(pk=post.pk).update(status=Status.SCHEDULED, scheduled_at=later)
+        url = reverse("campaigns:post_send_now", args=[post.pk])
+        detail = reverse("campaigns:post_detail", args=[post.pk])
+        assert url in signed_in(client, owner).get(detail).content.decode()
+        assert url not in signed_in(client, colleague).get(detail).content.decode()
+        assert signed_in(client, colleague).post(url).status_code == 403
+
+        response = signed_in(client, admin_user).post(url)
+
+        assert response.status_code == 302
+        post.refresh_from_db()
+        assert post.status == Status.SCHEDULED and post.scheduled_at <= timezone.now()
+        assert post.events.filter(action="scheduled", note="Send now").exists()
+
+    def test_send_now_of_a_draft_is_a_422(self, client, owner, post):
+        response = signed_in(client, owner).post(reverse("campaigns:post_send_now", args=[post.pk]))
+        assert response.status_code == 422
+
     def test_published_post_links_to_x(self, client, owner, post):
         ScheduledPost.objects.filter(pk=post.pk).update(
             status=Status.PUBLISHED, x_post_id=1861234567890123456, published_at=timezone.now()
