@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from departments import selectors
 from departments.models import KPI, Department, Goal, Measurement, Membership
 from metrics.registry import metric_choices
+from socialops.filters import DateRangeFilter
 from socialops.models import User
 
 
@@ -72,7 +73,7 @@ class GoalFilterSet(filters.FilterSet):
     )
     objective = filters.ChoiceFilter(choices=Goal.Objective.choices)
     status = filters.ChoiceFilter(choices=Goal.Status.choices)
-    period = filters.DateFromToRangeFilter(
+    period = DateRangeFilter(
         method="filter_period",
         help_text="Goals whose period overlaps the dates from `period_after` to "
         "`period_before` (either may be left out).",
@@ -107,7 +108,7 @@ class KPIFilterSet(filters.FilterSet):
 
 class MeasurementFilterSet(filters.FilterSet):
     kpi = filters.ModelChoiceFilter(queryset=_kpis, help_text="A KPI's id.")
-    measured_on = filters.DateFromToRangeFilter(
+    measured_on = DateRangeFilter(
         help_text="Measurements from `measured_on_after` to `measured_on_before`, inclusive."
     )
 

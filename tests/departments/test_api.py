@@ -619,6 +619,23 @@ def test_measurement_filters(owner, kpi):
     assert ids(f"kpi={kpi.pk}&measured_on_before=2025-01-05") == {early.pk}
 
 
+def test_measurement_date_filter_keeps_its_dates_east_of_utc(owner, kpi, organisation):
+    # Madrid is UTC+1: local midnight of the 10th is the 9th in UTC, which once let a
+    # measurement of the 9th into a range that starts on the 10th.
+    organisation.time_zone = "Europe/Madrid"
+    organisation.save()
+    before = MeasurementFactory(kpi=kpi, measured_on=dt.date(2025, 1, 9))
+    first = MeasurementFactory(kpi=kpi, measured_on=dt.date(2025, 1, 10))
+    last = MeasurementFactory(kpi=kpi, measured_on=dt.date(2025, 1, 11))
+    response = client_for(owner).get(
+        f"/api/v1/measurements/?kpi={kpi.pk}&measured_on_after=2025-01-10"
+        "&measured_on_before=2025-01-11"
+    )
+    assert response.status_code == 200
+    assert {m["id"] for m in response.json()["results"]} == {first.pk, last.pk}
+    assert before.pk not in {m["id"] for m in response.json()["results"]}
+
+
 # --- The permission matrix: owner, colleague in another department, admin -------------
 
 
