@@ -29,7 +29,7 @@ from campaigns.permissions import links as link_perms
 from campaigns.selectors import campaigns as selectors
 from campaigns.selectors.links import links_visible_to
 from campaigns.services import campaigns as services
-from socialops.htmx import htmx_redirect, validate_only
+from socialops.htmx import htmx_redirect, render_form, validate_only
 from socialops.permissions import require
 
 PAGE_SIZE = 25
@@ -44,9 +44,7 @@ def _render_form(request: HttpRequest, template: str, context: dict) -> HttpResp
     form = context["form"]
     submitted = request.method == "POST" and request.GET.get("validate") != "1"
     status = 422 if submitted and form.errors else 200
-    if request.htmx:
-        template = f"{template}#form"
-    return render(request, template, context, status=status)
+    return render_form(request, template, context, status=status)
 
 
 def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
