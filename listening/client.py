@@ -454,6 +454,26 @@ class XClient:
     def delete_post(self, post_id: int) -> None:
         self._call("delete_tweet", post_id)
 
+    def repost(self, tweet_id: int) -> int | None:
+        """Repost a post as the token's account; the repost's own id, or None when X's
+        answer does not carry one. X keeps one repost per account and post: asking again
+        reposts nothing. (tweepy first reads /2/users/me for the id in the path, once per
+        client.)"""
+        body = self._call("retweet", tweet_id)
+        data = body.get("data") or {}
+        if not data.get("retweeted"):
+            # "Not found" and its kin come as HTTP 200 with errors and no repost.
+            details = [
+                str(e.get("detail") or e.get("title") or e) for e in body.get("errors") or []
+            ]
+            raise Permanent("X did not repost: " + ("; ".join(details) or "no reason given")[:500])
+        # X's OpenAPI names the new id `id`; some answers have carried it as `rest_id`.
+        repost_id = data.get("id") or data.get("rest_id")
+        return _int(repost_id)
+
+    def undo_repost(self, tweet_id: int) -> None:
+        self._call("unretweet", tweet_id)
+
     def iter_pages(self, fetch, **kwargs: Any) -> Iterator[Page]:
         """Follow next_token to the end (for one-off reads; ingestion commits per page)."""
         token = None

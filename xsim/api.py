@@ -50,6 +50,8 @@ from xsim.writes import (
     dm_with_events,
     tweets_create,
     tweets_delete,
+    users_retweets_create,
+    users_retweets_delete,
 )
 
 
@@ -119,6 +121,22 @@ ROUTES: tuple[Route, ...] = (
         None,
         180,
         TWEET_PARAMS | TIMELINE_PARAMS | {"exclude"},
+    ),
+    Route(
+        "POST",
+        "/2/users/:id/retweets",
+        users_retweets_create,
+        None,
+        50,
+        scopes=("tweet.read", "tweet.write", "users.read"),
+    ),
+    Route(
+        "DELETE",
+        "/2/users/:id/retweets/:source_tweet_id",
+        users_retweets_delete,
+        None,
+        50,
+        scopes=("tweet.read", "tweet.write", "users.read"),
     ),
     Route("GET", "/2/users/:id", users_by_id, 300, 900, USER_PARAMS),
     Route(

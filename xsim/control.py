@@ -7,8 +7,8 @@
 - ``POST /_sim/fail`` ``{"status": 429|500|503|401|..., "delay_ms": 0, "count": 1,
   "method": "GET", "path": "/2/users/", "reset_in": 60}``: the next ``count`` matching
   requests (method, path prefix) fail or are slow. ``{"clear": true}`` drops all rules.
-- ``GET /_sim/state``: clock, counts, posts and DMs sent through the API, requests per
-  endpoint, reads (and what X would charge for them).
+- ``GET /_sim/state``: clock, counts, posts (reposts too) and DMs sent through the API,
+  requests per endpoint, reads (and what X would charge for them).
 - ``GET /_sim/world``: our accounts, lists and people by role, with ids.
 - ``POST /_sim/reset``: back to the seed's initial state (``{"tokens": true}`` also
   forgets issued tokens).
@@ -194,14 +194,17 @@ def state(app: App) -> dict[str, object]:
     for tweet_id in world.posted:
         tweet = world.tweets[tweet_id]
         reply_to = next((i for k, i in tweet.referenced if k == "replied_to"), None)
+        reposted = next((i for k, i in tweet.referenced if k == "retweeted"), None)
         posts.append(
             {
                 "id": str(tweet.id),
                 "text": tweet.text,
-                "submitted_text": world.submitted.get(tweet.id, tweet.text),
+                # A repost is sent without text of its own.
+                "submitted_text": "" if reposted else world.submitted.get(tweet.id, tweet.text),
                 "author_id": str(tweet.author_id),
                 "username": world.users[tweet.author_id].username,
                 "in_reply_to_tweet_id": str(reply_to) if reply_to else None,
+                "reposted_tweet_id": str(reposted) if reposted else None,
                 "created_at": iso(tweet.created_at),
                 "deleted": tweet.deleted,
             }

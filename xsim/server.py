@@ -273,7 +273,8 @@ INDEX = f"""xsim {__version__}: the X API v2 simulator bundled with SocialOps.
 X API:   GET /2/users/me, /2/users/by/username/:username, /2/users/:id, /2/users/:id/mentions,
          /2/users/:id/tweets, /2/users/:id/owned_lists, /2/lists/:id, /2/lists/:id/members,
          /2/lists/:id/tweets, /2/tweets/search/recent, /2/tweets?ids=, /2/tweets/:id,
-         POST /2/tweets, DELETE /2/tweets/:id, GET /2/dm_events,
+         POST /2/tweets, DELETE /2/tweets/:id, POST /2/users/:id/retweets,
+         DELETE /2/users/:id/retweets/:source_tweet_id, GET /2/dm_events,
          POST /2/dm_conversations/with/:id/messages (and a few more)
 OAuth:   GET /i/oauth2/authorize, POST /2/oauth2/token, POST /2/oauth2/revoke
 Control: POST /_sim/advance, /_sim/inject, /_sim/fail, /_sim/reset, /_sim/config,

@@ -83,6 +83,7 @@ class World(Genesis):
         self.injected_user_ids = IdAllocator(W_INJECTED_USERS)
         self.posted: list[int] = []
         self.submitted: dict[int, str] = {}  # posted id -> the text as sent (before t.co)
+        self.reposts: dict[tuple[int, int], int] = {}  # (user id, source id) -> repost id
         self.dms_sent: list[int] = []
         self._followers: dict[int, list[int]] = {}
         self._build_population()
@@ -430,6 +431,36 @@ class World(Genesis):
             tweet.referenced = (*tweet.referenced, ("quoted", quote_of.id))
         if origin == "posted":
             self.posted.append(tweet.id)
+        return tweet
+
+    def repost_of(self, user: User, source: Tweet) -> Tweet | None:
+        """The user's live repost of ``source`` made through the API, if any."""
+        repost = self.tweets.get(self.reposts.get((user.id, source.id), 0))
+        return None if repost is None or repost.deleted else repost
+
+    def add_repost(self, *, author: User, source: Tweet) -> Tweet:
+        """A repost, as X stores one: a post of its own (own id, "RT @author: text", the
+        source's links as they are) that references the source as ``retweeted``."""
+        self.catch_up_all()
+        ts = self.now
+        tweet_id = self.manual_ids.allocate(ts)
+        text = f"RT @{self.users[source.author_id].username}: {source.text}"
+        if len(text) > 280:
+            text = text[:279] + "…"
+        draft = Draft(
+            author_id=author.id,
+            text=text,
+            kind="retweet",
+            lang=source.lang,
+            mention_ids=(source.author_id,),
+            urls=source.urls,
+            retweet_of=source,
+            reach=0,  # a repost's own metrics stay at zero: engagement goes to the source
+            source="SocialOps",
+        )
+        tweet = self._store(tweet_id, draft, ts, self.manual, "posted")
+        self.posted.append(tweet.id)
+        self.reposts[(author.id, source.id)] = tweet.id
         return tweet
 
     def delete_tweet(self, tweet: Tweet) -> None:

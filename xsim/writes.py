@@ -113,6 +113,50 @@ def tweets_delete(ctx: Ctx) -> tuple[int, dict[str, object]]:
     return 200, {"data": {"deleted": True}}
 
 
+# --- reposts ------------------------------------------------------------------------------
+
+
+def _acting_user(ctx: Ctx) -> None:
+    """X's user-context writes under /2/users/:id act for the token's user only."""
+    if path_id(ctx) != ctx.principal.user_id:
+        raise forbidden("You are not permitted to perform this action on behalf of another user.")
+
+
+def users_retweets_create(ctx: Ctx) -> tuple[int, dict[str, object]]:
+    _acting_user(ctx)
+    raw = ctx.json().get("tweet_id")
+    if not isinstance(raw, str | int) or not ID_RE.match(str(raw)):
+        raise invalid_request("tweet_id", [str(raw)], "tweet_id: must be a post id")
+    world, me = ctx.world, ctx.me
+    source = world.tweet(int(raw))
+    if source is not None and source.is_retweet:
+        # Reposting a repost reposts the post it carries, as on X.
+        original = next(i for kind, i in source.referenced if kind == "retweeted")
+        source = world.tweet(original)
+    if source is None:
+        raise forbidden("You attempted to Retweet a Tweet that is deleted or not visible to you.")
+    author = world.users[source.author_id]
+    if author.protected and author.id != me.id:
+        raise forbidden("You cannot Retweet the Tweets of a protected user.")
+    # One repost per account and post: asking again changes nothing and answers with the
+    # repost there is, so a retried repost can never appear twice.
+    repost = world.repost_of(me, source) or world.add_repost(author=me, source=source)
+    return 200, {"data": {"id": str(repost.id), "retweeted": True}}
+
+
+def users_retweets_delete(ctx: Ctx) -> tuple[int, dict[str, object]]:
+    _acting_user(ctx)
+    source_id = path_id(ctx, "source_tweet_id")
+    world = ctx.world
+    source = world.tweets.get(source_id)
+    # X answers the same when there is no repost to undo (or no such post).
+    repost = world.repost_of(ctx.me, source) if source is not None else None
+    if repost is not None:
+        world.delete_tweet(repost)
+        del world.reposts[(ctx.me.id, source_id)]
+    return 200, {"data": {"retweeted": False}}
+
+
 # --- direct messages ----------------------------------------------------------------------
 
 

@@ -60,7 +60,8 @@ class PostForm(forms.Form):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        help_text="X counts a link as 23 characters and an emoji or a CJK character as 2.",
+        help_text="X counts a link as 23 characters and an emoji or a CJK character as 2. "
+        "Empty for a repost: it has no text of its own (a quote has).",
     )
     parts = forms.CharField(
         label="Further parts of the thread",

@@ -71,6 +71,7 @@ POST_FIELDS = {
 }
 CONTENT_FIELDS = {"account", "kind", "category", "text", "campaign", "offer", "target_x_id"}
 TARGET_NEEDED = {Kind.REPLY: "replies to", Kind.QUOTE: "quotes", Kind.REPOST: "reposts"}
+REPOST_TARGET_NEEDED = "A repost needs the X post it reposts: paste its address on X or its id."
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -151,6 +152,10 @@ def _check(
                 _add(errors, field, message)
     if post.text and (message := x_text.length_error(post.text)):
         _add(errors, "text", message)
+    if post.kind == Kind.REPOST and post.target_x_id is None and "target_x_id" not in errors:
+        # A repost is nothing but the post it reposts: even a draft needs it (a reply's or
+        # a quote's draft has words of its own worth keeping meanwhile).
+        _add(errors, "target_x_id", REPOST_TARGET_NEEDED)
     if parts and post.kind != Kind.THREAD:
         _add(errors, "parts", "Only a thread has further parts; make the post a thread.")
     for number, part in enumerate(parts, start=2):

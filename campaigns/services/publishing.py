@@ -29,10 +29,12 @@ being sent, and nothing is sent twice:
    with X's message; 401 → one token refresh, then FAILED "account needs reconnection".
    A 429 sets scheduled_at to X's reset (the time the post will really go out).
 
-Replies go out with in_reply_to, quotes with quote_tweet_id. Reposts need a call
-listening.client does not have yet (X's POST /2/users/:id/retweets, which the simulator
-does not serve either): until then they fail with an error that says so instead of
-going out as something else.
+Replies go out with in_reply_to, quotes with quote_tweet_id. A repost (no text of its
+own) goes out through X's POST /2/users/:id/retweets and stores the repost's own id as
+the post's X id. Reconciling a repost needs no text: the account's own posts since the
+first claim show a repost of the target (a post that references it as "retweeted").
+X keeps one repost per account and post, so even a send the reconciliation missed
+cannot repost twice; it gives back the repost that is there.
 
 Tests can make a worker SIGKILL itself right after X accepted a part
 (PUBLISH_TEST_KILL_AFTER_SENDS, honoured only with SOCIALOPS_TESTING): the crash that
@@ -334,10 +336,8 @@ def _refusal(post: ScheduledPost, client: x.XClient) -> str:
     """Why this post cannot be sent at all, or ''."""
     if post.kind in (Kind.REPLY, Kind.QUOTE, Kind.REPOST) and not post.target_x_id:
         return f"A {post.get_kind_display().lower()} needs the X post it refers to."
-    if post.kind == Kind.REPOST:
-        return "Reposts cannot be sent yet: the X client has no repost call."
-    if not post.text.strip():
-        return "The post has no text."
+    if post.kind != Kind.REPOST and not post.text.strip():
+        return "The post has no text."  # a repost has none of its own
     return ""
 
 
@@ -349,6 +349,8 @@ def _send(post: ScheduledPost, lease: _Lease, *, check_x: bool) -> bool:
     refusal = _refusal(post, client)
     if refusal:
         raise x.Permanent(refusal)
+    if post.kind == Kind.REPOST:
+        return _send_repost(post, client, lease, check_x=check_x)
     parent = post.target_x_id if post.kind == Kind.REPLY else None
     found: list[x.TweetRecord] | None = None
     parts = _parts(post)
@@ -383,6 +385,32 @@ def _send(post: ScheduledPost, lease: _Lease, *, check_x: bool) -> bool:
             return True
         parent = x_id
     return _finish(post.pk)  # every part had its id already (or another attempt finished)
+
+
+def _send_repost(post: ScheduledPost, client: x.XClient, lease: _Lease, *, check_x: bool) -> bool:
+    """Repost the target unless the account's recent posts show it did already; True once
+    the post is published with the repost's id."""
+    part = _Part(0, "", post.x_post_id)
+    if part.x_post_id:
+        return _finish(post.pk)
+    if check_x and (found := _repost_on_x(client, post)) is not None:
+        return _store(post, part, found, reconciled=True, finish=True)
+    lease.ensure()
+    x_id = client.repost(post.target_x_id)
+    _test_kill_hook()
+    if x_id is None:
+        # X said yes without naming the repost: it is among the account's posts.
+        x_id = _repost_on_x(client, post)
+        if x_id is None:
+            # The retry checks X first, so this cannot repost twice.
+            raise x.Transient("X took the repost but did not give its id; looking again")
+    elif ScheduledPost.objects.filter(x_post_id=x_id).exclude(pk=post.pk).exists():
+        # X answers a second repost of the same post with the first one's id.
+        raise x.Permanent(
+            f"The account had already reposted X post {post.target_x_id} "
+            f"(repost {x_id}, another post on the calendar)."
+        )
+    return _store(post, part, x_id, reconciled=False, finish=True)
 
 
 def _test_kill_hook() -> None:
@@ -553,6 +581,17 @@ def _own_posts_since(client: x.XClient, post: ScheduledPost) -> list[x.TweetReco
     taken = set(ScheduledPost.objects.filter(x_post_id__in=ids).values_list("x_post_id", flat=True))
     taken |= set(PostPart.objects.filter(x_post_id__in=ids).values_list("x_post_id", flat=True))
     return [t for t in records if t.id not in taken]
+
+
+def _repost_on_x(client: x.XClient, post: ScheduledPost) -> int | None:
+    """The id of the account's repost of the post's target since the first claim, if
+    one is there that no post of ours has adopted."""
+    target = str(post.target_x_id)
+    for record in reversed(_own_posts_since(client, post)):  # oldest first
+        refs = record.raw.get("referenced_tweets") or []
+        if any(r.get("type") == "retweeted" and str(r.get("id")) == target for r in refs):
+            return record.id
+    return None
 
 
 def _normal(text: str) -> str:

@@ -193,18 +193,6 @@ def test_a_quote_goes_out_quoting_its_target(sim, x_account, marketing, owner):
 
 
 @pytest.mark.django_db
-def test_reposts_fail_clearly_while_the_client_cannot_send_them(sim, x_account, marketing, owner):
-    target = sim.inject("A post worth sharing", author="industry_voice")
-    post = due_post(
-        x_account, marketing, owner, kind=ScheduledPost.Kind.REPOST, target_x_id=int(target)
-    )
-    assert post_publish(post_id=post.pk, claim_token=claim_one(post)) == Outcome.FAILED
-    post.refresh_from_db()
-    assert post.status == Status.FAILED and "Reposts cannot be sent yet" in post.error
-    assert received(sim, x_account) == []
-
-
-@pytest.mark.django_db
 def test_a_reply_without_target_fails(sim, x_account, marketing, owner):
     post = due_post(x_account, marketing, owner, kind=ScheduledPost.Kind.REPLY)
     assert post_publish(post_id=post.pk, claim_token=claim_one(post)) == Outcome.FAILED

@@ -149,6 +149,15 @@ def problem(kind: str) -> Callable[[Any], None]:
     return check
 
 
+def has_repost(body: Any) -> None:
+    """The repost's own id (X's answer names it ``id``, beside ``retweeted: true``)."""
+    assert body["data"]["retweeted"] is True and body["data"]["id"].isdigit(), body
+
+
+def not_reposted(body: Any) -> None:
+    assert body == {"data": {"retweeted": False}}, body
+
+
 def newest_mention(e: Env) -> str:
     return e.get(f"/2/users/{e.me}/mentions").json["meta"]["newest_id"]
 
@@ -669,6 +678,81 @@ CASES = [
         "/2/tweets/{id}",
         403,
         lambda e: e.sim.request("DELETE", f"/2/tweets/{e.mention}", token=e.token),
+        problem("about:blank"),
+    ),
+    # reposts
+    Case(
+        "repost",
+        "POST",
+        "/2/users/{id}/retweets",
+        200,
+        lambda e: post(e, f"/2/users/{e.me}/retweets", {"tweet_id": e.mention}),
+        has_repost,
+    ),
+    Case(
+        "repost, again",
+        "POST",
+        "/2/users/{id}/retweets",
+        200,
+        lambda e: [
+            post(e, f"/2/users/{e.me}/retweets", {"tweet_id": e.reply_mention}),
+            post(e, f"/2/users/{e.me}/retweets", {"tweet_id": e.reply_mention}),
+        ][1],
+        has_repost,
+    ),
+    Case(
+        "repost, unknown post",
+        "POST",
+        "/2/users/{id}/retweets",
+        403,
+        lambda e: post(e, f"/2/users/{e.me}/retweets", {"tweet_id": "1"}),
+        problem("about:blank"),
+    ),
+    Case(
+        "repost, for another user",
+        "POST",
+        "/2/users/{id}/retweets",
+        403,
+        lambda e: post(e, f"/2/users/{e.help_id}/retweets", {"tweet_id": e.mention}),
+        problem("about:blank"),
+    ),
+    Case(
+        "repost, app token",
+        "POST",
+        "/2/users/{id}/retweets",
+        403,
+        lambda e: post(e, f"/2/users/{e.me}/retweets", {"tweet_id": e.mention}, e.sim.app_bearer),
+        problem("unsupported-authentication"),
+    ),
+    Case(
+        "repost, no post id",
+        "POST",
+        "/2/users/{id}/retweets",
+        400,
+        lambda e: post(e, f"/2/users/{e.me}/retweets", {}),
+        problem("invalid-request"),
+    ),
+    Case(
+        "undo repost",
+        "DELETE",
+        "/2/users/{id}/retweets/{source_tweet_id}",
+        200,
+        lambda e: [
+            post(e, f"/2/users/{e.help_id}/retweets", {"tweet_id": e.own_post}, e.help_token),
+            e.sim.request(
+                "DELETE", f"/2/users/{e.help_id}/retweets/{e.own_post}", token=e.help_token
+            ),
+        ][1],
+        not_reposted,
+    ),
+    Case(
+        "undo repost, for another user",
+        "DELETE",
+        "/2/users/{id}/retweets/{source_tweet_id}",
+        403,
+        lambda e: e.sim.request(
+            "DELETE", f"/2/users/{e.me}/retweets/{e.mention}", token=e.help_token
+        ),
         problem("about:blank"),
     ),
     # direct messages

@@ -95,6 +95,19 @@ def test_posting_and_errors(xsim: XsimHandle, company: dict) -> None:
         client(xsim, xsim.app_bearer).get_me(user_auth=False)
 
 
+def test_reposting(xsim: XsimHandle, company: dict) -> None:
+    x = client(xsim, company["token"])
+    source = xsim.inject("A post worth sharing", author="industry_voice")
+    # With an OAuth 2.0 user token, tweepy asks /2/users/me for the id to put in the path.
+    answer = x.retweet(source, user_auth=False)
+    assert answer.data["retweeted"] is True
+    mine = x.get_users_tweets(company["id"], tweet_fields=["referenced_tweets"], user_auth=False)
+    assert mine.data[0].id == int(answer.data["id"])
+    assert x.unretweet(source, user_auth=False).data == {"retweeted": False}
+    with pytest.raises(tweepy.Forbidden, match="deleted or not visible"):
+        x.retweet(1, user_auth=False)
+
+
 def test_concurrent_clients_get_consistent_answers(xsim: XsimHandle, company: dict) -> None:
     errors: list[BaseException] = []
 

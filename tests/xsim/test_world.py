@@ -202,6 +202,64 @@ def test_posting_replying_and_deleting(xsim: XsimHandle, company: dict, support:
     assert xsim.state()["posts"][0]["deleted"] is True
 
 
+def test_reposting_once_and_undoing_it(xsim: XsimHandle, company: dict) -> None:
+    source = xsim.inject(
+        "Our 2026 finance survey is out: https://press.example/survey", author="fin_reporter"
+    )
+    path = f"/2/users/{company['id']}/retweets"
+    first = xsim.post(path, {"tweet_id": source}, token=company["token"])
+    assert first.status == 200
+    repost_id = first.json["data"]["id"]
+    assert first.json == {"data": {"id": repost_id, "retweeted": True}}
+    # Asked again (a retried publish): the same repost, not a second one.
+    assert xsim.post(path, {"tweet_id": source}, token=company["token"]).json == first.json
+
+    own = xsim.get(
+        f"/2/users/{company['id']}/tweets",
+        token=company["token"],
+        tweet_fields="referenced_tweets,entities,public_metrics",
+    ).json["data"]
+    assert own[0]["id"] == repost_id
+    assert own[0]["referenced_tweets"] == [{"type": "retweeted", "id": source}]
+    assert own[0]["text"].startswith("RT @fin_reporter: Our 2026 finance survey is out: ")
+    assert own[0]["public_metrics"]["like_count"] == 0
+    without = xsim.get(
+        f"/2/users/{company['id']}/tweets", token=company["token"], exclude="retweets"
+    ).json["data"]
+    assert repost_id not in {t["id"] for t in without}
+    (sent,) = xsim.state()["posts"]  # counted with the posts the account sent
+    assert (sent["id"], sent["reposted_tweet_id"], sent["submitted_text"]) == (
+        repost_id,
+        source,
+        "",
+    )
+
+    undo = xsim.request("DELETE", f"{path}/{source}", token=company["token"])
+    assert undo.json == {"data": {"retweeted": False}}
+    assert "errors" in xsim.get(f"/2/tweets/{repost_id}").json
+    assert xsim.state()["posts"][0]["deleted"] is True
+    again = xsim.post(path, {"tweet_id": source}, token=company["token"]).json["data"]
+    assert again["id"] != repost_id  # undone, it can be reposted anew
+
+
+def test_reposts_are_refused_for_missing_posts_and_other_users(
+    xsim: XsimHandle, company: dict, support: dict
+) -> None:
+    source = xsim.inject("Worth sharing", author="fin_reporter")
+    gone = xsim.post("/2/tweets", {"text": "Soon deleted"}, token=support["token"]).json
+    xsim.request("DELETE", f"/2/tweets/{gone['data']['id']}", token=support["token"])
+    path = f"/2/users/{company['id']}/retweets"
+
+    deleted = xsim.post(path, {"tweet_id": gone["data"]["id"]}, token=company["token"])
+    assert deleted.status == 403 and "deleted or not visible" in deleted.json["detail"]
+    assert xsim.post(path, {"tweet_id": "nope"}, token=company["token"]).status == 400
+    other = xsim.post(path, {"tweet_id": source}, token=support["token"])
+    assert other.status == 403 and "another user" in other.json["detail"]
+    app = xsim.post(path, {"tweet_id": source})
+    assert app.status == 403 and app.json["title"] == "Unsupported Authentication"
+    assert [p["id"] for p in xsim.state()["posts"]] == [gone["data"]["id"]]  # no repost
+
+
 def test_dms_in_and_out(xsim: XsimHandle, support: dict) -> None:
     customer = xsim.world()["people"]["customer"][3]
     event = xsim.inject_dm(customer["username"], "brightline_help", "Can you reset my 2FA?")
