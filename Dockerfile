@@ -21,7 +21,8 @@ RUN pip install .
 
 # The code stays root-owned and read-only to the app; only var/ and staticfiles/ are its.
 COPY . .
-RUN mkdir -p var staticfiles && chown socialops:socialops var staticfiles
+# var/clicks exists in the image so the click-spool volume mounted there belongs to the app.
+RUN mkdir -p var/clicks staticfiles && chown -R socialops:socialops var staticfiles
 
 USER socialops
 

@@ -16,13 +16,14 @@ def flush_clicks() -> int:
     """Beat runs this every CLICK_FLUSH_INTERVAL seconds. Not retried: a Redis outage is
     logged and the next beat tries again; nothing leaves Redis until it is stored."""
     from campaigns import buffer
-    from campaigns.services.links import clicks_flush
+    from campaigns.services.links import clicks_adopt_spooled, clicks_flush
 
     if not buffer.enabled():
         return 0
     from campaigns.services.offers import conversions_attribute_pending
 
     try:
+        clicks_adopt_spooled()
         flushed = clicks_flush(batch_size=settings.CLICK_FLUSH_BATCH)
     except buffer.Unavailable:
         log.warning("click buffer unavailable; flushing on the next beat")

@@ -14,6 +14,7 @@ are invisible to another process.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote
 
+import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -34,6 +36,14 @@ T = TypeVar("T")
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+
+REDIS_SERVER = shutil.which("redis-server")
+# For tests that run a redis-server of their own (to kill it). CI has one: there a missing
+# binary fails the test instead of skipping it.
+needs_redis_server = pytest.mark.skipif(
+    not REDIS_SERVER and not os.environ.get("CI"),
+    reason="needs redis-server (apt-get install redis)",
+)
 
 
 @dataclass(frozen=True)

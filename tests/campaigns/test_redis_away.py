@@ -8,7 +8,6 @@ it with an append-only file (appendfsync always or everysec); the buffer relies 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,14 +19,12 @@ import pytest
 from campaigns import buffer
 from campaigns.models import Click
 from campaigns.services.links import clicks_flush
-from tests.worker import wait_for
+from tests.worker import REDIS_SERVER, needs_redis_server, wait_for
 
-REDIS = shutil.which("redis-server")
+REDIS = REDIS_SERVER
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        not REDIS and not os.environ.get("CI"), reason="needs redis-server (apt-get install redis)"
-    ),
+    needs_redis_server,
 ]
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"

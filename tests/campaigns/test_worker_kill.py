@@ -4,8 +4,6 @@ once another flush adopts its processing list, nothing is stored twice."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
 from kombu import Connection
@@ -16,15 +14,12 @@ from campaigns.services.links import ClickEvent, clicks_flush
 from campaigns.tasks import flush_clicks
 from tests.campaigns.conftest import REAL_KEYS
 from tests.campaigns.test_redis_away import _free_port, _start_redis
-from tests.worker import celery_worker, wait_for
+from tests.worker import celery_worker, needs_redis_server, wait_for
 
-REDIS = shutil.which("redis-server")
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not REDIS and not os.environ.get("CI"), reason="needs redis-server (apt-get install redis)"
-    ),
+    needs_redis_server,
 ]
 
 TOTAL = 40_000

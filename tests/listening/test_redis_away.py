@@ -3,8 +3,6 @@ loses its broker half-way finishes, and the next one reads nothing twice."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 from contextlib import closing
@@ -15,16 +13,14 @@ from kombu import Connection
 from listening.models import Source, SourceRun, SourceTweet, Tweet, XAccount
 from listening.services import sources_enqueue_due
 from listening.tasks import pull_source
-from tests.worker import celery_worker, wait_for
+from tests.worker import REDIS_SERVER, celery_worker, needs_redis_server, wait_for
 from tests.xsim_server import run_xsim
 
-REDIS = shutil.which("redis-server")
+REDIS = REDIS_SERVER
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not REDIS and not os.environ.get("CI"), reason="needs redis-server (apt-get install redis)"
-    ),
+    needs_redis_server,
 ]
 
 

@@ -1,0 +1,254 @@
+"""Redirects through the click spool, the way production runs them: every redirect served
+is a click stored, once, when a web process is SIGKILLed mid-load, and when Redis dies or
+hangs mid-load. Real gunicorn, real Redis servers of the test's own, real PostgreSQL."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from campaigns import buffer, spool
+from campaigns.models import Click
+from campaigns.services.links import clicks_flush
+from tests.campaigns.conftest import REAL_KEYS
+from tests.campaigns.test_redis_away import BROWSER, _free_port, _load, _start_redis
+from tests.worker import current_database_url, needs_redis_server, wait_for
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    needs_redis_server,
+]
+
+
+@pytest.fixture
+def spool_dir(tmp_path, settings):
+    folder = tmp_path / "spool"
+    settings.CLICK_SPOOL_DIR = str(folder)
+    settings.CLICK_SPOOL_SHIP_MS = 20
+    yield folder
+    spool.close_all()
+
+
+@pytest.fixture
+def own_redis(tmp_path, settings, monkeypatch):
+    """A redis-server of this test's own (it kills it), under the product's real key names
+    (a gunicorn started by the test uses those)."""
+    port = _free_port()
+    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+    for name, value in REAL_KEYS.items():
+        monkeypatch.setattr(buffer, name, value)
+    monkeypatch.setattr(buffer, "SKIP_AFTER_FAILURE_SECONDS", 0.2)
+    monkeypatch.setattr(buffer, "BATCH_TIMEOUT_SECONDS", 0.3)
+    buffer.reset()
+    data = tmp_path / "redis"
+    data.mkdir()
+    server = {"process": _start_redis(port, data)}
+
+    def restart():
+        server["process"] = _start_redis(port, data)
+
+    yield server, restart
+    spool.close_all()  # before the server goes: its shipper may still be delivering
+    process = server["process"]
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGCONT)
+        process.kill()
+    process.wait()
+    buffer.reset()
+
+
+def _flush_all() -> int:
+    total = 0
+    while moved := clicks_flush(batch_size=500, orphan_after=0):
+        total += moved
+    return total
+
+
+def _stored(link) -> tuple[int, int]:
+    clicks = Click.objects.filter(link=link)
+    return clicks.count(), clicks.values("click_id").distinct().count()
+
+
+# --- In this process: the redirect, its spool's thread, Redis going away -------------------
+
+
+def test_a_redirect_spools_its_click_and_the_shipper_buffers_it(client, link, spool_dir, own_redis):
+    assert _load(client, link, 25) == 25
+    assert wait_for(lambda: buffer.client().llen(buffer.QUEUE_KEY) == 25, timeout=10)
+    assert spool.pending_bytes(spool_dir) == 0
+    assert Click.objects.count() == 0  # buffered, not yet flushed
+    assert _flush_all() == 25
+    assert _stored(link) == (25, 25)
+
+
+def test_no_click_is_lost_when_redis_dies_mid_load(client, link, spool_dir, own_redis):
+    server, restart = own_redis
+    served = _load(client, link, 30)
+    assert wait_for(lambda: spool.pending_bytes(spool_dir) == 0, timeout=10)
+    server["process"].kill()  # SIGKILL, no goodbye
+    server["process"].wait()
+    served += _load(client, link, 30)
+    # The shipper finds Redis gone and writes the clicks to the database itself.
+    assert wait_for(lambda: Click.objects.count() == 30, timeout=10)
+    restart()  # back with what its append-only file held: the first 30
+    served += _load(client, link, 30)
+    assert wait_for(lambda: spool.pending_bytes(spool_dir) == 0, timeout=10)
+    assert served == 90
+    _flush_all()
+    assert _stored(link) == (90, 90)
+
+
+def test_no_click_is_lost_when_redis_hangs_mid_load(client, link, spool_dir, own_redis):
+    """A Redis that accepts nothing (stopped, or a partition): redirects do not wait for
+    it at all; the shipper gives up on it after its timeout and stores the clicks."""
+    server, _restart = own_redis
+    os.kill(server["process"].pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        served = _load(client, link, 20)
+        assert time.monotonic() - started < 2  # 20 redirects, no Redis timeout among them
+        assert wait_for(lambda: Click.objects.count() == 20, timeout=15)
+    finally:
+        os.kill(server["process"].pid, signal.SIGCONT)
+    served += _load(client, link, 20)
+    assert wait_for(lambda: spool.pending_bytes(spool_dir) == 0, timeout=10)
+    # A push that timed out may land once Redis wakes: buffered as well as stored, and the
+    # flush must not store it twice.
+    _flush_all()
+    assert served == 40
+    assert _stored(link) == (40, 40)
+
+
+def test_clicks_wait_in_the_spool_while_redis_and_the_database_are_both_away(
+    client, link, spool_dir, own_redis, monkeypatch
+):
+    from campaigns.services import links as services
+
+    server, restart = own_redis
+    server["process"].kill()
+    server["process"].wait()
+
+    def database_away(*, events):
+        from django.db import OperationalError
+
+        raise OperationalError("the database is away")
+
+    # The database fails only for the shipper: the test reads through the real one.
+    real_store = services.clicks_store
+    monkeypatch.setattr(services, "clicks_store", database_away)
+    served = _load(client, link, 15)
+    time.sleep(0.3)  # several shipper ticks, each refused by both
+    assert spool.pending_bytes(spool_dir) > 0 and Click.objects.count() == 0
+    monkeypatch.setattr(services, "clicks_store", real_store)
+    restart()
+    assert wait_for(lambda: spool.pending_bytes(spool_dir) == 0, timeout=20)
+    _flush_all()
+    assert _stored(link) == (served, served) == (15, 15)
+
+
+# --- A real gunicorn, SIGKILLed mid-load ------------------------------------------------------
+
+
+def _gunicorn(port: int, *, folder: Path, ship_ms: int, log_path: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": current_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CLICK_SPOOL_DIR": str(folder),
+        "CLICK_SPOOL_SHIP_MS": str(ship_ms),
+        "PYTHONUNBUFFERED": "1",
+    }
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "socialops.wsgi"),
+                *("--bind", f"127.0.0.1:{port}", "--workers", "2"),
+                *("--worker-class", "gthread", "--threads", "4", "--log-level", "warning"),
+            ],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # killpg reaches the master and its workers
+        )
+
+    def answers() -> bool:
+        with suppress(OSError):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/l/-missing-")
+            return conn.getresponse().status == 404
+        return False
+
+    assert wait_for(answers, timeout=30), log_path.read_text(errors="replace")[-3000:]
+    return process
+
+
+class Load(threading.Thread):
+    """One visitor after another, each on a connection of its own, counting 302s."""
+
+    def __init__(self, port: int, code: str) -> None:
+        super().__init__(daemon=True)
+        self.port, self.code = port, code
+        self.served = 0
+        self.failed = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set() and self.failed < 3:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", f"/l/{self.code}", headers={"User-Agent": BROWSER})
+                if conn.getresponse().status == 302:
+                    self.served += 1
+                conn.close()
+            except OSError:
+                self.failed += 1  # the server is gone: the visitor saw an error
+
+
+@pytest.mark.parametrize("ship_ms", [60_000, 5], ids=["nothing-shipped-yet", "mid-shipping"])
+def test_a_web_process_killed_mid_load_loses_and_duplicates_no_click(
+    link, own_redis, tmp_path, ship_ms
+):
+    folder = tmp_path / "web-spool"
+    log_path = tmp_path / "gunicorn.log"
+    port = _free_port()
+    web = _gunicorn(port, folder=folder, ship_ms=ship_ms, log_path=log_path)
+    load = Load(port, link.code)
+    try:
+        load.start()
+        assert wait_for(lambda: load.served >= 400, timeout=60, interval=0.005)
+        os.killpg(web.pid, signal.SIGKILL)
+        web.wait(timeout=10)
+        load.join(timeout=30)
+    finally:
+        load.stop.set()
+        with suppress(ProcessLookupError):
+            os.killpg(web.pid, signal.SIGKILL)
+    served = load.served
+    if ship_ms > 1000:
+        assert spool.pending_bytes(folder) > 0, "the kill must land before anything shipped"
+
+    # The next web process on this host adopts what the dead one left on disk.
+    web = _gunicorn(port, folder=folder, ship_ms=20, log_path=log_path)
+    try:
+        assert wait_for(lambda: spool.pending_bytes(folder) == 0, timeout=30)
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=30)
+    _flush_all()
+    stored, distinct = _stored(link)
+    assert stored == distinct  # nothing twice
+    # Nothing lost: a visitor whose redirect was cut by the kill may have had a click
+    # recorded without receiving the 302 (one at a time here), never the reverse.
+    assert served <= stored <= served + 1, (served, stored)
