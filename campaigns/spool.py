@@ -54,6 +54,8 @@ READ_BYTES = 4 * 1024 * 1024
 # A shipper whose delivery failed waits up to this long before the next try.
 MAX_BACKOFF = 10.0
 OFFSET_FORMAT = b"%020d"
+# After the disk refused a write, clicks bypass the spool this long before it is tried again.
+REFUSED_FOR = 30.0
 
 # Delivers complete JSON lines (without their newlines); False or an exception = try later.
 Deliver = Callable[[list[bytes]], bool]
@@ -174,26 +176,30 @@ class Spool:
         self._ship_lock = threading.Lock()
         # Journals rotated away before all of them shipped: still ours, shipped later.
         self._retired: list[Journal] = []
+        self._refused_until = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="click-spool", daemon=True)
         self._thread.start()
 
     def append(self, line: str) -> bool:
-        """Append one click event; False if the disk refused it (full, gone)."""
+        """Append one click event; False if the disk refused it (full, gone): the caller
+        stores it another way, and so do the next appends for REFUSED_FOR seconds."""
+        if self._refused_until and time.monotonic() < self._refused_until:
+            return False
         data = (line + "\n").encode()
         try:
             with self._lock:
                 written = os.write(self.journal.fd, data)
+                if written == len(data):
+                    return True
+                # A short write (the disk is full) leaves part of a line: end it, so the
+                # next line does not join it. The parser drops that part as malformed.
+                os.write(self.journal.fd, b"\n")
         except OSError:
-            log.exception("click spool %s refused a write", self.folder)
-            return False
-        if written != len(data):
-            # A short write to a regular file means the disk is full; the partial line has
-            # no newline yet, so the next line completes it into garbage that the parser
-            # drops: tell the caller to store this click another way.
-            log.error("click spool %s: short write (disk full?)", self.folder)
-            return False
-        return True
+            pass
+        log.error("click spool %s refused a write; clicks bypass it for a while", self.folder)
+        self._refused_until = time.monotonic() + REFUSED_FOR
+        return False
 
     def ship(self) -> bool:
         """Ship this process's journals now (what the thread does each tick)."""

@@ -240,3 +240,15 @@ def test_a_forked_child_writes_to_a_journal_of_its_own(tmp_path):
         assert orphans.lines == [b"child"]
     finally:
         spool.close_all()
+
+
+def test_a_refused_write_is_reported_and_the_spool_bypassed_for_a_while(
+    tmp_path, make_spool, monkeypatch
+):
+    found = make_spool(Collected())
+    assert found.append("kept")
+    os.close(found.journal.fd)  # as a disk that went away
+    found.journal.fd = os.open(os.devnull, os.O_RDONLY)  # every write now fails
+    assert not found.append("refused")
+    monkeypatch.setattr(spool, "REFUSED_FOR", 0.0)
+    assert not found.append("not even tried")  # still inside the first refusal's window

@@ -252,3 +252,15 @@ def test_a_web_process_killed_mid_load_loses_and_duplicates_no_click(
     # Nothing lost: a visitor whose redirect was cut by the kill may have had a click
     # recorded without receiving the 302 (one at a time here), never the reverse.
     assert served <= stored <= served + 1, (served, stored)
+
+
+def test_a_click_the_spool_refuses_is_pushed_to_redis_at_once(client, link, spool_dir, own_redis):
+    assert _load(client, link, 1) == 1  # the process's spool is open now
+    assert wait_for(lambda: spool.pending_bytes(spool_dir) == 0, timeout=10)
+    journal = spool.running(str(spool_dir)).journal
+    os.close(journal.fd)
+    journal.fd = os.open(os.devnull, os.O_RDONLY)  # the disk refuses every write
+    assert _load(client, link, 3) == 3
+    assert buffer.client().llen(buffer.QUEUE_KEY) >= 3  # pushed by the redirects themselves
+    _flush_all()
+    assert _stored(link) == (4, 4)
