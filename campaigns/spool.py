@@ -273,6 +273,9 @@ def adopt_orphans(folder: Path, *, deliver: Deliver) -> int:
     try:
         names = os.listdir(folder)
     except FileNotFoundError:
+        return 0  # no web process ever spooled here
+    except OSError:
+        log.exception("cannot look for orphaned click journals in %s", folder)
         return 0
     for name in names:
         path = folder / name
@@ -282,13 +285,23 @@ def adopt_orphans(folder: Path, *, deliver: Deliver) -> int:
             if journal is not None:
                 journal.remove()
             continue
+        if name.endswith(SUFFIX + OFFSET_SUFFIX):
+            # Journals are removed before their offsets: one without its journal is left over.
+            if not path.with_name(name.removesuffix(OFFSET_SUFFIX)).exists():
+                path.unlink(missing_ok=True)
+            continue
         if not name.endswith(SUFFIX):
             continue
         journal = Journal.adopt(path)
         if journal is None:
             continue
         log.warning("shipping clicks left by a stopped process: %s", name)
-        if journal.ship(deliver):
+        try:
+            shipped = journal.ship(deliver)
+        except BaseException:
+            journal.close()
+            raise
+        if shipped:
             journal.remove()
             adopted += 1
         else:

@@ -252,3 +252,14 @@ def test_a_refused_write_is_reported_and_the_spool_bypassed_for_a_while(
     assert not found.append("refused")
     monkeypatch.setattr(spool, "REFUSED_FOR", 0.0)
     assert not found.append("not even tried")  # still inside the first refusal's window
+
+
+def test_an_offset_left_without_its_journal_is_removed(tmp_path, make_spool):
+    live = make_spool(Collected())
+    live.append("x")
+    live.ship()  # the live journal has an offset file of its own: it stays
+    stray = tmp_path / f"host-1-dead{spool.SUFFIX}{spool.OFFSET_SUFFIX}"
+    stray.write_bytes(spool.OFFSET_FORMAT % 10)
+    spool.adopt_orphans(tmp_path, deliver=Collected())
+    assert not stray.exists()
+    assert live.journal.offset_path.exists() and live.journal.path.exists()
