@@ -3,9 +3,6 @@ empty slots with their "fill it" link, drag-and-drop rescheduling by HTMX, the p
 with X's count and its field errors (422), the post page with history, approvals and
 the retry button — as the owner, a colleague in another department and an admin."""
 
-# The shared fixtures are imported by name; pytest passes them in as arguments.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import datetime as dt
@@ -16,16 +13,7 @@ from django.utils import timezone
 
 from campaigns.models import PostEvent, ScheduledPost
 from campaigns.services import posts as services
-from tests.campaigns.test_posts_fixtures import (  # noqa: F401
-    account,
-    in_days,
-    legal,
-    legal_lead,
-    make_draft,
-    offer_rule,
-    viewer,
-    writer,
-)
+from tests.campaigns.helpers import in_days
 from tests.factories import XAccountFactory
 
 pytestmark = pytest.mark.django_db

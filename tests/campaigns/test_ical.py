@@ -13,9 +13,7 @@ from django.utils import timezone
 
 from campaigns.models import ScheduledPost
 from campaigns.services import posts as services
-from tests.campaigns.test_posts_fixtures import account, in_days, make_draft, writer  # noqa: F401
-
-# ruff: noqa: F811
+from tests.campaigns.helpers import in_days
 
 pytestmark = pytest.mark.django_db
 

@@ -12,18 +12,7 @@ from rest_framework.test import APIClient
 
 from campaigns.models import ScheduledPost
 from campaigns.services import posts as services
-from tests.campaigns.test_posts_fixtures import (  # noqa: F401
-    account,
-    in_days,
-    legal,
-    legal_lead,
-    make_draft,
-    offer_rule,
-    viewer,
-    writer,
-)
-
-# ruff: noqa: F811
+from tests.campaigns.helpers import in_days
 
 pytestmark = pytest.mark.django_db
 

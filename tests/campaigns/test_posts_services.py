@@ -3,9 +3,6 @@ rules (own lead by default, Legal for offers, four eyes), resubmission, links tr
 scheduling, rescheduling, slots, feeds and approval cycle time — with the owner
 (Marketing's lead), a colleague (Sales' lead) and an admin."""
 
-# The shared fixtures are imported by name; pytest passes them in as arguments.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import datetime as dt
@@ -25,19 +22,7 @@ from campaigns.models import (
 from campaigns.selectors import posts as selectors
 from campaigns.services import posts as services
 from socialops.models import AuditEvent
-from tests.campaigns.test_posts_fixtures import (  # noqa: F401
-    account,
-    in_days,
-    legal,
-    legal_lead,
-    make_draft,
-    marketing_campaign,
-    offer_rule,
-    pr,
-    pr_lead,
-    viewer,
-    writer,
-)
+from tests.campaigns.helpers import in_days
 from tests.factories import MembershipFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db

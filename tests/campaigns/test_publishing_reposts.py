@@ -18,13 +18,7 @@ from campaigns.services.publishing import (
     posts_stale_reclaim,
 )
 from listening import client as x
-from tests.campaigns import test_publishing_support as support
-from tests.campaigns.test_posts_fixtures import in_days, writer  # noqa: F401
-from tests.campaigns.test_publishing_support import due_post, received
-
-# ruff: noqa: F811
-
-pubsim, sim, x_account = support.pubsim, support.sim, support.x_account  # fixtures
+from tests.campaigns.helpers import due_post, in_days, received
 
 Status = ScheduledPost.Status
 Kind = ScheduledPost.Kind

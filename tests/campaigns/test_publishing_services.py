@@ -23,10 +23,7 @@ from campaigns.services.publishing import (
 )
 from listening import client as x
 from listening.models import XAccount
-from tests.campaigns import test_publishing_support as support
-from tests.campaigns.test_publishing_support import due_post, received
-
-pubsim, sim, x_account = support.pubsim, support.sim, support.x_account  # fixtures
+from tests.campaigns.helpers import due_post, received
 
 Status = ScheduledPost.Status
 Action = PostEvent.Action

@@ -19,11 +19,8 @@ import pytest
 from campaigns.models import PostEvent, PostPart, ScheduledPost
 from campaigns.services.publishing import post_publish_retry
 from campaigns.tasks import publish_due
-from tests.campaigns import test_publishing_support as support
-from tests.campaigns.test_publishing_support import due_post, received
+from tests.campaigns.helpers import due_post, received
 from tests.worker import celery_worker, wait_for
-
-pubsim, sim, x_account = support.pubsim, support.sim, support.x_account  # fixtures
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
