@@ -28,4 +28,3 @@ def test_ids_are_32_hex_digits_and_distinct_across_threads():
     every = [click_id for ids in found for click_id in ids] + _ids(2_000)
     assert len(every) == 10_000 == len(set(every))
     assert all(HEX32.match(click_id) for click_id in every)
-
