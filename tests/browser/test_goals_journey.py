@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 
 import pytest
 from playwright.sync_api import expect
@@ -74,3 +75,29 @@ def test_goal_form_validates_inline_and_measurement_draws_chart(
         " return d.some(v => v !== 0); }"
     )
     assert drawn
+
+
+def test_a_later_change_wins_while_an_earlier_check_is_still_out(
+    signed_in, live_server, owner, marketing
+):
+    """A quick second change must be checked even while the first change's check has not
+    come back (a slow server): the first check is held here until the end."""
+    page = signed_in(owner)
+    held = []
+
+    def hold_the_first_check(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(lambda url: "validate=1" in url, hold_the_first_check)
+    page.goto(f"{live_server.url}/departments/marketing/goals/new/")
+    page.get_by_label("Period start").fill("2026-12-31")
+    page.get_by_label("Period start").dispatch_event("change")  # its check is held
+    page.get_by_label("Period end").fill("2026-10-01")
+    page.get_by_label("Period end").dispatch_event("change")
+    expect(page.get_by_text("The period must end on or after its start.")).to_be_visible()
+    assert len(held) == 1
+    with suppress(Exception):  # the browser has given up on it by now
+        held[0].continue_()
