@@ -68,13 +68,14 @@ def test_goal_form_validates_inline_and_measurement_draws_chart(
     page.get_by_role("button", name="Record").click()
     expect(page.get_by_text("Measurement recorded.")).to_be_visible()
     expect(page.locator("canvas#kpi-chart")).to_be_visible()
-    # Chart.js has drawn: the canvas is no longer blank.
-    drawn = page.evaluate(
+    # Chart.js has drawn: the canvas is no longer blank (it draws after the page shows,
+    # so wait for it rather than look once).
+    page.wait_for_function(
         "() => { const c = document.getElementById('kpi-chart');"
         " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-        " return d.some(v => v !== 0); }"
+        " return d.some(v => v !== 0); }",
+        timeout=10_000,
     )
-    assert drawn
 
 
 def test_a_later_change_wins_while_an_earlier_check_is_still_out(

@@ -115,13 +115,24 @@ def test_enqueue_with_the_broker_away_loses_nothing(settings):
         broker_url=closed, broker_connection_retry=False, broker_connection_max_retries=0
     )
     try:
-        app.pool.force_close_all()
+        _fresh_producer_pool(app)
         queued = sources_enqueue_due()  # on_commit runs at once outside a transaction
     finally:
         app.conf.update(saved)
-        app.pool.force_close_all()
+        _fresh_producer_pool(app)
     assert sorted(queued) == sorted(s.pk for s in due)
     for source in due:
         source.refresh_from_db()
         assert source.since_id is None and source.lease_token == ""
         assert source.next_run_at <= timezone.now() + source.interval
+
+
+def _fresh_producer_pool(app) -> None:
+    """Drop the app's broker pools, so the next send connects to the broker now configured.
+    (app.pool.force_close_all() alone closed the pools that later tests in this process
+    share: their sends failed with "Acquire on closed pool".)"""
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
