@@ -17,6 +17,7 @@ measured rounds (default 15)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -296,6 +297,23 @@ def _served(folder: Path) -> Counter[str]:
     return total
 
 
+def _settle(seconds: float = 60) -> float:
+    """Wait (at most `seconds`) for the work of earlier benchmarks to die down (after
+    `bench ingest` PostgreSQL vacuums for a while), so both kinds of rounds start on a
+    quiet machine; the 1-minute load average then, or after the wait."""
+    from django.db import DatabaseError, connection
+
+    if connection.vendor == "postgresql":
+        # Write out what earlier benchmarks dirtied now, not in the middle of a round
+        # (needs a superuser or pg_checkpoint; skipped without).
+        with connection.cursor() as cursor, contextlib.suppress(DatabaseError):
+            cursor.execute("CHECKPOINT")
+    deadline = time.monotonic() + seconds
+    while os.getloadavg()[0] > 1.0 and time.monotonic() < deadline:
+        time.sleep(2)
+    return os.getloadavg()[0]
+
+
 def run() -> None:
     from django.conf import settings
     from django.db import connection
@@ -312,7 +330,7 @@ def run() -> None:
     from campaigns.models import Click, TrackedLink
 
     buffer.client().flushdb()
-    load = os.getloadavg()[0]
+    load = _settle()
     destination = "https://shop.example.com/spring?ref=bench"
     tags = {"utm_source": "x", "utm_medium": "social", "utm_campaign": "spring"}
     warm = TrackedLink.objects.create(destination=destination, code="rb-warm", **tags)
