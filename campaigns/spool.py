@@ -164,10 +164,17 @@ class Spool:
     """This process's journal and its shipper thread."""
 
     def __init__(
-        self, folder: Path, *, deliver: Deliver, interval: float, rotate_bytes: int
+        self,
+        folder: Path,
+        *,
+        deliver: Deliver,
+        interval: float,
+        rotate_bytes: int,
+        on_stop: Callable[[], None] | None = None,
     ) -> None:
         self.folder = folder
         self.deliver = deliver
+        self.on_stop = on_stop  # run on the shipper's thread as it ends
         self.interval = interval
         self.rotate_bytes = rotate_bytes
         self.journal = Journal.create(folder)
@@ -226,6 +233,8 @@ class Spool:
                 log.exception("click spool %s: shipping failed", self.folder)
                 shipped = False
             wait = self.interval if shipped else min(MAX_BACKOFF, max(wait * 2, 0.5))
+        if self.on_stop is not None:
+            self.on_stop()
 
     def _rotate_if_due(self) -> None:
         old = self.journal
@@ -341,7 +350,14 @@ def running(folder: str) -> Spool | None:
     return _spools.get(folder)
 
 
-def get(folder: str, *, deliver: Deliver, interval: float, rotate_bytes: int) -> Spool | None:
+def get(
+    folder: str,
+    *,
+    deliver: Deliver,
+    interval: float,
+    rotate_bytes: int,
+    on_stop: Callable[[], None] | None = None,
+) -> Spool | None:
     """This process's spool in `folder`, started on first use; None if it cannot be made
     (the caller stores the click another way). Keyed by the folder as given: the redirect
     asks on every click, and building a Path costs more than the append."""
@@ -355,7 +371,11 @@ def get(folder: str, *, deliver: Deliver, interval: float, rotate_bytes: int) ->
         if found is None:
             try:
                 found = Spool(
-                    Path(folder), deliver=deliver, interval=interval, rotate_bytes=rotate_bytes
+                    Path(folder),
+                    deliver=deliver,
+                    interval=interval,
+                    rotate_bytes=rotate_bytes,
+                    on_stop=on_stop,
                 )
             except OSError:
                 log.exception("cannot open a click spool in %s", folder)

@@ -14,7 +14,13 @@ from pathlib import Path
 import redis
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, close_old_connections, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    close_old_connections,
+    connections,
+    transaction,
+)
 
 from campaigns import buffer, spool
 from campaigns.models import Campaign, Click, TrackedLink, validate_destination
@@ -165,6 +171,8 @@ def _spool_start(folder: str) -> spool.Spool | None:
         deliver=clicks_ship,
         interval=settings.CLICK_SPOOL_SHIP_MS / 1000,
         rotate_bytes=settings.CLICK_SPOOL_ROTATE_MB * 1024 * 1024,
+        # The database connection the shipper opened when Redis was away is its own.
+        on_stop=connections.close_all,
     )
 
 

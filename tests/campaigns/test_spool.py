@@ -115,7 +115,8 @@ def test_rotation_moves_to_a_new_journal_and_loses_nothing(tmp_path, make_spool)
         thread.join()
     assert wait_for(lambda: len(delivered.lines) == len(sent), timeout=10)
     assert sorted(delivered.lines) == sorted(line.encode() for line in sent)
-    assert found.journal.path != first and not first.exists()
+    # The shipper rotates right after it delivers: wait for that, not just the lines.
+    assert wait_for(lambda: found.journal.path != first and not first.exists(), timeout=5)
     assert wait_for(lambda: len(_journals(tmp_path)) == 1, timeout=5)
 
 

@@ -216,12 +216,9 @@ class Load(threading.Thread):
                 self.failed += 1  # the server is gone: the visitor saw an error
 
 
-@pytest.mark.parametrize("ship_ms", [60_000, 5], ids=["nothing-shipped-yet", "mid-shipping"])
-def test_a_web_process_killed_mid_load_loses_and_duplicates_no_click(
-    link, own_redis, tmp_path, ship_ms
-):
-    folder = tmp_path / "web-spool"
-    log_path = tmp_path / "gunicorn.log"
+def _serve_then_kill(link, folder: Path, *, ship_ms: int, log_path: Path) -> tuple[int, int]:
+    """A gunicorn serves redirects one visitor at a time until it is SIGKILLed; returns the
+    redirects it served and its port."""
     port = _free_port()
     web = _gunicorn(port, folder=folder, ship_ms=ship_ms, log_path=log_path)
     load = Load(port, link.code)
@@ -235,10 +232,27 @@ def test_a_web_process_killed_mid_load_loses_and_duplicates_no_click(
         load.stop.set()
         with suppress(ProcessLookupError):
             os.killpg(web.pid, signal.SIGKILL)
-    served = load.served
     if ship_ms > 1000:
         assert spool.pending_bytes(folder) > 0, "the kill must land before anything shipped"
+    return load.served, port
 
+
+def _assert_each_served_click_stored_once(link, served: int) -> None:
+    _flush_all()
+    stored, distinct = _stored(link)
+    assert stored == distinct  # nothing twice
+    # Nothing lost: a visitor whose redirect was cut by the kill may have had a click
+    # recorded without receiving the 302 (one at a time here), never the reverse.
+    assert served <= stored <= served + 1, (served, stored)
+
+
+@pytest.mark.parametrize("ship_ms", [60_000, 5], ids=["nothing-shipped-yet", "mid-shipping"])
+def test_a_web_process_killed_mid_load_loses_and_duplicates_no_click(
+    link, own_redis, tmp_path, ship_ms
+):
+    folder = tmp_path / "web-spool"
+    log_path = tmp_path / "gunicorn.log"
+    served, port = _serve_then_kill(link, folder, ship_ms=ship_ms, log_path=log_path)
     # The next web process on this host adopts what the dead one left on disk.
     web = _gunicorn(port, folder=folder, ship_ms=20, log_path=log_path)
     try:
@@ -246,12 +260,22 @@ def test_a_web_process_killed_mid_load_loses_and_duplicates_no_click(
     finally:
         os.killpg(web.pid, signal.SIGTERM)
         web.wait(timeout=30)
-    _flush_all()
-    stored, distinct = _stored(link)
-    assert stored == distinct  # nothing twice
-    # Nothing lost: a visitor whose redirect was cut by the kill may have had a click
-    # recorded without receiving the 302 (one at a time here), never the reverse.
-    assert served <= stored <= served + 1, (served, stored)
+    _assert_each_served_click_stored_once(link, served)
+
+
+def test_the_flush_task_ships_what_a_killed_web_process_left(link, own_redis, tmp_path, settings):
+    """No web process comes back on this host: the click flush, run by a worker that
+    shares the folder (compose mounts the volume in both), ships the journal."""
+    from campaigns.tasks import flush_clicks
+
+    folder = tmp_path / "web-spool"
+    served, _port = _serve_then_kill(
+        link, folder, ship_ms=60_000, log_path=tmp_path / "gunicorn.log"
+    )
+    settings.CLICK_SPOOL_DIR = str(folder)
+    flush_clicks()
+    assert spool.pending_bytes(folder) == 0 and not list(folder.glob(f"*{spool.SUFFIX}"))
+    _assert_each_served_click_stored_once(link, served)
 
 
 def test_a_click_the_spool_refuses_is_pushed_to_redis_at_once(client, link, spool_dir, own_redis):
