@@ -1,5 +1,6 @@
 """Exactly once with real parts: real Celery worker processes, the real simulator, the
-real database. Two beats and two workers; a worker SIGKILLed after X accepted a post and
+real database. Two beats and two workers; a worker SIGKILLed after X accepted a post (or a
+repost) and
 before its id was stored; X's 429s and 5xx. Every post reaches X exactly once: counted
 in what the simulator received.
 
@@ -193,3 +194,37 @@ def test_429_waits_for_the_reset_then_sends_once(sim, x_account, marketing, owne
         assert wait_for(beat_until_published, timeout=30), worker.log()
 
     assert len(received(sim, x_account)) == 1
+
+
+def test_worker_killed_after_x_accepted_a_repost(sim, x_account, marketing, owner, queue):
+    target = sim.inject("Customers cut month-end close to 3 days", author="industry_voice")
+    post = due_post(
+        x_account,
+        marketing,
+        owner,
+        kind=ScheduledPost.Kind.REPOST,
+        text="",
+        target_x_id=int(target),
+    )
+    env = worker_env(sim, queue)
+
+    with celery_worker(queue=queue, env={**env, "PUBLISH_TEST_KILL_AFTER_SENDS": "1"}) as worker:
+        publish_due.apply_async(queue=queue)
+        assert wait_for(lambda: worker.process.poll() is not None, timeout=60), worker.log()
+    assert worker.process.returncode == -9
+
+    # X has the repost; we have the intent and no id.
+    (repost,) = received(sim, x_account)
+    assert repost["reposted_tweet_id"] == str(target)
+    post.refresh_from_db()
+    assert (post.status, post.x_post_id) == (Status.PUBLISHING, None)
+
+    time.sleep(CLAIM_TIMEOUT + 0.5)  # the dead worker's claim times out
+    with celery_worker(queue=queue, env=env) as worker:
+        publish_due.apply_async(queue=queue)  # the next beat: found on X, not reposted again
+        assert wait_for(lambda: status_of(post) == Status.PUBLISHED, timeout=60), worker.log()
+
+    assert received(sim, x_account) == [repost]
+    post.refresh_from_db()
+    assert post.x_post_id == int(repost["id"])
+    assert Action.RECONCILED in PostEvent.objects.filter(post=post).values_list("action", flat=True)
