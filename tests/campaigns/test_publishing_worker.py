@@ -1,7 +1,6 @@
 """Exactly once with real parts: real Celery worker processes, the real simulator, the
 real database. Two beats and two workers; a worker SIGKILLed after X accepted a post (or a
-repost) and
-before its id was stored; X's 429s and 5xx. Every post reaches X exactly once: counted
+repost) and before its id was stored; X's 429s and 5xx. Every post reaches X exactly once: counted
 in what the simulator received.
 
 The kill uses the test-only hook PUBLISH_TEST_KILL_AFTER_SENDS (socialops/settings.py,
