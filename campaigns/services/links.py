@@ -154,7 +154,7 @@ def click_capture(*, event: ClickEvent) -> None:
     """Where Redis buffers clicks: append the click to this process's spool, whose shipper
     takes it on to Redis (or pushes it to Redis now when there is no spool). With no Redis,
     or when neither takes it, write it to the database now. Stored exactly once either way."""
-    if settings.REDIS_URL:
+    if buffer.enabled():
         payload = event.to_json()
         folder = settings.CLICK_SPOOL_DIR
         found = folder and (spool.running(folder) or _spool_start(folder))
@@ -179,7 +179,7 @@ def _spool_start(folder: str) -> spool.Spool | None:
 def clicks_spool_start() -> None:
     """Start this process's click spool where there is one to keep (Redis and a spool
     folder configured): web processes call it at start-up."""
-    if settings.REDIS_URL and settings.CLICK_SPOOL_DIR:
+    if buffer.enabled() and settings.CLICK_SPOOL_DIR:
         _spool_start(settings.CLICK_SPOOL_DIR)
 
 
