@@ -46,6 +46,39 @@ needs_redis_server = pytest.mark.skipif(
 )
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def start_redis(port: int, data_dir: Path | None = None) -> subprocess.Popen[bytes]:
+    """A redis-server of the test's own on `port`, for tests that kill or hang it. With
+    `data_dir` it keeps an append-only file there, fsynced on every write (as production
+    should for the click buffer), so a restart gets back what it had."""
+    keep = (
+        ["--dir", str(data_dir), "--appendonly", "yes", "--appendfsync", "always"]
+        if data_dir is not None
+        else ["--appendonly", "no"]
+    )
+    command = [REDIS_SERVER or "redis-server", "--port", str(port), "--bind", "127.0.0.1"]
+    process = subprocess.Popen(
+        [*command, "--save", "", *keep],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    assert wait_for(lambda: _answers(port), timeout=10), "redis-server did not start"
+    return process
+
+
 @dataclass(frozen=True)
 class RunningWorker:
     process: subprocess.Popen[bytes]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import uuid
 
 import pytest
@@ -195,3 +196,32 @@ def x_account(sim, db):
     from tests.campaigns.helpers import new_x_account
 
     return new_x_account(sim)
+
+
+# --- A Redis of the test's own -----------------------------------------------------------
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings, monkeypatch):
+    """A redis-server of this test's own on a free port, so the test can kill it and hang
+    it without touching anyone's Redis; yields it (as {"process": ...}) and a restart()
+    that brings it back with what its append-only file held."""
+    from tests.worker import free_port, start_redis
+
+    port = free_port()
+    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+    monkeypatch.setattr(buffer, "SKIP_AFTER_FAILURE_SECONDS", 0.2)
+    buffer.reset()
+    data = tmp_path / "redis"
+    data.mkdir()
+    server = {"process": start_redis(port, data)}
+
+    def restart():
+        server["process"] = start_redis(port, data)
+
+    yield server, restart
+    process = server["process"]
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGCONT)
+        process.kill()
+    process.wait()

@@ -14,10 +14,9 @@ from campaigns.services.links import clicks_flush
 from campaigns.tasks import flush_clicks
 from campaigns.views.links import link_redirect
 from tests.campaigns.conftest import needs_redis
+from tests.campaigns.helpers import BROWSER
 
 pytestmark = [pytest.mark.django_db, needs_redis]
-
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"
 
 
 class Killed(BaseException):

@@ -10,15 +10,10 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Campaign, UtmTag
 from campaigns.services.campaigns import utm_tags_ensure_defaults
+from tests.campaigns.helpers import client_for
 from tests.factories import CampaignFactory, GoalFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

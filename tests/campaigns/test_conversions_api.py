@@ -19,16 +19,11 @@ from rest_framework.test import APIClient
 from campaigns.models import Click, Conversion
 from campaigns.services import offers as services
 from socialops.models import AuditEvent
+from tests.campaigns.helpers import client_for
 from tests.factories import MembershipFactory, OfferFactory, UserFactory
 
 URL = "/api/v1/conversions/"
 TODAY = dt.date.today()
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def payload(**overrides):

@@ -12,17 +12,12 @@ from rest_framework.test import APIClient
 
 from campaigns.models import Click, TrackedLink
 from campaigns.services.campaigns import utm_tags_ensure_defaults
+from tests.campaigns.helpers import client_for
 from tests.factories import CampaignFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

@@ -9,22 +9,16 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from campaigns.models import Conversion, Offer
 from campaigns.services.offers import conversion_record
+from tests.campaigns.helpers import client_for
 from tests.factories import MembershipFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/offers/"
 TODAY = dt.date.today()
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def payload(campaign, **overrides):

@@ -12,18 +12,12 @@ from rest_framework.test import APIClient
 
 from campaigns.models import ScheduledPost
 from campaigns.services import posts as services
-from tests.campaigns.helpers import in_days
+from tests.campaigns.helpers import client_for, in_days
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/scheduled-posts/"
 Status = ScheduledPost.Status
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def payload(account, **overrides):

@@ -8,11 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from campaigns.models import ScheduledPost
 from campaigns.services import posts as services
-from tests.campaigns.helpers import in_days
+from tests.campaigns.helpers import client_for, in_days
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +36,6 @@ def form_data(account, department, owner, **overrides):
     }
     data.update(overrides)
     return data
-
-
-def api_client(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def api_payload(account, **overrides):
@@ -83,17 +76,17 @@ def test_the_form_without_a_target_is_a_field_error(client, owner, marketing, ac
 
 
 def test_the_api_creates_and_submits_a_repost_with_no_text(writer, account):
-    response = api_client(writer).post("/api/v1/scheduled-posts/", api_payload(account))
+    response = client_for(writer).post("/api/v1/scheduled-posts/", api_payload(account))
 
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["kind"], body["text"], body["target_x_id"]) == ("repost", "", str(TARGET))
-    submitted = api_client(writer).post(f"/api/v1/scheduled-posts/{body['id']}/submit/")
+    submitted = client_for(writer).post(f"/api/v1/scheduled-posts/{body['id']}/submit/")
     assert submitted.status_code == 200 and submitted.json()["status"] == "in_review"
 
 
 def test_the_api_without_a_target_is_a_400_on_the_target(writer, account):
-    response = api_client(writer).post(
+    response = client_for(writer).post(
         "/api/v1/scheduled-posts/", api_payload(account, target_x_id=None)
     )
 

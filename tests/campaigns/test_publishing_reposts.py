@@ -18,7 +18,7 @@ from campaigns.services.publishing import (
     posts_stale_reclaim,
 )
 from listening import client as x
-from tests.campaigns.helpers import due_post, in_days, received
+from tests.campaigns.helpers import due_post, due_repost, in_days, received
 
 Status = ScheduledPost.Status
 Kind = ScheduledPost.Kind
@@ -32,13 +32,6 @@ def actions(post) -> list[str]:
 def claim_one(post) -> str:
     (claim,) = [c for c in posts_due_claim(now=timezone.now()) if c.post_id == post.pk]
     return claim.claim_token
-
-
-def due_repost(sim, x_account, department, owner, **fields) -> tuple[ScheduledPost, str]:
-    target = sim.inject("Customers cut month-end close to 3 days", author="industry_voice")
-    fields.setdefault("target_x_id", int(target))
-    post = due_post(x_account, department, owner, kind=Kind.REPOST, text="", **fields)
-    return post, target
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ import pytest
 from campaigns.models import PostEvent, PostPart, ScheduledPost
 from campaigns.services.publishing import post_publish_retry
 from campaigns.tasks import publish_due
-from tests.campaigns.helpers import due_post, received
+from tests.campaigns.helpers import due_post, due_repost, received
 from tests.worker import celery_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -196,15 +196,7 @@ def test_429_waits_for_the_reset_then_sends_once(sim, x_account, marketing, owne
 
 
 def test_worker_killed_after_x_accepted_a_repost(sim, x_account, marketing, owner, queue):
-    target = sim.inject("Customers cut month-end close to 3 days", author="industry_voice")
-    post = due_post(
-        x_account,
-        marketing,
-        owner,
-        kind=ScheduledPost.Kind.REPOST,
-        text="",
-        target_x_id=int(target),
-    )
+    post, target = due_repost(sim, x_account, marketing, owner)
     env = worker_env(sim, queue)
 
     with celery_worker(queue=queue, env={**env, "PUBLISH_TEST_KILL_AFTER_SENDS": "1"}) as worker:

@@ -21,8 +21,8 @@ from campaigns import buffer, spool
 from campaigns.models import Click
 from campaigns.services.links import clicks_flush
 from tests.campaigns.conftest import REAL_KEYS
-from tests.campaigns.test_redis_away import BROWSER, _free_port, _load, _start_redis
-from tests.worker import current_database_url, needs_redis_server, wait_for
+from tests.campaigns.helpers import BROWSER, click_through
+from tests.worker import current_database_url, free_port, needs_redis_server, wait_for
 
 pytestmark = [
     pytest.mark.worker,
@@ -41,30 +41,14 @@ def spool_dir(tmp_path, settings):
 
 
 @pytest.fixture
-def own_redis(tmp_path, settings, monkeypatch):
-    """A redis-server of this test's own (it kills it), under the product's real key names
-    (a gunicorn started by the test uses those)."""
-    port = _free_port()
-    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+def own_redis(private_redis, monkeypatch):
+    """The test's own Redis under the product's real key names (a gunicorn started by the
+    test uses those), and a shipper that gives up on a hung Redis quickly."""
     for name, value in REAL_KEYS.items():
         monkeypatch.setattr(buffer, name, value)
-    monkeypatch.setattr(buffer, "SKIP_AFTER_FAILURE_SECONDS", 0.2)
     monkeypatch.setattr(buffer, "BATCH_TIMEOUT_SECONDS", 0.3)
-    buffer.reset()
-    data = tmp_path / "redis"
-    data.mkdir()
-    server = {"process": _start_redis(port, data)}
-
-    def restart():
-        server["process"] = _start_redis(port, data)
-
-    yield server, restart
+    yield private_redis
     spool.close_all()  # before the server goes: its shipper may still be delivering
-    process = server["process"]
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGCONT)
-        process.kill()
-    process.wait()
     buffer.reset()
 
 
@@ -84,7 +68,7 @@ def _stored(link) -> tuple[int, int]:
 
 
 def test_a_redirect_spools_its_click_and_the_shipper_buffers_it(client, link, spool_dir, own_redis):
-    assert _load(client, link, 25) == 25
+    assert click_through(client, link, 25) == 25
     assert wait_for(lambda: buffer.client().llen(buffer.QUEUE_KEY) == 25, timeout=10)
     assert spool.pending_bytes(spool_dir) == 0
     assert Click.objects.count() == 0  # buffered, not yet flushed
@@ -92,36 +76,36 @@ def test_a_redirect_spools_its_click_and_the_shipper_buffers_it(client, link, sp
     assert _stored(link) == (25, 25)
 
 
-def test_no_click_is_lost_when_redis_dies_mid_load(client, link, spool_dir, own_redis):
+def test_no_click_is_lost_when_redis_dies_midclick_through(client, link, spool_dir, own_redis):
     server, restart = own_redis
-    served = _load(client, link, 30)
+    served = click_through(client, link, 30)
     assert wait_for(lambda: spool.pending_bytes(spool_dir) == 0, timeout=10)
     server["process"].kill()  # SIGKILL, no goodbye
     server["process"].wait()
-    served += _load(client, link, 30)
+    served += click_through(client, link, 30)
     # The shipper finds Redis gone and writes the clicks to the database itself.
     assert wait_for(lambda: Click.objects.count() == 30, timeout=10)
     restart()  # back with what its append-only file held: the first 30
-    served += _load(client, link, 30)
+    served += click_through(client, link, 30)
     assert wait_for(lambda: spool.pending_bytes(spool_dir) == 0, timeout=10)
     assert served == 90
     _flush_all()
     assert _stored(link) == (90, 90)
 
 
-def test_no_click_is_lost_when_redis_hangs_mid_load(client, link, spool_dir, own_redis):
+def test_no_click_is_lost_when_redis_hangs_midclick_through(client, link, spool_dir, own_redis):
     """A Redis that accepts nothing (stopped, or a partition): redirects do not wait for
     it at all; the shipper gives up on it after its timeout and stores the clicks."""
     server, _restart = own_redis
     os.kill(server["process"].pid, signal.SIGSTOP)
     try:
         started = time.monotonic()
-        served = _load(client, link, 20)
+        served = click_through(client, link, 20)
         assert time.monotonic() - started < 2  # 20 redirects, no Redis timeout among them
         assert wait_for(lambda: Click.objects.count() == 20, timeout=15)
     finally:
         os.kill(server["process"].pid, signal.SIGCONT)
-    served += _load(client, link, 20)
+    served += click_through(client, link, 20)
     assert wait_for(lambda: spool.pending_bytes(spool_dir) == 0, timeout=10)
     # A push that timed out may land once Redis wakes: buffered as well as stored, and the
     # flush must not store it twice.
@@ -147,7 +131,7 @@ def test_clicks_wait_in_the_spool_while_redis_and_the_database_are_both_away(
     # The database fails only for the shipper: the test reads through the real one.
     real_store = services.clicks_store
     monkeypatch.setattr(services, "clicks_store", database_away)
-    served = _load(client, link, 15)
+    served = click_through(client, link, 15)
     time.sleep(0.3)  # several shipper ticks, each refused by both
     assert spool.pending_bytes(spool_dir) > 0 and Click.objects.count() == 0
     monkeypatch.setattr(services, "clicks_store", real_store)
@@ -219,7 +203,7 @@ class Load(threading.Thread):
 def _serve_then_kill(link, folder: Path, *, ship_ms: int, log_path: Path) -> tuple[int, int]:
     """A gunicorn serves redirects one visitor at a time until it is SIGKILLed; returns the
     redirects it served and its port."""
-    port = _free_port()
+    port = free_port()
     web = _gunicorn(port, folder=folder, ship_ms=ship_ms, log_path=log_path)
     load = Load(port, link.code)
     try:
@@ -279,12 +263,12 @@ def test_the_flush_task_ships_what_a_killed_web_process_left(link, own_redis, tm
 
 
 def test_a_click_the_spool_refuses_is_pushed_to_redis_at_once(client, link, spool_dir, own_redis):
-    assert _load(client, link, 1) == 1  # the process's spool is open now
+    assert click_through(client, link, 1) == 1  # the process's spool is open now
     assert wait_for(lambda: spool.pending_bytes(spool_dir) == 0, timeout=10)
     journal = spool.running(str(spool_dir)).journal
     os.close(journal.fd)
     journal.fd = os.open(os.devnull, os.O_RDONLY)  # the disk refuses every write
-    assert _load(client, link, 3) == 3
+    assert click_through(client, link, 3) == 3
     assert buffer.client().llen(buffer.QUEUE_KEY) >= 3  # pushed by the redirects themselves
     _flush_all()
     assert _stored(link) == (4, 4)

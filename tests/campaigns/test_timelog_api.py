@@ -12,17 +12,12 @@ from rest_framework.test import APIClient
 from campaigns.forms.timelog import parse_minutes
 from campaigns.models import TimeEntry
 from campaigns.services.timelog import org_today
+from tests.campaigns.helpers import client_for
 from tests.factories import MembershipFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/time-entries/"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

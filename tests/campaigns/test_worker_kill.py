@@ -13,8 +13,7 @@ from campaigns.models import Click
 from campaigns.services.links import ClickEvent, clicks_flush
 from campaigns.tasks import flush_clicks
 from tests.campaigns.conftest import REAL_KEYS
-from tests.campaigns.test_redis_away import _free_port, _start_redis
-from tests.worker import celery_worker, needs_redis_server, wait_for
+from tests.worker import celery_worker, free_port, needs_redis_server, start_redis, wait_for
 
 pytestmark = [
     pytest.mark.worker,
@@ -30,9 +29,9 @@ def _ids(raw: list[bytes]) -> set[str]:
 
 
 def test_sigkill_mid_flush_loses_and_duplicates_nothing(link, settings, monkeypatch, tmp_path):
-    port = _free_port()
+    port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
-    redis_server = _start_redis(port, tmp_path)
+    redis_server = start_redis(port, tmp_path)
     try:
         settings.REDIS_URL = url
         for name, value in REAL_KEYS.items():  # a private Redis: the worker's own keys

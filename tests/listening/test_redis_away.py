@@ -3,20 +3,15 @@ loses its broker half-way finishes, and the next one reads nothing twice."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-from contextlib import closing
-
 import pytest
 from kombu import Connection
 
 from listening.models import Source, SourceRun, SourceTweet, Tweet, XAccount
 from listening.services import sources_enqueue_due
 from listening.tasks import pull_source
-from tests.worker import REDIS_SERVER, celery_worker, needs_redis_server, wait_for
+from tests.worker import celery_worker, free_port, needs_redis_server, start_redis, wait_for
 from tests.xsim_server import run_xsim
 
-REDIS = REDIS_SERVER
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
@@ -24,34 +19,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_redis(port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    assert wait_for(lambda: _answers(port), timeout=10), "redis-server did not start"
-    return process
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 def test_a_run_survives_its_broker_going_away():
-    port = _free_port()
+    port = free_port()
     broker = f"redis://127.0.0.1:{port}/0"
-    redis = _start_redis(port)
+    redis = start_redis(port)
     try:
         with run_xsim(seed=5, speed=0) as sim:
             token = sim.user_token("brightline")
@@ -74,7 +45,7 @@ def test_a_run_survives_its_broker_going_away():
                 ), worker.log()[-3000:]
                 stored = Tweet.objects.count()
                 assert stored == SourceTweet.objects.count() > 400
-                redis = _start_redis(port)  # it comes back
+                redis = start_redis(port)  # it comes back
                 sim.advance(300)
                 with Connection(broker) as connection:
                     pull_source.apply_async((source.pk,), queue=worker.queue, connection=connection)
@@ -106,7 +77,7 @@ def test_enqueue_with_the_broker_away_loses_nothing(settings):
     from tests.factories import SourceFactory
 
     due = [SourceFactory(next_run_at=timezone.now() - timedelta(seconds=1)) for _ in range(2)]
-    closed = f"redis://127.0.0.1:{_free_port()}/0"
+    closed = f"redis://127.0.0.1:{free_port()}/0"
     saved = {
         key: app.conf[key]
         for key in ("broker_url", "broker_connection_retry", "broker_connection_max_retries")
