@@ -59,13 +59,91 @@ def test_production_without_secret_key_refuses_to_start():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
-@pytest.mark.parametrize("weak", ["changeme", "django-insecure-" + "x" * 60, "ab" * 40])
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "changeme",
+        "django-insecure-" + "x" * 60,
+        "ab" * 40,
+        "abcde" * 10,
+        "password1234" * 5,
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    ],
+)
 def test_production_with_weak_secret_key_says_how_to_make_one(weak):
     result = manage("check", DEBUG="false", SECRET_KEY=weak, FIELD_ENCRYPTION_KEY=fernet_key())
 
     assert result.returncode != 0
     assert "SECRET_KEY is too weak" in result.stderr
     assert "secrets.token_urlsafe" in result.stderr
+
+
+def test_random_secret_keys_of_every_usual_kind_are_accepted():
+    from django.core.management.utils import get_random_secret_key
+
+    from socialops.settings import _why_not_random
+
+    makers = [
+        lambda: secrets.token_urlsafe(50),
+        lambda: secrets.token_hex(25),
+        lambda: secrets.token_hex(32),
+        get_random_secret_key,
+    ]
+    refused = [key for make in makers for _ in range(2000) if _why_not_random(key := make())]
+
+    assert refused == []
+
+
+@pytest.mark.parametrize("debug", ["false", "true"], ids=["production", "development-when-given"])
+@pytest.mark.parametrize(
+    "key",
+    ["not-a-fernet-key", "x" * 44, secrets.token_urlsafe(50), fernet_key()[:-2]],
+    ids=["short", "wrong-length", "not-base64-of-32", "truncated"],
+)
+def test_a_malformed_field_encryption_key_refuses_to_start(debug, key):
+    # It used to pass check and start-up; the first request that read an X token was a 500.
+    result = manage(
+        "check",
+        DEBUG=debug,
+        SECRET_KEY=strong_secret_key(),
+        FIELD_ENCRYPTION_KEY=key,
+        ALLOWED_HOSTS="example.com",
+        SITE_URL="https://social.example.com",
+    )
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is not a Fernet key" in result.stderr
+    assert "Fernet.generate_key()" in result.stderr
+
+
+def test_a_malformed_field_encryption_key_stops_the_web_process_too():
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    env.update(DJANGO_SETTINGS_MODULE="socialops.settings", FIELD_ENCRYPTION_KEY="x" * 44)
+    result = subprocess.run(
+        [sys.executable, "-c", "from socialops.wsgi import application"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is not a Fernet key" in result.stderr
+
+
+def test_production_refuses_a_made_up_fernet_key():
+    # Valid base64 of 32 bytes, so Fernet takes it, but nobody drew it at random.
+    result = manage(
+        "check",
+        DEBUG="false",
+        SECRET_KEY=strong_secret_key(),
+        FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(b"abcd" * 8).decode(),
+    )
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is too weak" in result.stderr
 
 
 def test_production_without_site_url_refuses_to_start():
