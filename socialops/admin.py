@@ -1,12 +1,30 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from socialops.models import AuditEvent, Heartbeat, User
+from socialops.models import ApiToken, AuditEvent, Heartbeat, User
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     pass
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens by prefix: the secret is never stored, so nothing here can reveal it. An admin
+    may revoke (delete) a token; making one is the user's own API token page."""
+
+    list_display = ["prefix", "user", "name", "created_at", "expires_at", "last_used_at"]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "user__username", "name"]
+    fields = [*list_display, "scopes", "last_used_ip"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditEvent)

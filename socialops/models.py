@@ -1,10 +1,11 @@
-"""Project-wide models: the user, the worker heartbeat and the audit trail."""
+"""Project-wide models: the user, API tokens, the worker heartbeat and the audit trail."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -21,6 +22,48 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def check_password(self, raw_password: str) -> bool:
+        """Django's check, but a hash upgrade (new hasher or iteration count) carries the
+        user's API tokens over: like Django's sessions, they end on a password change, not
+        on a rehash of the same password."""
+        from socialops.tokens import api_token_carry_over
+
+        previous = self.password
+        matches = super().check_password(raw_password)
+        if matches and self.password != previous:
+            api_token_carry_over(user=self, previous_password_hash=previous)
+        return matches
+
+
+class ApiToken(models.Model):
+    """A secret that lets an integration use the API as its user.
+
+    Only a SHA-256 digest of the secret is stored (the secret is shown once, when it is
+    made); `prefix` is its first characters, enough to tell tokens apart. A token stops
+    working when its user's password changes (`password_fingerprint` no longer matches),
+    when the user is deactivated, or at `expires_at`. `name` and `scopes` are for the
+    named, scoped tokens integrations will get; today every token acts with all of its
+    user's rights."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=16, help_text="The secret's first characters.")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the secret.")
+    password_fingerprint = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
 
 
 class Heartbeat(models.Model):

@@ -13,12 +13,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from campaigns.models import Click, Conversion
 from campaigns.services import offers as services
 from socialops.models import AuditEvent
+from socialops.tokens import api_token_create
 from tests.campaigns.helpers import client_for
 from tests.factories import MembershipFactory, OfferFactory, UserFactory
 
@@ -53,7 +53,7 @@ def crm(marketing):
     user = MembershipFactory(
         department=marketing, role="member", user=UserFactory(username="crm-bot")
     ).user
-    return user, Token.objects.create(user=user).key
+    return user, api_token_create(user=user).key
 
 
 @pytest.mark.django_db

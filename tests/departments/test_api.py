@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from departments.models import KPI, Department, Goal, Measurement, Membership
 from socialops.models import AuditEvent
+from socialops.tokens import api_token_create
 from tests.factories import (
     PASSWORD,
     GoalFactory,
@@ -83,9 +83,9 @@ def test_anonymous_is_refused(marketing):
 
 
 def test_token_holder_is_served(owner, marketing):
-    token = Token.objects.create(user=owner)
+    key = api_token_create(user=owner).key
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     response = client.get("/api/v1/departments/")
 
