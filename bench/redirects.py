@@ -1,6 +1,6 @@
 """Redirects: gunicorn with the production settings (DEBUG off) on PostgreSQL + Redis,
 wrk with 32 connections, the tracked short link `/l/<code>` (lookup, click captured into
-the process's spool, which ships it to the Redis buffer) beside an untracked 302 from the
+the process's spool, which writes it to the database) beside an untracked 302 from the
 same server (`/l/-/<code>`, bench/redirect_urls.py: same middleware, same headers, no
 lookup, no capture).
 

@@ -22,10 +22,6 @@ QUEUE_KEY = "socialops:clicks:queue"
 PROCESSING_PREFIX = "socialops:clicks:processing:"
 # How long the buffer is skipped after Redis failed to answer.
 SKIP_AFTER_FAILURE_SECONDS = 2.0
-# The click spool's shipper is not in a visitor's way: it may wait longer for Redis.
-BATCH_TIMEOUT_SECONDS = 5.0
-# Events per LPUSH when a batch is pushed.
-PUSH_CHUNK = 1000
 
 Unavailable = (redis.ConnectionError, redis.TimeoutError)
 
@@ -71,20 +67,6 @@ def push(payload: str) -> bool:
         client().lpush(QUEUE_KEY, payload)
     except Unavailable:
         _down_until = time.monotonic() + SKIP_AFTER_FAILURE_SECONDS
-        return False
-    return True
-
-
-def push_many(payloads: list[bytes]) -> bool:
-    """Append many click events, PUSH_CHUNK to a command, in one round trip; False when
-    Redis is unavailable. A failure after some chunks landed leaves them in the queue and
-    the caller pushes all again: the flush skips the click ids it already stored."""
-    try:
-        pipe = client(BATCH_TIMEOUT_SECONDS).pipeline(transaction=False)
-        for start in range(0, len(payloads), PUSH_CHUNK):
-            pipe.lpush(QUEUE_KEY, *payloads[start : start + PUSH_CHUNK])
-        pipe.execute()
-    except Unavailable:
         return False
     return True
 

@@ -13,8 +13,10 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="campaigns.flush_clicks", queue="default", time_limit=120, soft_time_limit=100)
 def flush_clicks() -> int:
-    """Beat runs this every CLICK_FLUSH_INTERVAL seconds. Not retried: a Redis outage is
-    logged and the next beat tries again; nothing leaves Redis until it is stored."""
+    """Beat runs this every CLICK_FLUSH_INTERVAL seconds: ships click journals that
+    stopped web processes left, moves the Redis click buffer into the database. Not
+    retried: a Redis outage is logged and the next beat tries again; nothing leaves Redis
+    until it is stored."""
     from campaigns import buffer
     from campaigns.services.links import clicks_adopt_spooled, clicks_flush
 
@@ -22,15 +24,15 @@ def flush_clicks() -> int:
         return 0
     from campaigns.services.offers import conversions_attribute_pending
 
+    clicks_adopt_spooled()
     try:
-        clicks_adopt_spooled()
         flushed = clicks_flush(batch_size=settings.CLICK_FLUSH_BATCH)
     except buffer.Unavailable:
         log.warning("click buffer unavailable; flushing on the next beat")
-        return 0
-    if flushed:
-        # A shop can report a conversion before its click left the buffer: credit it now.
-        conversions_attribute_pending()
+        flushed = 0
+    # A shop can report a conversion before its click was stored (web processes' spools
+    # store clicks on their own, between flushes): credit it now.
+    conversions_attribute_pending()
     return flushed
 
 
