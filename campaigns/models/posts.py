@@ -200,6 +200,10 @@ class PostEvent(models.Model):
     class Action(models.TextChoices):
         CREATED = "created", "Created"
         EDITED = "edited", "Edited"
+        # A change of what was approved (words, parts, target, account): its actor counts
+        # as an author of the post for the four-eyes rule.
+        REWRITTEN = "rewritten", "Content changed"
+        VOIDED = "voided", "Approvals voided"
         SUBMITTED = "submitted", "Submitted for review"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"

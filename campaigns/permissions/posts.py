@@ -6,12 +6,14 @@ enforce them, pages and the API ask them what to offer.
   create, edit, submit, reschedule and take back its posts, and fill its slots.
 - Approvals are given for a department by a lead of that department, or by an admin
   acting for it; whether the post's own author may approve is the approval rule's say.
+  Its authors are its owner, its writer and everyone who has changed its content.
 - A department's iCalendar feed is created and rotated by its leads and admins; the
   everyone feed by admins.
 """
 
 from __future__ import annotations
 
+from campaigns.models import PostEvent
 from departments import permissions as dept_perms
 from departments.models import Department, Membership
 from socialops.models import User
@@ -42,8 +44,27 @@ def can_approve_for(user: User, department: Department) -> bool:
 
 
 def is_author(user: User, post) -> bool:
-    """The post's owner or the person who wrote it: the four-eyes rule applies to both."""
-    return user.pk is not None and user.pk in {post.owner_id, post.created_by_id}
+    """The post's owner, the person who wrote it, or anyone who has changed its content
+    since: the four-eyes rule applies to all of them."""
+    if user.pk is None:
+        return False
+    return user.pk in {post.owner_id, post.created_by_id} or rewrote(user, post)
+
+
+def rewrote(user: User, post) -> bool:
+    """Has the user changed what the post says (its text, parts, target or account)?
+
+    Every such change is recorded as a `rewritten` event; a whole history counts, not only
+    the last change, or two people could take turns to approve each other's words."""
+    if user.pk is None:
+        return False
+    prefetched = getattr(post, "_prefetched_objects_cache", {}).get("events")
+    if prefetched is not None:
+        return any(
+            event.action == PostEvent.Action.REWRITTEN and event.actor_id == user.pk
+            for event in prefetched
+        )
+    return post.events.filter(action=PostEvent.Action.REWRITTEN, actor_id=user.pk).exists()
 
 
 def can_manage_feed(user: User, department: Department | None) -> bool:

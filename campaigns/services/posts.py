@@ -10,9 +10,15 @@ nothing is left half-written.
 The workflow: draft → in_review (submit: complete, within X's length, in the future)
 → approved (every department the approval rules name has approved this review round)
 → scheduled (at approval when its time is ahead, or when it is given one; its links
-become tracked short links). Rejected posts keep their reason; editing a post in review,
-approved, scheduled or rejected sends it back to draft, and submitting it again opens a
-new review round that needs every approval again.
+become tracked short links). Rejected posts keep their reason.
+
+Four eyes: the post's owner, its writer and everyone who has changed its content count as
+its authors, and none of them approves it unless the approval rule allows it. A change of
+content (CONTENT_FIELDS) after an approval voids it: a post in review, approved or
+scheduled goes back into review in a new round that needs every approval again (to draft
+when it is no longer complete), a rejected one back to draft. A change of what decides the
+approvers (category, offer) keeps the approvals given and asks only for those the rules
+now add; a new time, notes, owner, campaign or slot keep them.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ Action = PostEvent.Action
 
 NOT_YOURS = "Only this department's team can do that."
 
-# What an edit may change. A change to any of the CONTENT fields needs approval again.
+# What an edit may change.
 POST_FIELDS = {
     "account",
     "kind",
@@ -69,7 +75,19 @@ POST_FIELDS = {
     "scheduled_at",
     "notes",
 }
-CONTENT_FIELDS = {"account", "kind", "category", "text", "campaign", "offer", "target_x_id"}
+# What the approvers approved, with the thread's parts (and media once posts have media):
+# the words, the links in them, the post it replies to, quotes or reposts, the account it
+# goes out from. Whoever changes any of it counts as an author of the post (four eyes)
+# and approvals given before the change no longer count.
+CONTENT_FIELDS = {
+    "text": "text",
+    "kind": "kind",
+    "target_x_id": "target post",
+    "account": "account",
+}
+# What decides which departments must approve (the approval rules), not what the post says:
+# a change keeps the approvals given and asks only for those the rules now add.
+RULE_FIELDS = {"category", "offer"}
 TARGET_NEEDED = {Kind.REPLY: "replies to", Kind.QUOTE: "quotes", Kind.REPOST: "reposts"}
 REPOST_TARGET_NEEDED = "A repost needs the X post it reposts: paste its address on X or its id."
 
@@ -264,10 +282,21 @@ def post_create(
 
 @transaction.atomic
 def post_update(*, actor: User, post: ScheduledPost, **fields: Any) -> ScheduledPost:
-    """Change a post. A change to what it says, where or for whom (text, parts, kind,
-    account, category, campaign, offer, target) sends a post in review, approved,
-    scheduled or rejected back to draft: it needs its approvals again. A new time alone
-    keeps its status (see post_reschedule)."""
+    """Change a post.
+
+    1. A change of content (CONTENT_FIELDS or the thread's parts) is recorded as a
+       `rewritten` event: its actor counts as an author of the post from then on
+       (perms.is_author), so may not approve it unless the rule allows self-approval.
+    2. Such a change to a post in review, approved or scheduled voids the approvals of
+       its round (a `voided` event names them) and puts it back into review in a new
+       round, submitted by the actor; a post no longer complete enough for review goes
+       to draft instead. A rejected post goes back to draft.
+    3. A change of category or offer may change who must approve: approvals given keep
+       counting; an approved or scheduled post that now needs another department goes
+       back into review for it, and a post in review whose remaining approvals are no
+       longer needed is approved.
+    4. Anything else (time, notes, owner, campaign, slot) keeps the status; a post that
+       loses its time is approved rather than scheduled (see also post_reschedule)."""
     require(perms.can_edit_posts(actor, post.department), NOT_YOURS)
     unknown = set(fields) - POST_FIELDS
     if unknown:
@@ -285,9 +314,14 @@ def post_update(*, actor: User, post: ScheduledPost, **fields: Any) -> Scheduled
         setattr(post, name, value)
     after = snapshot(post)
     changed = {key for key, value in after.items() if before.get(key) != value}
-    content_changed = new_parts != old_parts or any(
-        ScheduledPost._meta.get_field(name).attname in changed for name in CONTENT_FIELDS
-    )
+
+    def touched(name: str) -> bool:
+        return ScheduledPost._meta.get_field(name).attname in changed
+
+    content = [label for name, label in CONTENT_FIELDS.items() if touched(name)]
+    if new_parts != old_parts:
+        content.append("thread parts")
+    rules_changed = any(touched(name) for name in RULE_FIELDS)
     time_changed = "scheduled_at" in changed
     slot_given = fields.get("slot") is not None
     if (
@@ -300,27 +334,84 @@ def post_update(*, actor: User, post: ScheduledPost, **fields: Any) -> Scheduled
     ):
         post.slot = None  # moved away from its slot's time: the slot is empty again
     _check(post, new_parts, time_changed=time_changed, slot_given=slot_given, now=now)
-    if not changed and new_parts == old_parts:
+    if not changed and not content:
         return post
+    voided: list[PostApproval] = []
+    resubmitted = False
     note = ""
-    if content_changed and post.status in (
-        Status.IN_REVIEW,
-        Status.APPROVED,
-        Status.SCHEDULED,
-        Status.REJECTED,
-    ):
-        note = f"Was {_status_label(post)}; back to draft: submit it again for approval."
+    if content and post.status in (Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED):
+        voided = list(
+            post.approvals.filter(review_round=post.review_round).select_related(
+                "department", "approved_by"
+            )
+        )
+        if _ready_errors(post, new_parts, now):
+            note = f"Was {_status_label(post)}; back to draft: submit it again for approval."
+            post.status = Status.DRAFT
+        else:
+            post.status = Status.IN_REVIEW
+            post.review_round += 1
+            post.submitted_at = now
+            resubmitted = True
+        post.approved_at = None
+    elif content and post.status == Status.REJECTED:
+        note = "Was rejected; back to draft: submit it again for approval."
         post.status = Status.DRAFT
-    elif post.status == Status.SCHEDULED and post.scheduled_at is None:
+    elif rules_changed and post.status in (Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED):
+        note = _settle_approvals(post, now=now)
+    if post.status == Status.SCHEDULED and post.scheduled_at is None:
         post.status = Status.APPROVED
     post.save()
     if new_parts != old_parts:
         _save_parts(post, new_parts)
-    _event(post, Action.EDITED, actor, at=now, note=note)
+    if content:
+        changes = "Changed " + ", ".join(content) + "."
+        _event(post, Action.REWRITTEN, actor, at=now, note=f"{changes} {note}".strip())
+    else:
+        _event(post, Action.EDITED, actor, at=now, note=note)
+    if voided:
+        given = "; ".join(f"{a.department} by {a.approved_by.username}" for a in voided)
+        _event(
+            post,
+            Action.VOIDED,
+            actor,
+            at=now,
+            note=f"The content changed after these approvals; they no longer count: {given}.",
+        )
+    if resubmitted:
+        _event(
+            post,
+            Action.SUBMITTED,
+            actor,
+            at=now,
+            note=f"Back in review after a change of content. {_needs(post)}",
+        )
     _audit(actor, post, before)
     if post.status == Status.APPROVED and post.scheduled_at and post.scheduled_at > now:
         _schedule(actor=actor, post=post, now=now)
     return post
+
+
+def _needs(post: ScheduledPost) -> str:
+    needed = ", ".join(str(r.department) for r in selectors.post_approval_requirements(post=post))
+    return f"Needs approval by {needed}."
+
+
+def _settle_approvals(post: ScheduledPost, *, now: datetime) -> str:
+    """After a change of category or offer, the status the approvals of this round now
+    give (the caller saves); returns what happened, for the event."""
+    states = selectors.post_approval_states(post=post)
+    missing = [state.department for state in states if not state.given]
+    if missing and post.status in (Status.APPROVED, Status.SCHEDULED):
+        post.status = Status.IN_REVIEW
+        post.approved_at = None
+        names = " and ".join(str(department) for department in missing)
+        return f"Now also needs approval by {names}: back in review."
+    if not missing and post.status == Status.IN_REVIEW:
+        post.status = Status.APPROVED
+        post.approved_at = now
+        return "Every approval it now needs is in: approved."
+    return ""
 
 
 @transaction.atomic
@@ -342,8 +433,7 @@ def post_submit(*, actor: User, post: ScheduledPost) -> ScheduledPost:
     post.approved_at = None
     post.rejection_reason = ""
     post.save()
-    needed = ", ".join(str(r.department) for r in selectors.post_approval_requirements(post=post))
-    _event(post, Action.SUBMITTED, actor, at=now, note=f"Needs approval by {needed}.")
+    _event(post, Action.SUBMITTED, actor, at=now, note=_needs(post))
     _audit(actor, post, before)
     return post
 
@@ -382,6 +472,19 @@ def _approval_department(
     raise PermissionDenied(f"Only a lead of {names} can approve this post.")
 
 
+def self_approval_error(actor: User, post: ScheduledPost, state: selectors.ApprovalState) -> str:
+    """Why an author may not give this approval (the page shows it beside the button)."""
+    if actor.pk in {post.owner_id, post.created_by_id}:
+        return (
+            f"You cannot approve your own post: {state.department} requires another "
+            "person's approval."
+        )
+    return (
+        "You changed this post's content, so you count as its author: "
+        f"{state.department} requires another person's approval."
+    )
+
+
 @transaction.atomic
 def post_approve(
     *, actor: User, post: ScheduledPost, department: Department | None = None
@@ -393,8 +496,9 @@ def post_approve(
     1. The departments that must approve come from the approval rules (see
        selectors.post_approval_requirements); no rule → the post's own department.
     2. The actor must lead that department (or be an admin acting for it).
-    3. The post's owner or writer may not approve unless every rule naming that
-       department allows it (four eyes by default).
+    3. The post's authors — its owner, its writer and anyone who has changed its
+       content — may not approve unless every rule naming that department allows it
+       (four eyes by default).
     """
     require(perms.can_read_calendar(actor), "Sign in to approve posts.")
     post = _locked(post)
@@ -403,14 +507,7 @@ def post_approve(
     states = selectors.post_approval_states(post=post)
     state = _approval_department(actor=actor, post=post, states=states, department=department)
     if perms.is_author(actor, post) and not state.requirement.allow_self_approval:
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: (
-                    f"You cannot approve your own post: {state.department} requires "
-                    "another person's approval."
-                )
-            }
-        )
+        raise ValidationError({NON_FIELD_ERRORS: self_approval_error(actor, post, state)})
     now = timezone.now()
     approval = PostApproval(
         post=post,

@@ -416,14 +416,13 @@ def _detail_context(request: HttpRequest, post: ScheduledPost, **extra: Any) -> 
     approvals = []
     for state in states:
         may = in_review and not state.given and perms.can_approve_for(user, state.department)
+        blocked = may and not state.requirement.allow_self_approval and perms.is_author(user, post)
         approvals.append(
             {
                 "state": state,
-                "can_approve": may
-                and (state.requirement.allow_self_approval or not perms.is_author(user, post)),
-                "self_blocked": may
-                and not state.requirement.allow_self_approval
-                and perms.is_author(user, post),
+                "can_approve": may and not blocked,
+                # Why not, as the service would answer (own post, or content changed).
+                "self_blocked": services.self_approval_error(user, post, state) if blocked else "",
             }
         )
     deciders = [s.department for s in states if perms.can_approve_for(user, s.department)]

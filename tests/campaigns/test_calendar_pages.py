@@ -532,7 +532,7 @@ class TestPostForm:
     def test_viewer_cannot_open_the_form(self, client, viewer):
         assert signed_in(client, viewer).get(reverse("campaigns:post_create")).status_code == 403
 
-    def test_edit_sends_an_approved_post_back_to_draft(
+    def test_edit_sends_an_approved_post_back_into_review(
         self, client, owner, writer, make_draft, account
     ):
         post = make_draft(writer)
@@ -554,7 +554,8 @@ class TestPostForm:
 
         assert response.status_code == 302
         post.refresh_from_db()
-        assert post.status == Status.DRAFT and post.text == "New words"
+        assert post.status == Status.IN_REVIEW and post.text == "New words"
+        assert post.review_round == 2
 
     def test_colleague_cannot_edit(self, client, colleague, post):
         response = signed_in(client, colleague).get(reverse("campaigns:post_edit", args=[post.pk]))

@@ -108,7 +108,7 @@ class TestUpdate:
         post = services.post_update(actor=owner, post=post, text="Better tip.")
 
         assert post.status == Status.DRAFT
-        assert actions(post) == ["created", "edited"]
+        assert actions(post) == ["created", "rewritten"]
 
     def test_no_change_writes_nothing(self, owner, make_draft):
         post = make_draft(owner)
@@ -123,12 +123,22 @@ class TestUpdate:
         post.refresh_from_db()
         assert post.notes == "Checked" and post.text != "Hijacked"
 
-    def test_editing_an_approved_post_sends_it_back_to_draft(self, owner, writer, make_draft):
+    def test_editing_an_approved_post_sends_it_back_into_review(self, owner, writer, make_draft):
         post = submitted(make_draft, writer)
         post = services.post_approve(actor=owner, post=post)
         assert post.status == Status.SCHEDULED
 
         post = services.post_update(actor=writer, post=post, text="Changed after approval")
+
+        assert (post.status, post.review_round) == (Status.IN_REVIEW, 2)
+        assert "Back in review" in post.events.last().note
+
+    def test_editing_a_rejected_post_sends_it_back_to_draft(self, owner, writer, make_draft):
+        post = services.post_reject(
+            actor=owner, post=submitted(make_draft, writer), reason="Off brand."
+        )
+
+        post = services.post_update(actor=writer, post=post, text="On brand now")
 
         assert post.status == Status.DRAFT
         assert "back to draft" in post.events.last().note
