@@ -413,3 +413,47 @@ class TestPages:
         scheduled.refresh_from_db()
         assert (scheduled.status, scheduled.review_round) == (Status.SCHEDULED, 1)
         assert Action.VOIDED not in actions(scheduled)
+
+
+# --- The Django admin ----------------------------------------------------------------------
+
+
+class TestAdmin:
+    def test_an_approved_post_cannot_be_rewritten_in_the_django_admin(
+        self, client, admin_user, scheduled
+    ):
+        """The admin site would change the words (or the status) past every rule above."""
+        client.force_login(admin_user)
+        url = f"/admin/campaigns/scheduledpost/{scheduled.pk}/change/"
+        text = scheduled.text
+
+        assert client.get(url).status_code == 200  # still readable
+        response = client.post(url, {"text": "Rewritten in the admin", "status": "scheduled"})
+
+        assert response.status_code == 403
+        scheduled.refresh_from_db()
+        assert (scheduled.text, scheduled.status) == (text, Status.SCHEDULED)
+        assert client.get("/admin/campaigns/scheduledpost/add/").status_code == 403
+
+    def test_a_links_destination_is_not_retargeted_in_the_django_admin(
+        self, client, admin_user, link
+    ):
+        client.force_login(admin_user)
+        url = f"/admin/campaigns/trackedlink/{link.pk}/change/"
+        destination = link.destination
+
+        form = {
+            "campaign": link.campaign_id,
+            "post": "",
+            "destination": "https://evil.example.com/",
+            "utm_source": link.utm_source,
+            "utm_medium": link.utm_medium,
+            "utm_campaign": link.utm_campaign,
+            "utm_content": "retargeted",
+        }
+
+        response = client.post(url, form)
+
+        assert response.status_code == 302  # the rest of the link may still be kept
+        link.refresh_from_db()
+        assert (link.destination, link.utm_content) == (destination, "retargeted")
