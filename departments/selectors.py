@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
 from socialops.models import AuditEvent, User
+from socialops.selectors import audit_event_list
 
 
 def organisation_get() -> Organisation:
@@ -83,9 +84,7 @@ def measurement_list(*, user: User) -> QuerySet[Measurement]:
 
 
 def audit_list(*, user: User, department: Department | None = None) -> QuerySet[AuditEvent]:
-    if not user.is_authenticated:
-        return AuditEvent.objects.none()
-    qs = AuditEvent.objects.select_related("actor", "department")
+    qs = audit_event_list(user=user)
     if department is not None:
         qs = qs.filter(department=department)
     return qs

@@ -123,6 +123,11 @@ SOURCE_FIELDS = {
 }
 
 
+def _private_to(source: Source, *, was_private: bool = False) -> User | None:
+    """Whose alone an audit row about this source is: a private list's rows name it."""
+    return source.owner if source.is_private or was_private else None
+
+
 @transaction.atomic
 def source_create(*, actor: User, **fields: Any) -> Source:
     perms.require(perms.can_add_sources(actor), "Only department leads and members add sources.")
@@ -137,6 +142,7 @@ def source_create(*, actor: User, **fields: Any) -> Source:
         action=AuditEvent.Action.CREATE,
         instance=source,
         department=source.department,
+        private_to=_private_to(source),
     )
     return source
 
@@ -164,6 +170,7 @@ def source_update(*, actor: User, source: Source, **fields: Any) -> Source:
         instance=source,
         before=before,
         department=source.department,
+        private_to=_private_to(source, was_private=before["is_private"]),
     )
     return source
 
@@ -177,6 +184,7 @@ def source_delete(*, actor: User, source: Source) -> None:
         instance=source,
         before=snapshot(source),
         department=source.department,
+        private_to=_private_to(source),
     )
     source.delete()
 

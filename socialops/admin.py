@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from socialops.models import ApiToken, AuditEvent, Heartbeat, User
+from socialops.selectors import audit_event_list
 
 
 @admin.register(User)
@@ -33,6 +34,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["action", "object_type", "department"]
     search_fields = ["object_repr", "actor__username"]
     date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        # The same rule as the pages: a private thing's rows are its owner's alone.
+        return audit_event_list(user=request.user)
 
     # The audit trail is evidence: nobody edits or deletes it, admins included.
     def has_add_permission(self, request):

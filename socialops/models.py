@@ -101,6 +101,16 @@ class AuditEvent(models.Model):
         related_name="audit_events",
     )
     changes = models.JSONField(default=dict, blank=True)
+    # A row about a private thing (a rep's private list) names it and its X list: it is
+    # its owner's to read, like the thing itself; nobody else's, admins included.
+    private_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Set for a private thing: only this user sees the row.",
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -34,8 +34,10 @@ def audit_record(
     instance: models.Model,
     before: dict[str, Any] | None = None,
     department=None,
+    private_to: User | None = None,
 ) -> AuditEvent | None:
-    """Record a change. For updates, store only the fields that changed; none, no row."""
+    """Record a change. For updates, store only the fields that changed; none, no row.
+    `private_to`: the change is to a private thing, and only this user may read the row."""
     after = snapshot(instance) if action != AuditEvent.Action.DELETE else {}
     if action == AuditEvent.Action.UPDATE:
         before = before or {}
@@ -58,6 +60,7 @@ def audit_record(
         object_repr=str(instance)[:200],
         department=department,
         changes=changes,
+        private_to=private_to,
     )
 
 

@@ -279,7 +279,8 @@ class ScheduledPostViewSet(
     """Posts on the editorial calendar, from draft to published. Every member reads every
     department's posts; leads and members write their own department's. Approvals follow
     the department's approval rules (its lead by default; Legal for offers where a rule
-    says so), never by the post's author unless the rule allows it."""
+    says so), never by the post's authors — its owner, its writer and whoever changed its
+    content — unless the rule allows it."""
 
     output_serializer_class = ScheduledPostSerializer
     create_serializer_class = ScheduledPostCreateSerializer
@@ -294,8 +295,10 @@ class ScheduledPostViewSet(
 
     @extend_schema(responses=ScheduledPostSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Change a post. Changing what it says sends a post in review, approved or
-        scheduled back to draft: it needs its approvals again."""
+        """Change a post. Whoever changes what it says (text, parts, target, account)
+        counts as its author and may not approve it, and the change voids the approvals
+        given: a post in review, approved or scheduled goes back into review in a new
+        round (to draft if no longer complete). A new time, notes or category keep them."""
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         post = services.post_update(
