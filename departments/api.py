@@ -33,6 +33,7 @@ from departments import filters, selectors, services
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
 from metrics.registry import METRICS, Source, metric_choices, metric_get, unit_choices
 from metrics.selectors import STATUS_LABELS, kpi_progress
+from socialops import drf
 from socialops.api import ServiceModelViewSet, Services, answers_with, router
 from socialops.models import User
 
@@ -294,8 +295,8 @@ class GoalUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     why = serializers.CharField(allow_blank=True, required=False)
     owner = UsernameField(allow_null=True, required=False, help_text="The owner's username.")
-    period_start = serializers.DateField()
-    period_end = serializers.DateField(help_text="On or after period_start.")
+    period_start = drf.DateField()
+    period_end = drf.DateField(help_text="On or after period_start.")
     status = serializers.ChoiceField(choices=Goal.Status.choices, required=False)
 
 
@@ -336,7 +337,7 @@ class KPICreateSerializer(KPIUpdateSerializer):
 
 class MeasurementUpdateSerializer(serializers.Serializer):
     value = serializers.DecimalField(**DECIMAL)
-    measured_on = serializers.DateField(help_text="One measurement per KPI and day.")
+    measured_on = drf.DateField(help_text="One measurement per KPI and day.")
     note = serializers.CharField(max_length=300, allow_blank=True, required=False)
 
 

@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from departments.api import DepartmentSlugField, DepartmentSummarySerializer
 from listening import filters, selectors, services
 from listening.models import Source, SourceTweet, Tweet, XAccount, XUser
+from socialops import drf
 from socialops.api import ServiceModelViewSet, Services, answers_with, router
 from socialops.drf import CursorPagination
 
@@ -46,7 +47,10 @@ class AccountIdField(serializers.PrimaryKeyRelatedField):
         return selectors.account_list(user=user) if user else XAccount.objects.none()
 
 
-@extend_schema_field(OpenApiTypes.INT)
+# As on the page (a week): a number of seconds past a timedelta's range was a 500.
+MAX_INTERVAL_SECONDS = 7 * 24 * 60 * 60
+
+
 class SecondsField(serializers.IntegerField):
     """A duration as whole seconds."""
 
@@ -224,14 +228,21 @@ class SourceUpdateSerializer(serializers.Serializer):
     query = serializers.CharField(
         max_length=512, allow_blank=True, required=False, help_text="For searches: X's query."
     )
-    x_list_id = serializers.IntegerField(
-        min_value=1, allow_null=True, required=False, help_text="For lists: the X list's id."
+    x_list_id = drf.IntegerField(
+        min_value=1,
+        max_value=drf.INT64_MAX,
+        allow_null=True,
+        required=False,
+        help_text="For lists: the X list's id.",
     )
     is_private = serializers.BooleanField(
         required=False, help_text="Lists only: only you see the list and its posts."
     )
     interval = SecondsField(
-        min_value=1, required=False, help_text="Seconds between two runs, at least 15."
+        min_value=15,
+        max_value=MAX_INTERVAL_SECONDS,
+        required=False,
+        help_text="Seconds between two runs: 15 to 604,800 (a week).",
     )
     enabled = serializers.BooleanField(required=False)
 

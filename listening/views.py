@@ -27,6 +27,7 @@ from listening import selectors, services
 from listening.filters import TweetFilterSet
 from listening.forms import ReadOnlyAccountForm, SourceForm
 from listening.models import Source, XAccount
+from socialops import params
 from socialops.htmx import htmx_redirect, render_form
 
 PAGE_SIZE = 50
@@ -47,10 +48,7 @@ def _stream_page(request: HttpRequest, filterset: TweetFilterSet) -> dict:
     if filterset.is_bound and not filterset.is_valid():
         return {"filterset": filterset, "posts": [], "next_url": None, "filtered": True}
     posts = filterset.qs.prefetch_related(selectors.visible_reads_prefetch(user=request.user))
-    try:
-        before = int(request.GET.get("before", ""))
-    except ValueError:
-        before = None
+    before = params.id_param(request.GET.get("before"))
     if before:
         posts = posts.filter(pk__lt=before)
     rows = list(posts[: PAGE_SIZE + 1])
@@ -325,8 +323,9 @@ def source_detail(request, pk: int):
 def source_owned_lists(request):
     """The chosen account's own X lists, to pick from in the source form. Cached: X
     allows 15 such reads per 15 minutes."""
-    account = selectors.account_list(user=request.user).filter(pk=request.GET.get("account") or 0)
-    account = account.first() if str(request.GET.get("account", "")).isdigit() else None
+    account_id = params.id_param(request.GET.get("account"))
+    accounts = selectors.account_list(user=request.user)
+    account = accounts.filter(pk=account_id).first() if account_id else None
     context: dict = {"lists": [], "error": "", "account": account}
     if account is None:
         context["error"] = "Choose the account first."

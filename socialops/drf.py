@@ -1,13 +1,17 @@
-"""DRF plumbing that settings.REST_FRAMEWORK names: pagination and error shapes. It must
-not import viewsets (DRF imports this while it builds them)."""
+"""DRF plumbing that settings.REST_FRAMEWORK names (pagination, error shapes) and the
+bounded field types serializers take their dates and numbers from. It must not import
+viewsets (DRF imports this while it builds them); the JSON parser is socialops/parsers.py."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from rest_framework import exceptions, pagination, status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from socialops import params
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -43,3 +47,51 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+# --- Bounded fields -------------------------------------------------------------------
+# What validation accepts, the schema says: dates within params' range (a pattern on the
+# year), integers within the column they are stored in.
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date",
+        "pattern": rf"^{params.YEAR_PATTERN}-\d\d-\d\d$",
+    }
+)
+class DateField(serializers.DateField):
+    """A date between params.EARLIEST and params.LATEST."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(params.validate_day_in_range)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": rf"^{params.YEAR_PATTERN}-\d\d-\d\dT",
+    }
+)
+class DateTimeField(serializers.DateTimeField):
+    """A moment whose day lies between params.EARLIEST and params.LATEST."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(params.validate_day_in_range)
+
+
+class IntegerField(serializers.IntegerField):
+    """An integer that fits its column: a 32-bit one unless max_value says otherwise
+    (a number past the column's range was a database error, a 500)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_value", INT32_MAX)
+        kwargs.setdefault("min_value", -INT32_MAX - 1)
+        super().__init__(**kwargs)

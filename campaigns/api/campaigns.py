@@ -27,6 +27,7 @@ from departments.api import (
     UserSummarySerializer,
 )
 from departments.models import Goal
+from socialops import drf
 from socialops.api import ServiceCreateMixin, ServiceViewSet, router
 
 STATUS_HELP = "One of: " + ", ".join(Campaign.Status.values) + "."
@@ -154,8 +155,8 @@ class CampaignUpdateSerializer(serializers.Serializer):
         help_text="Ids of the active goals the campaign works towards (any department's).",
     )
     description = serializers.CharField(allow_blank=True, required=False)
-    period_start = serializers.DateField()
-    period_end = serializers.DateField(help_text="On or after period_start.")
+    period_start = drf.DateField()
+    period_end = drf.DateField(help_text="On or after period_start.")
     status = CampaignStatusField(required=False)
     budget = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
     spend = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)

@@ -35,6 +35,7 @@ from campaigns.filters.offers import ConversionFilterSet, OfferFilterSet
 from campaigns.models import Campaign, Conversion, Offer
 from campaigns.selectors import offers as selectors
 from campaigns.services import offers as services
+from socialops import drf
 from socialops.api import ServiceCreateMixin, ServiceViewSet, router
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -117,8 +118,8 @@ class OfferInputSerializer(serializers.Serializer):
         max_length=40, help_text="Unique whatever the case; letters, digits, - and _."
     )
     description = serializers.CharField(max_length=300)
-    valid_from = serializers.DateField()
-    valid_until = serializers.DateField(help_text="On or after valid_from.")
+    valid_from = drf.DateField()
+    valid_until = drf.DateField(help_text="On or after valid_from.")
     value_kind = serializers.ChoiceField(choices=Offer.ValueKind.choices, required=False)
     value = serializers.DecimalField(
         max_digits=12, decimal_places=2, required=False, help_text="0 or more; ≤ 100 for percent."
@@ -212,7 +213,7 @@ class ConversionCreateSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="ISO 4217 (EUR, USD); the organisation's currency when left out.",
     )
-    occurred_at = serializers.DateTimeField(
+    occurred_at = drf.DateTimeField(
         help_text="When it happened; not in the future. Without an offset: the "
         "organisation's time zone."
     )

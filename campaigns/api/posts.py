@@ -34,6 +34,7 @@ from campaigns.services import posts as services
 from campaigns.text import weighted_length
 from departments.api import DepartmentSlugField, DepartmentSummarySerializer, UsernameField
 from listening.api import AccountIdField, AccountSummarySerializer
+from socialops import drf
 from socialops.api import ServiceCreateMixin, ServiceViewSet, router
 
 X_ID_MAX = 2**63 - 1
@@ -243,7 +244,7 @@ class ScheduledPostUpdateSerializer(serializers.Serializer):
         help_text="The recurring slot it fills; scheduled_at must be one of its times.",
     )
     owner = UsernameField(required=False, help_text="Who the post is for (a username).")
-    scheduled_at = serializers.DateTimeField(
+    scheduled_at = drf.DateTimeField(
         allow_null=True, required=False, help_text="When it goes out; in the future."
     )
     notes = serializers.CharField(allow_blank=True, required=False)

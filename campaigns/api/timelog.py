@@ -22,6 +22,7 @@ from campaigns.services import timelog as services
 from departments.api import DepartmentSummarySerializer, UserSummarySerializer
 from departments.models import Department
 from departments.selectors import department_list
+from socialops import drf
 from socialops.api import ServiceModelViewSet, Services, answers_with, router
 
 
@@ -64,7 +65,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
 
 
 class TimeEntryInputSerializer(serializers.Serializer):
-    day = serializers.DateField(help_text="Not in the future (organisation's time zone).")
+    day = drf.DateField(help_text="Not in the future (organisation's time zone).")
     minutes = serializers.IntegerField(
         help_text="1 to 1,440; at most 1,440 a day across your entries."
     )

@@ -4,7 +4,6 @@ department leads the entries logged against their departments, admins all of the
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,9 +12,9 @@ from django.db.models import Q, QuerySet, Sum
 from campaigns.models import TimeEntry
 from campaigns.permissions import timelog as perms
 from departments.selectors import organisation_get
+from socialops import params
 from socialops.models import User
 
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 ACTIVITIES = TimeEntry.Activity
 
 
@@ -50,13 +49,7 @@ def week_start(day: dt.date) -> dt.date:
 def week_parse(value: str | None, *, today: dt.date) -> dt.date:
     """The Monday of an ISO week written YYYY-Www (e.g. 2026-W47); this week's Monday
     when the value is missing or no such week exists."""
-    match = WEEK_RE.match((value or "").strip())
-    if match:
-        try:
-            return dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
-        except ValueError:
-            pass
-    return week_start(today)
+    return params.iso_week_param(value, default=week_start(today))
 
 
 def week_param(monday: dt.date) -> str:

@@ -24,7 +24,6 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -47,6 +46,7 @@ from campaigns.selectors import posts as selectors
 from campaigns.services import posts as services
 from departments.forms import apply_service_errors
 from departments.models import Department, Membership
+from socialops import params
 from socialops.htmx import htmx_redirect
 from socialops.permissions import require
 
@@ -73,13 +73,6 @@ def _calendar_changed() -> HttpResponse:
 
 def _zone_midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
-
-
-def _parse_day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
 
 
 def _query_without(request: HttpRequest, *names: str) -> str:
@@ -202,7 +195,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     """The week view (?week=any day of it; this week by default)."""
     require(perms.can_read_calendar(request.user))
     today = timezone.localdate()
-    first = selectors.week_start(_parse_day(request.GET.get("week"), today))
+    first = selectors.week_start(params.day_param(request.GET.get("week"), default=today))
     context = _calendar(request, first, 7)
     context.update(
         {
@@ -226,10 +219,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
     """The month view (?month=2026-11; this month by default), whole weeks Monday on."""
     require(perms.can_read_calendar(request.user))
     today = timezone.localdate()
-    try:
-        month_first = date.fromisoformat(f"{request.GET.get('month')}-01")
-    except (TypeError, ValueError):
-        month_first = today.replace(day=1)
+    month_first = params.month_param(request.GET.get("month"), default=today.replace(day=1))
     next_month = (month_first + timedelta(days=32)).replace(day=1)
     first = selectors.week_start(month_first)
     last = selectors.week_start(next_month - timedelta(days=1)) + timedelta(days=6)
@@ -319,8 +309,8 @@ def _create_initial(request: HttpRequest) -> dict[str, Any]:
                     "account": slot.account_id,
                 }
             )
-    if at := parse_datetime(request.GET.get("scheduled_at", "") or ""):
-        initial["scheduled_at"] = at if timezone.is_aware(at) else timezone.make_aware(at)
+    if at := params.moment_param(request.GET.get("scheduled_at")):
+        initial["scheduled_at"] = at
     if slug := request.GET.get("department"):
         department = Department.objects.filter(slug=slug).first()
         if department is not None:

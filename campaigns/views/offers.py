@@ -25,6 +25,7 @@ from campaigns.permissions import offers as perms
 from campaigns.selectors import offers as selectors
 from campaigns.services import offers as services
 from departments.forms import apply_service_errors
+from socialops import params
 from socialops.htmx import htmx_redirect, render_form
 from socialops.permissions import require
 
@@ -75,7 +76,7 @@ def offer_create(request: HttpRequest) -> HttpResponse:
     form = OfferForm(
         request.POST or None,
         user=request.user,
-        initial={"campaign": request.GET.get("campaign"), "valid_from": today},
+        initial={"campaign": params.id_param(request.GET.get("campaign")), "valid_from": today},
     )
     if request.method == "POST" and form.is_valid():
         try:
