@@ -457,3 +457,30 @@ class TestAdmin:
         assert response.status_code == 302  # the rest of the link may still be kept
         link.refresh_from_db()
         assert (link.destination, link.utm_content) == (destination, "retargeted")
+
+
+# --- Posts edited before this rule -----------------------------------------------------------
+
+
+def test_edits_recorded_before_the_rule_count_as_changes_of_content(writer, owner, make_draft):
+    """Migration 0003: an old `edited` event may have changed the words; on a post that
+    has not gone out, its actor counts as an author (the safe side)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("campaigns.migrations.0003_post_content_events")
+    post = make_draft(writer)
+    sent = make_draft(writer)
+    for target in (post, sent):
+        PostEvent.objects.create(post=target, action="edited", actor=owner, at=timezone.now())
+    ScheduledPost.objects.filter(pk=sent.pk).update(status=Status.PUBLISHED, x_post_id=7)
+    services.post_submit(actor=writer, post=post)
+
+    migration.edits_count_as_content_changes(apps, None)
+
+    assert actions(post) == ["created", "rewritten", "submitted"]
+    assert "told apart" in post.events.get(action="rewritten").note
+    assert actions(sent) == ["created", "edited"]
+    with pytest.raises(ValidationError):
+        services.post_approve(actor=owner, post=post)
