@@ -372,9 +372,13 @@ class XClient:
             )
         )
 
-    def list_tweets_page(self, list_id: int, *, pagination_token: str | None) -> Page:
-        # List timelines take no since_id: the caller stops at its cursor instead.
+    def list_tweets_page(
+        self, list_id: int, *, pagination_token: str | None, max_results: int = 100
+    ) -> Page:
+        # List timelines take no since_id: the caller stops at its cursor instead, and
+        # asks for small pages so that it reads few posts it already has (X bills each).
         params = self._timeline_params(None, pagination_token, TWEET_FIELDS)
+        params["max_results"] = max(1, min(100, max_results))  # X's bounds for lists
         return parse_page(self._call("get_list_tweets", list_id, **params))
 
     def search_page(

@@ -5,10 +5,13 @@ A run:
    time; a run whose worker died loses the lease when it expires, and the next run
    resumes where the dead one last committed;
 2. asks X for one page at a time with X's `since_id` rule (keep the same since_id while
-   following next_token; the next since_id is the first page's newest_id);
+   following next_token; the next since_id is the first page's newest_id); a list,
+   whose timeline takes no since_id, in small pages that stop at the first post it has
+   (list_page_sizes);
 3. writes each page in one transaction: users and posts upserted by X id (metrics
-   updated on conflict), the source's stream, new inbox items, the run's counters and
-   the cursor that covers exactly those rows — all or nothing;
+   updated on conflict), the source's stream, new inbox items, the run's counters, what
+   X bills for the page (listening.billing) and the cursor that covers exactly those
+   rows — all or nothing;
 4. on a 429 reschedules the source for X's reset time instead of sleeping; on a 401
    marks the account as needing reconnection; on 5xx or a timeout gives up the lease and
    lets the task retry with backoff.
@@ -20,10 +23,11 @@ twice; rows are keyed by X's ids, so a page replayed after a crash changes nothi
 from __future__ import annotations
 
 import logging
+import math
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from decimal import Decimal
 from operator import attrgetter
 
 from django.conf import settings
@@ -31,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from listening import billing, selectors
 from listening import client as x
 from listening.models import (
     FollowerCount,
@@ -63,14 +68,8 @@ def lease() -> timedelta:
 
 OWN_POSTS_WINDOW = timedelta(days=30)  # X gives non-public metrics for 30 days only
 MAX_PAGES_FIRST_LIST_RUN = 8  # a list's history can be long; 800 posts is plenty to start
+LIST_PAGE_MAX = 100  # X's largest max_results for a list timeline
 MENTIONS_REACH = 800  # X returns a user's latest 800 mentions, no more
-
-# X's pay-per-use prices (February 2026): a post read, a user read, an "owned read"
-# (your own mentions and posts). The same resource twice in one UTC day is charged once;
-# we count reads, so these figures are an upper bound.
-PRICE_POST = Decimal("0.005")
-PRICE_USER = Decimal("0.010")
-PRICE_OWNED = Decimal("0.001")
 
 USER_UPDATE_FIELDS = [
     "username",
@@ -106,6 +105,9 @@ TWEET_UPDATE_FIELDS = [
 
 class LeaseLost(Exception):
     """Another run took the source over (this one outlived its lease)."""
+
+
+PAUSED = "paused"  # RunResult.status of a run refused: the account is paused at its budget
 
 
 @dataclass
@@ -402,12 +404,16 @@ def _route_mentions(source: Source, tweets: list[tuple]) -> None:
     InboxItem.objects.bulk_create(items, ignore_conflicts=True)
 
 
-def page_cost(source: Source, page: x.Page) -> Decimal:
-    """What reading this page cost at X's prices (an upper bound: see PRICE_*)."""
-    post_price = (
-        PRICE_OWNED if source.kind in {Source.Kind.MENTIONS, Source.Kind.OWN_POSTS} else PRICE_POST
+def pages_bill(*, source: Source, pages: list[x.Page], now: datetime) -> billing.Bill:
+    """Record what these pages read and return what X bills for it (see
+    listening.billing). Call inside the transaction that stores them."""
+    return billing.reads_bill(
+        account_id=source.account_id,
+        kind=source.kind,
+        now=now,
+        post_ids=[pk for p in pages for pk in p.tweet_ids],
+        user_ids=[int(u["id"]) for p in pages for u in p.user_data],
     )
-    return post_price * len(page.data) + PRICE_USER * len(page.user_data)
 
 
 @transaction.atomic
@@ -421,12 +427,13 @@ def _commit_page(
     done: bool,
     gap_until_id: int | None = None,
     users_stored: dict[int, int] | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Write consecutive pages and move the cursor past them, in one transaction.
-    `first_page`: the first of them is the first page of a pass (its newest id becomes
-    the next since_id). `users_stored`: the run's memory of the users it stored (see
-    _store)."""
-    now = timezone.now()
+    """Write consecutive pages and move the cursor past them, in one transaction, with
+    what X bills for them. `first_page`: the first of them is the first page of a pass
+    (its newest id becomes the next since_id). `users_stored`: the run's memory of the
+    users it stored (see _store)."""
+    now = now or timezone.now()
     if connection.vendor == "postgresql":
         # Not waiting for this commit to reach the disk is safe here: a page lost in a
         # database crash loses its cursor move in the same transaction, so the next run
@@ -474,12 +481,15 @@ def _commit_page(
             "updated_at",
         ]
     )
+    bill = pages_bill(source=source, pages=pages, now=now)
     SourceRun.objects.filter(pk=run_id).update(
         pages=F("pages") + len(pages),
         posts_read=F("posts_read") + sum(len(p.data) for p in pages),
         users_read=F("users_read") + sum(len(p.user_data) for p in pages),
         posts_new=F("posts_new") + len(new_ids),
-        cost=F("cost") + sum((page_cost(source, p) for p in pages), Decimal(0)),
+        posts_billed=F("posts_billed") + bill.posts,
+        users_billed=F("users_billed") + bill.users,
+        cost=F("cost") + bill.cost,
     )
     return len(new_ids)
 
@@ -487,7 +497,9 @@ def _commit_page(
 # --- A run ----------------------------------------------------------------------------
 
 
-def _fetch(client: x.XClient, source: Source, *, page_token: str | None) -> x.Page:
+def _fetch(
+    client: x.XClient, source: Source, *, page_token: str | None, max_results: int = 100
+) -> x.Page:
     account = source.account
     if source.kind == Source.Kind.MENTIONS and source.gap_until_id:
         return client.search_page(
@@ -505,19 +517,65 @@ def _fetch(client: x.XClient, source: Source, *, page_token: str | None) -> x.Pa
             source.query, since_id=source.since_id, pagination_token=page_token
         )
     if source.kind == Source.Kind.LIST:
-        return client.list_tweets_page(source.x_list_id, pagination_token=page_token)
+        return client.list_tweets_page(
+            source.x_list_id, pagination_token=page_token, max_results=max_results
+        )
     if source.kind == Source.Kind.OWN_POSTS:
         # No since_id: the point is to re-read recent posts for their growing metrics.
         return client.own_posts_page(account.x_user_id, since_id=None, pagination_token=page_token)
     raise ValueError(f"{source.kind} sources are not paged")
 
 
+def list_page_sizes(expected: int) -> Iterator[int]:
+    """How many posts to ask for, page after page, when reading a list timeline down to
+    the newest post the source has. X's list timeline takes no since_id, and X bills
+    every post on a page, so:
+
+    1. the first page asks for the posts expected since the last run (as many as the
+       last runs added to the stream, on average) plus one — the newest post we have,
+       which ends the run: one post when the list is quiet;
+    2. when that page holds no post we have, the next ones start small (the square root
+       of the first: about what such an estimate misses by) and double up to X's 100,
+       so a burst costs at most about twice itself and a backlog few requests.
+    """
+    first = max(1, min(LIST_PAGE_MAX, expected + 1))
+    yield first
+    size = max(1, math.isqrt(first))
+    while True:
+        yield min(LIST_PAGE_MAX, size)
+        size *= 2
+
+
+LIST_RATE_RUNS = 5  # runs whose additions to the stream predict the next run's
+
+
+def _list_expected(source: Source) -> int:
+    """How many posts the next run of a list may find: the average its last successful
+    runs added to the stream (up to LIST_RATE_RUNS of them, never the oldest one it has
+    on record: the source's first run reads history, no measure of what arrives between
+    two runs)."""
+    starts = list(
+        SourceRun.objects.filter(source=source, status=SourceRun.Status.OK)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)[: LIST_RATE_RUNS + 1]
+    )
+    runs = min(LIST_RATE_RUNS, len(starts) - 1)
+    if runs < 1:
+        return 0
+    since = starts[runs - 1]
+    # The newest rows of the stream, by the (source, tweet) index read backwards: posts
+    # a run adds are newer than those it had.
+    seen = SourceTweet.objects.filter(source=source).order_by("-tweet_id")
+    rows = seen.values_list("seen_at", flat=True)[: runs * LIST_PAGE_MAX]
+    return round(sum(1 for at in rows if at >= since) / runs)
+
+
 def _finished(source: Source, page: x.Page, pages_this_run: int, now: datetime) -> bool:
     if not page.next_token:
         return True
     if source.kind == Source.Kind.LIST:
-        # List timelines take no since_id (and send no oldest_id): stop once a page
-        # reaches what we have.
+        # List timelines take no since_id (and send no oldest_id): stop as soon as a
+        # page reaches a post we have.
         oldest = page.oldest_id or min(page.tweet_ids, default=None)
         if source.since_id and oldest and oldest <= source.since_id:
             return True
@@ -537,20 +595,26 @@ def client_for(account: XAccount) -> x.XClient:
 def source_run(*, source_id: int, now: datetime | None = None, on_page=None) -> RunResult | None:
     """Run a source once, to the end of what X has. None when another run holds it.
     `on_page(result)` is called after each committed page (for progress lines)."""
-    now = now or timezone.now()
+    clock = _clock(now)
+    now = clock()
     token = source_claim(source_id=source_id, now=now)
     if token is None:
         return None
+    if selectors.account_list_paused(now=now).filter(sources=source_id).exists():
+        # Paused at the budget (a run queued before, "Run now", x_sync SOURCE): no read.
+        source_release(source_id=source_id, token=token)
+        return RunResult(status=PAUSED)
     # A run that held the lease before us died: say so in its record.
     SourceRun.objects.filter(source_id=source_id, status=SourceRun.Status.RUNNING).update(
         status=SourceRun.Status.INTERRUPTED, finished_at=now
     )
     source = Source.objects.select_related("account").get(pk=source_id)
+    billing.reads_forget(account_id=source.account_id, now=now)
     run = SourceRun.objects.create(source=source, started_at=now)
     result = RunResult(status=SourceRun.Status.OK)
     try:
         try:
-            _run_source(source, token, run, result, on_page)
+            _run_source(source, token, run, result, on_page, clock)
         except x.AuthRevoked:
             if source.account.auth != XAccount.Auth.USER or not source.account.refresh_token:
                 raise
@@ -560,7 +624,7 @@ def source_run(*, source_id: int, now: datetime | None = None, on_page=None) -> 
 
             account_token(account=source.account, refused=source.account.access_token)
             source = Source.objects.select_related("account").get(pk=source_id)
-            _run_source(source, token, run, result, on_page)
+            _run_source(source, token, run, result, on_page, clock)
     except x.RateLimited as exc:
         _end(source, token, run, result, SourceRun.Status.RATE_LIMITED, str(exc))
         Source.objects.filter(pk=source_id).update(next_run_at=exc.reset_at)
@@ -589,20 +653,54 @@ def source_run(*, source_id: int, now: datetime | None = None, on_page=None) -> 
     return result
 
 
-def _run_source(source: Source, token: str, run: SourceRun, result: RunResult, on_page) -> None:
+def _clock(now: datetime | None) -> Callable[[], datetime]:
+    """The run's clock: the real one, or one that starts at `now` and runs on from it
+    (a run "at" another time, in tests of X's UTC day and of the budget's month)."""
+    if now is None:
+        return timezone.now
+    offset = now - timezone.now()
+    return lambda: timezone.now() + offset
+
+
+def _run_source(
+    source: Source,
+    token: str,
+    run: SourceRun,
+    result: RunResult,
+    on_page,
+    clock: Callable[[], datetime] = timezone.now,
+) -> None:
     if source.kind == Source.Kind.FOLLOWERS:
-        _run_followers(source)
+        _run_followers(source, run, clock)
     else:
-        _run_pages(source, token, run, result, on_page)
+        _run_pages(source, token, run, result, on_page, clock)
 
 
-def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on_page=None) -> None:
+def _budget_reached(source: Source, now: datetime) -> bool:
+    account = source.account
+    if not (account.budget_pause and account.monthly_budget):
+        return False
+    return selectors.account_list_paused(now=now).filter(pk=account.pk).exists()
+
+
+def _run_pages(
+    source: Source,
+    token: str,
+    run: SourceRun,
+    result: RunResult,
+    on_page=None,
+    clock: Callable[[], datetime] = timezone.now,
+) -> None:
     """Read pages to the end, committing them in batches of X_INGEST_BATCH_PAGES: a
     backlog commits ten pages at a time (fewer, larger writes), an ordinary run its one
     or two pages. A failure commits the pages already read before it is raised, so the
-    next run goes on after them."""
+    next run goes on after them; so does reaching the account's budget when it pauses
+    there. A list is read in pages sized by list_page_sizes once it has a cursor."""
     client = client_for(source.account)
     page_token = source.page_token or None
+    sizes = None
+    if source.kind == Source.Kind.LIST and source.since_id:
+        sizes = list_page_sizes(_list_expected(source))
     # Resuming a run that stopped half-way keeps its pending id (and its gap, if any).
     first_page = not page_token and not source.gap_until_id
     pages_this_run = 0
@@ -623,6 +721,7 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on
             done=done,
             gap_until_id=gap,
             users_stored=users_stored,
+            now=clock(),
         )
         result.pages += len(batch)
         result.posts_read += sum(len(p.data) for p in batch)
@@ -631,8 +730,9 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on
             on_page(result)
 
     while True:
+        size = next(sizes) if sizes is not None else LIST_PAGE_MAX
         try:
-            page = _fetch(client, source, page_token=page_token)
+            page = _fetch(client, source, page_token=page_token, max_results=size)
         except x.XError:
             commit(done=False, gap=None)
             raise
@@ -656,6 +756,9 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on
         batch.append(page)
         if done or gap or len(batch) >= settings.X_INGEST_BATCH_PAGES:
             commit(done=done, gap=gap)
+            if not done and _budget_reached(source, clock()):
+                log.info("source %s: its account reached its X budget; pausing", source.pk)
+                return
         if gap:
             log.info("source %s: mentions beyond X's reach; searching below %s", source.pk, gap)
             source.gap_until_id, page_token = gap, None
@@ -665,13 +768,24 @@ def _run_pages(source: Source, token: str, run: SourceRun, result: RunResult, on
         page_token = page.next_token
 
 
-def _run_followers(source: Source) -> None:
+def _run_followers(
+    source: Source, run: SourceRun, clock: Callable[[], datetime] = timezone.now
+) -> None:
     client = client_for(source.account)
     me = client.user_by_username(source.account.username)
     if me is None or me.followers_count is None:
         raise x.Permanent(f"X has no follower count for @{source.account.username}")
     with transaction.atomic():
-        store_posts(tweets=[], users=[me], now=timezone.now())
+        now = clock()
+        store_posts(tweets=[], users=[me], now=now)
+        bill = billing.reads_bill(
+            account_id=source.account_id, kind=source.kind, now=now, post_ids=[], user_ids=[me.id]
+        )
+        SourceRun.objects.filter(pk=run.pk).update(
+            users_read=F("users_read") + 1,
+            users_billed=F("users_billed") + bill.users,
+            cost=F("cost") + bill.cost,
+        )
         FollowerCount.objects.update_or_create(
             account=source.account,
             day=timezone.localdate(),

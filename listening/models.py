@@ -4,9 +4,11 @@ and the mention inbox."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -42,6 +44,20 @@ class XAccount(models.Model):
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # What X may bill for reading through this account in a calendar month (UTC), in
+    # US$ as X bills. A warning at 80 %; with budget_pause, its sources stop pulling at
+    # 100 % until the next month or until the budget is raised.
+    monthly_budget = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="US$ a month that X may bill for reads through this account.",
+    )
+    budget_pause = models.BooleanField(
+        default=False, help_text="Stop its sources when the month's spend reaches the budget."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -54,6 +70,10 @@ class XAccount(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("listening:account", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        if self.budget_pause and self.monthly_budget is None:
+            raise ValidationError({"budget_pause": "Set a monthly budget to pause at."})
 
     @property
     def token_expires_soon(self) -> bool:
@@ -274,6 +294,10 @@ class SourceRun(models.Model):
     posts_read = models.IntegerField(default=0)
     users_read = models.IntegerField(default=0)
     posts_new = models.IntegerField(default=0)
+    # What X billed for this run: a post or user already billed to the account today
+    # (by any of its sources) is not billed again.
+    posts_billed = models.IntegerField(default=0)
+    users_billed = models.IntegerField(default=0)
     cost = models.DecimalField(max_digits=12, decimal_places=4, default=0)
     error = models.TextField(blank=True)
 
@@ -283,6 +307,55 @@ class SourceRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class BilledRead(models.Model):
+    """A post or user that X billed an account for on a UTC day. X charges a resource
+    once a day however often it is read, so a read is billed only when its row is new
+    (an INSERT … ON CONFLICT DO NOTHING that counts the rows it inserted: correct across
+    sources and runs of the account running at once). Past days' rows are deleted as
+    the account's next run starts.
+
+    X tracks the dedupe per app; it is kept per account here so that each account's
+    spend is its own (two accounts of one app reading the same post on the same day
+    count it twice: an upper bound)."""
+
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        USER = "user", "User"
+
+    pk = models.CompositePrimaryKey("account_id", "day", "kind", "x_id")
+    # The primary key's index leads with the account: no index of its own.
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    x_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.x_id} on {self.day}"
+
+
+class AccountSpend(models.Model):
+    """What X billed for reads through an account in a calendar month (UTC), added to
+    in the same transaction as the pages it pays for. Kept when sources and their runs
+    are deleted: money spent stays spent."""
+
+    pk = models.CompositePrimaryKey("account_id", "month")
+    account = models.ForeignKey(
+        XAccount, on_delete=models.CASCADE, related_name="spends", db_index=False
+    )
+    month = models.DateField(help_text="The month's first day.")
+    cost = models.DecimalField(max_digits=12, decimal_places=4, default=0)
+    posts_billed = models.IntegerField(default=0)
+    users_billed = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["account", "-month"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m}: US${self.cost}"
 
 
 class FollowerCount(models.Model):

@@ -8,13 +8,16 @@ has read it (SourceTweet)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from listening.models import Source, SourceRun, SourceTweet, Tweet, XAccount
+from listening import billing
+from listening.models import AccountSpend, Source, SourceRun, SourceTweet, Tweet, XAccount
 from socialops.models import User
 
 # --- Accounts -------------------------------------------------------------------------
@@ -60,6 +63,79 @@ def account_health(*, account: XAccount, now: datetime | None = None) -> Account
     return AccountHealth("ok", "OK", token_warning=warning)
 
 
+@dataclass(frozen=True)
+class Budget:
+    """An account's X spend this month (UTC) against its monthly budget."""
+
+    budget: Decimal | None
+    spent: Decimal
+    pause: bool
+    month: date
+    resumes_on: date  # the next month's first day
+
+    @property
+    def share(self) -> Decimal | None:
+        """Spent as a share of the budget (0.8 is 80 %)."""
+        return None if not self.budget else self.spent / self.budget
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.share is None else int(self.share * 100)
+
+    @property
+    def state(self) -> str:
+        """ "none" (no budget), "ok", "warning" (80 % or more), "over" (100 % or more,
+        still reading) or "paused" (100 % or more: its sources stop pulling)."""
+        if self.share is None:
+            return "none"
+        if self.share >= 1:
+            return "paused" if self.pause else "over"
+        return "warning" if self.share >= BUDGET_WARNING else "ok"
+
+
+BUDGET_WARNING = Decimal("0.8")
+
+
+def account_budgets(
+    *, accounts: Iterable[XAccount], now: datetime | None = None
+) -> dict[int, Budget]:
+    """Each account's budget and spend this month, in one query."""
+    month = billing.billing_month(now or timezone.now())
+    accounts = list(accounts)
+    spent = dict(
+        AccountSpend.objects.filter(account__in=[a.pk for a in accounts], month=month).values_list(
+            "account_id", "cost"
+        )
+    )
+    return {
+        a.pk: Budget(
+            budget=a.monthly_budget,
+            spent=Decimal(spent.get(a.pk) or 0),
+            pause=a.budget_pause,
+            month=month,
+            resumes_on=billing.next_month(month),
+        )
+        for a in accounts
+    }
+
+
+def account_budget(*, account: XAccount, now: datetime | None = None) -> Budget:
+    return account_budgets(accounts=[account], now=now)[account.pk]
+
+
+def account_list_paused(*, now: datetime | None = None) -> QuerySet[XAccount]:
+    """Accounts whose sources stop pulling: they pause at their budget, and this
+    month's spend has reached it (not narrowed to a user: for the scheduler)."""
+    month = billing.billing_month(now or timezone.now())
+    return XAccount.objects.filter(budget_pause=True, monthly_budget__isnull=False).filter(
+        Exists(
+            AccountSpend.objects.filter(
+                account=OuterRef("pk"), month=month, cost__gte=OuterRef("monthly_budget")
+            )
+        )
+    )
+
+
 # --- Sources --------------------------------------------------------------------------
 
 
@@ -90,12 +166,14 @@ def source_list_with_usage(*, user: User, now: datetime | None = None) -> QueryS
 
 def source_list_due(*, now: datetime | None = None) -> QuerySet[Source]:
     """Enabled sources whose next run is due, that no live run holds, and whose account
-    can still read (for `manage.py x_sync`; not narrowed to a user)."""
+    can still read and is not paused at its budget (for `manage.py x_sync`; not narrowed
+    to a user)."""
     now = now or timezone.now()
     return (
         Source.objects.filter(enabled=True, next_run_at__lte=now)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .exclude(account__status=XAccount.Status.NEEDS_RECONNECTION)
+        .exclude(account__in=account_list_paused(now=now))
         .select_related("account")
         .order_by("next_run_at", "pk")
     )

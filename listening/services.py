@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from listening import client as x
 from listening import permissions as perms
+from listening import selectors
 from listening.models import Source, XAccount
 from socialops.models import AuditEvent, User
 from socialops.services import audit_record, snapshot
@@ -105,6 +107,23 @@ def account_add_read_only(*, actor: User, username: str, bearer_token: str) -> X
         account.full_clean()
         account.save()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, instance=account)
+    return account
+
+
+@transaction.atomic
+def account_budget_set(
+    *, actor: User, account: XAccount, monthly_budget: Decimal | None, budget_pause: bool
+) -> XAccount:
+    """Set (or clear, with None) the account's monthly X budget and whether its sources
+    pause when it is reached. Raising it above the month's spend resumes them."""
+    perms.require(perms.can_manage_accounts(actor), "Only organisation admins set X budgets.")
+    account = XAccount.objects.select_for_update().get(pk=account.pk)
+    before = snapshot(account)
+    account.monthly_budget = monthly_budget
+    account.budget_pause = budget_pause
+    account.full_clean()
+    account.save(update_fields=["monthly_budget", "budget_pause", "updated_at"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, instance=account, before=before)
     return account
 
 
@@ -208,6 +227,9 @@ def sources_enqueue_due(*, now: datetime | None = None) -> list[int]:
         Source.objects.filter(enabled=True, next_run_at__lte=now)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .exclude(account__status=XAccount.Status.NEEDS_RECONNECTION)
+        # Paused at the budget: they stay due, and run once the month turns or the
+        # budget is raised.
+        .exclude(account__in=selectors.account_list_paused(now=now))
         .values_list("pk", "interval", "next_run_at")
     )
     queued = []

@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from departments.selectors import organisation_get
 from listening import client as x
-from listening.ingest import client_for, page_cost, store_posts
+from listening.ingest import client_for, pages_bill, store_posts
 from listening.models import Source, SourceRun
 
 BAR_WIDTH = 30
@@ -69,15 +69,19 @@ class Command(BaseCommand):
             while pages < max_pages:
                 page = self._fetch(client, source, token)
                 with transaction.atomic():
+                    stored_at = timezone.now()
                     stored = store_posts(
-                        tweets=page.tweets, users=page.users, now=timezone.now(), source=source
+                        tweets=page.tweets, users=page.users, now=stored_at, source=source
                     )
+                    bill = pages_bill(source=source, pages=[page], now=stored_at)
                     SourceRun.objects.filter(pk=run.pk).update(
                         pages=F("pages") + 1,
                         posts_read=F("posts_read") + len(page.tweets),
                         users_read=F("users_read") + len(page.users),
                         posts_new=F("posts_new") + len(stored),
-                        cost=F("cost") + page_cost(source, page),
+                        posts_billed=F("posts_billed") + bill.posts,
+                        users_billed=F("users_billed") + bill.users,
+                        cost=F("cost") + bill.cost,
                     )
                 pages += 1
                 posts += len(page.tweets)
