@@ -40,8 +40,8 @@ class SourceForm(forms.Form):
     )
     kind = forms.ChoiceField(
         choices=Source.Kind.choices,
-        # Shows the fields that belong to the kind; without JavaScript all are shown.
-        widget=forms.Select(attrs={"hx-on:change": "this.form.dataset.kind = this.value"}),
+        # app.css shows only the fields of the chosen kind (CSS :has, no script needed); a
+        # browser without :has shows them all.
     )
     account = forms.ModelChoiceField(
         queryset=None, help_text="The X account whose access reads this source."

@@ -200,6 +200,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Before anything reads the path or the query: a NUL byte in either is a 400.
     "socialops.middleware.RefuseNulMiddleware",
+    # Outside WhiteNoise and the rest, so every response carries the policy.
+    "socialops.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -446,6 +448,22 @@ SPECTACULAR_SETTINGS = {
         "DepartmentKindEnum": "departments.models.Department.Kind",
         "SourceKindEnum": "listening.models.Source.Kind",
     },
+}
+
+# --- Content-Security-Policy (socialops/csp.py) -----------------------------------------
+# Scripts only from our own static files: no inline script or handler, no CDN, no eval.
+# Stylesheets only ours too, but style *attributes* are allowed: templates size bars and
+# spacing with them, an attribute carries no selector (so no CSS exfiltration), and any
+# url() in one is still held to default-src 'self'. A <style> element is refused.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "style-src-attr": "'unsafe-inline'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
 }
 
 # --- Production hardening ---------------------------------------------------------------

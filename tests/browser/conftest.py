@@ -52,3 +52,44 @@ def signed_in(page, live_server):
         return page
 
     return sign_in
+
+
+# Reported by Chromium on the console, and by the page as a securitypolicyviolation event
+# (the init script is injected by the browser itself, so the policy does not block it).
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const what = `${e.violatedDirective} blocked ${e.blockedURI || "inline"}`;
+  console.error(`securitypolicyviolation: ${what} at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+def _is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or text.startswith("securitypolicyviolation:")
+
+
+@pytest.fixture
+def csp_violations(request):
+    """What the Content-Security-Policy refused on any page of this test, as the browser
+    said it; every browser test fails at teardown if anything was refused."""
+    violations: list[str] = []
+    if "page" in request.fixturenames:
+        page = request.getfixturevalue("page")
+        page.add_init_script(_REPORT_VIOLATIONS)
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if _is_csp_violation(message.text)
+                else None
+            ),
+        )
+    return violations
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_csp_violations(request, csp_violations):
+    yield
+    assert csp_violations == [], "the Content-Security-Policy refused:\n" + "\n".join(
+        csp_violations
+    )
