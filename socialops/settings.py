@@ -270,6 +270,9 @@ else:
     (BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)
     (BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost//"
+    # kombu's filesystem transport with atomic writes and claims (socialops/broker.py):
+    # its own writes messages in place, and a worker that read half of one died.
+    CELERY_BROKER_TRANSPORT = "socialops.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
