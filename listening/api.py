@@ -236,7 +236,9 @@ class SourceUpdateSerializer(serializers.Serializer):
         help_text="For lists: the X list's id.",
     )
     is_private = serializers.BooleanField(
-        required=False, help_text="Lists only: only you see the list and its posts."
+        required=False,
+        help_text="Lists only: only you see the list and its posts. An X list is followed "
+        "either privately by one person or openly, never both (400 on x_list_id).",
     )
     interval = SecondsField(
         min_value=15,

@@ -129,7 +129,7 @@ class TweetFilterSet(filters.FilterSet):
         )
 
     def _visible(self) -> QuerySet[Source]:
-        return selectors.source_list(user=_user(self.request)).values("pk")
+        return selectors.source_list_reading(user=_user(self.request)).values("pk")
 
     def filter_source(self, queryset: QuerySet[Tweet], name: str, value: Source) -> QuerySet:
         return self._read_by(queryset, self._visible().filter(pk=value.pk))

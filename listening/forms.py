@@ -71,7 +71,8 @@ class SourceForm(forms.Form):
     is_private = forms.BooleanField(
         required=False,
         label="Private list: only I see it and its posts",
-        help_text="For a sales rep's prospects. Only lists can be private.",
+        help_text="For a sales rep's prospects. Only lists can be private, and a list "
+        "followed openly cannot be. Unticking it later shows everyone what it read.",
     )
     interval = MinutesField(
         label="Every (minutes)",

@@ -4,7 +4,9 @@ that says who may see what. Pages, the API, exports and search all read through 
 A private list is seen by its owner only — nobody else, organisation admins included —
 and so are the posts read only through it. Everything else is open to every signed-in
 member of the organisation. A post is visible when at least one source the user may see
-has read it (SourceTweet)."""
+has read it (SourceTweet) — except an open source on an X list someone else follows
+privately: the services refuse to create one, and one that exists all the same (made in
+the Django admin, or before that rule) never makes the private list's posts visible."""
 
 from __future__ import annotations
 
@@ -145,9 +147,41 @@ def _visible_sources(user: User) -> QuerySet[Source]:
     return Source.objects.filter(Q(is_private=False) | Q(owner=user))
 
 
+def _x_lists_private_to_others(user: User) -> QuerySet[Source]:
+    """The ids of the X lists that someone other than the user follows privately."""
+    return (
+        Source.objects.filter(is_private=True, kind=Source.Kind.LIST, x_list_id__isnull=False)
+        .exclude(owner=user)
+        .values("x_list_id")
+    )
+
+
+def _reading_sources(user: User) -> QuerySet[Source]:
+    """The sources whose reads make a post visible to the user: the visible ones but
+    open lists on an X list someone else follows privately."""
+    if not user.is_authenticated:
+        return Source.objects.none()
+    return _visible_sources(user).exclude(
+        is_private=False, kind=Source.Kind.LIST, x_list_id__in=_x_lists_private_to_others(user)
+    )
+
+
 def source_list(*, user: User) -> QuerySet[Source]:
     """Sources the user may see: every source but other people's private lists."""
     return _visible_sources(user).select_related("account", "department", "owner")
+
+
+def source_list_reading(*, user: User) -> QuerySet[Source]:
+    """The visible sources whose reads show a post to the user (for filters by source)."""
+    return _reading_sources(user)
+
+
+def x_list_ids_private_to_others(*, user: User) -> set[int]:
+    """X lists not to offer the user (neither their ids nor their names): someone else
+    follows them privately."""
+    if not user.is_authenticated:
+        return set()
+    return set(_x_lists_private_to_others(user).values_list("x_list_id", flat=True))
 
 
 def source_list_with_usage(*, user: User, now: datetime | None = None) -> QuerySet[Source]:
@@ -190,9 +224,9 @@ def run_list(*, user: User, source: Source) -> QuerySet[SourceRun]:
 def tweet_list(*, user: User, source: Source | None = None) -> QuerySet[Tweet]:
     """Posts that at least one source visible to the user has read, newest first (X ids
     grow with time). With `source`, that source's stream (empty if the user may not see
-    it)."""
+    it, or if its reads do not count for the user: see _reading_sources)."""
     if source is not None:
-        if not _visible_sources(user).filter(pk=source.pk).exists():
+        if not _reading_sources(user).filter(pk=source.pk).exists():
             return Tweet.objects.none()
         # The (source, -tweet) index serves this join; a source reads a post once.
         qs = Tweet.objects.filter(source_tweets__source=source)
@@ -200,7 +234,7 @@ def tweet_list(*, user: User, source: Source | None = None) -> QuerySet[Tweet]:
         qs = Tweet.objects.filter(
             Exists(
                 SourceTweet.objects.filter(
-                    tweet=OuterRef("pk"), source__in=_visible_sources(user).values("pk")
+                    tweet=OuterRef("pk"), source__in=_reading_sources(user).values("pk")
                 )
             )
         )
@@ -211,7 +245,7 @@ def visible_reads_prefetch(*, user: User) -> Prefetch:
     """Each post's reads by sources the user may see, as `post.visible_reads`."""
     return Prefetch(
         "source_tweets",
-        queryset=SourceTweet.objects.filter(source__in=_visible_sources(user).values("pk"))
+        queryset=SourceTweet.objects.filter(source__in=_reading_sources(user).values("pk"))
         .select_related("source")
         .order_by("source__name"),
         to_attr="visible_reads",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -92,8 +95,6 @@ def account_add_read_only(*, actor: User, username: str, bearer_token: str) -> X
     username = username.strip().lstrip("@")
     user = x.XClient(token=bearer_token).user_by_username(username)
     if user is None:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"username": f"X has no user @{username}."})
     with transaction.atomic():
         account = XAccount(
@@ -142,6 +143,79 @@ SOURCE_FIELDS = {
 }
 
 
+# X's search operator `list:<id>` reads a list's members' posts: an open search with it
+# follows the list as surely as a list source does. (`-list:` excludes them: harmless.)
+_LIST_OPERATOR = re.compile(r"(?<![\w-])list:(\d{1,19})\b", re.IGNORECASE)
+_MAX_X_ID = 2**63 - 1
+PRIVATE_TO_SOMEONE_ELSE = "This X list cannot be followed here: someone follows it privately."
+PRIVATE_TO_YOU = (
+    "You follow this X list privately: it cannot be followed openly as well. Make your "
+    "private source public if its posts are for everyone."
+)
+ALREADY_OPEN = (
+    "This X list is already followed openly: everyone sees its posts, so it cannot be private."
+)
+
+
+def _x_lists_read(source: Source) -> tuple[str, set[int]]:
+    """The field that names X lists, and the lists that the source reads."""
+    if source.kind == Source.Kind.LIST and source.x_list_id:
+        return "x_list_id", {source.x_list_id}
+    if source.kind == Source.Kind.SEARCH:
+        ids = {int(m) for m in _LIST_OPERATOR.findall(source.query or "")}
+        return "query", {pk for pk in ids if pk <= _MAX_X_ID}
+    return "x_list_id", set()
+
+
+def _x_lists_lock(list_ids: set[int]) -> None:
+    """Serialise saves of sources on these X lists until the transaction ends, so two
+    at once cannot both find the list free. An X list is global on X (a public one can
+    be read through any of our accounts), so the lock is the list's, not an account's:
+    a transaction-scoped advisory lock on PostgreSQL, taken in id order (no deadlock).
+    SQLite needs none: its transactions begin IMMEDIATE, one writer at a time."""
+    if connection.vendor != "postgresql":
+        return
+    namespace = zlib.crc32(b"listening.x_list") - 2**31
+    with connection.cursor() as cursor:
+        for list_id in sorted(list_ids):
+            # Two int4 keys: a namespace and the id folded to 32 bits (a collision only
+            # makes two lists wait for each other).
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [namespace, (list_id % 2**32) - 2**31],
+            )
+
+
+def _source_check_x_lists(*, actor: User, source: Source) -> None:
+    """An X list is followed either privately, by one person, or openly — never both:
+    a post read only through a private list must stay its owner's. Call inside the
+    saving transaction: this takes the lists' lock before it looks."""
+    field, list_ids = _x_lists_read(source)
+    if not list_ids:
+        return
+    _x_lists_lock(list_ids)
+    others = Source.objects.exclude(pk=source.pk) if source.pk else Source.objects.all()
+    private = others.filter(is_private=True, kind=Source.Kind.LIST, x_list_id__in=list_ids)
+    if source.is_private:
+        # Only the owner's own private sources may share it; nobody else's, open or not.
+        if private.exclude(owner=source.owner_id).exists():
+            raise ValidationError({field: PRIVATE_TO_SOMEONE_ELSE})
+        open_lists = others.filter(is_private=False, kind=Source.Kind.LIST, x_list_id__in=list_ids)
+        open_searches = others.filter(
+            is_private=False, kind=Source.Kind.SEARCH, query__icontains="list:"
+        ).values_list("query", flat=True)
+        if open_lists.exists() or any(
+            int(m) in list_ids for query in open_searches for m in _LIST_OPERATOR.findall(query)
+        ):
+            raise ValidationError({field: ALREADY_OPEN})
+        return
+    owners = set(private.values_list("owner_id", flat=True))
+    if owners - {actor.pk}:
+        raise ValidationError({field: PRIVATE_TO_SOMEONE_ELSE})
+    if owners:
+        raise ValidationError({field: PRIVATE_TO_YOU})
+
+
 def _private_to(source: Source, *, was_private: bool = False) -> User | None:
     """Whose alone an audit row about this source is: a private list's rows name it."""
     return source.owner if source.is_private or was_private else None
@@ -155,6 +229,7 @@ def source_create(*, actor: User, **fields: Any) -> Source:
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
     source = Source(owner=actor, **fields)
     source.full_clean()
+    _source_check_x_lists(actor=actor, source=source)
     source.save()
     audit_record(
         actor=actor,
@@ -175,13 +250,22 @@ def source_update(*, actor: User, source: Source, **fields: Any) -> Source:
     source = Source.objects.select_for_update().get(pk=source.pk)
     before = snapshot(source)
     kind_before, query_before, list_before = source.kind, source.query, source.x_list_id
+    private_before = source.is_private
     for name, value in fields.items():
         setattr(source, name, value)
-    if (source.kind, source.query, source.x_list_id) != (kind_before, query_before, list_before):
+    question_changed = (source.kind, source.query, source.x_list_id) != (
+        kind_before,
+        query_before,
+        list_before,
+    )
+    if question_changed:
         # A different question: the old cursor means nothing for it.
         source.since_id = source.pending_since_id = None
         source.page_token = ""
     source.full_clean()
+    if question_changed or source.is_private != private_before:
+        # (Pausing or renaming a source asks nothing new of its list.)
+        _source_check_x_lists(actor=actor, source=source)
     source.save()
     audit_record(
         actor=actor,

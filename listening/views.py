@@ -343,8 +343,11 @@ def source_owned_lists(request):
                 context["error"] = f"X did not list them ({exc}); enter the list's id instead."
             else:
                 cache.set(key, lists, OWNED_LISTS_CACHE)
-        context["lists"] = lists or []
-        if lists == []:
+        # Someone else's private list is neither offered nor named (X tells any caller
+        # with the account's token about all its lists; the cache is the account's).
+        hidden = selectors.x_list_ids_private_to_others(user=request.user)
+        context["lists"] = [item for item in lists or [] if item.id not in hidden]
+        if lists is not None and not context["lists"]:
             context["error"] = f"@{account.username} owns no lists; enter a list's id."
     return render(request, "listening/_owned_lists.html", context)
 
