@@ -84,6 +84,7 @@ class AuditEvent(models.Model):
         CREATE = "create", "created"
         UPDATE = "update", "changed"
         DELETE = "delete", "deleted"
+        LOCKOUT = "lockout", "locked out"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -61,6 +62,29 @@ def audit_record(
         department=department,
         changes=changes,
         private_to=private_to,
+    )
+
+
+def lockout_record(*, scope: str, username: str, ip_address: str, until: datetime) -> AuditEvent:
+    """Record that an account or an address was locked out (sign-in, password reset, API
+    tokens) and until when. Tied to the account when one has that username or e-mail."""
+    user = None
+    if username:
+        user = User.objects.filter(
+            models.Q(username=username) | models.Q(email__iexact=username)
+        ).first()
+    return AuditEvent.objects.create(
+        actor=None,
+        action=AuditEvent.Action.LOCKOUT,
+        object_type=User._meta.label_lower if user else "socialops.address",
+        object_id=str(user.pk) if user else ip_address,
+        object_repr=f"{scope}: {username or ip_address}"[:200],
+        changes={
+            "scope": scope,
+            "username": username,
+            "ip_address": ip_address,
+            "until": until.isoformat(),
+        },
     )
 
 

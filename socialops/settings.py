@@ -14,6 +14,7 @@ import math
 import os
 import secrets
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -189,6 +190,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "socialops",
     "departments",
     "metrics",
@@ -212,6 +214,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "socialops.middleware.OrganisationTimezoneMiddleware",
+    # Last, as axes asks: turns a sign-in that hit the lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "socialops.urls"
@@ -372,6 +376,28 @@ X_INGEST_BATCH_PAGES = env_int("X_INGEST_BATCH_PAGES", 10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "departments:home"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    "socialops.auth.SignInLockoutBackend",  # refuses a locked account or address first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute-force limits (README, Security). Sign-in: django-axes counts failures per account
+# and per address in the database; the rest count in the cache (socialops/throttle.py).
+LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
+SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 10)
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5)
+API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 20)
+# Proxies in front of the web process that append to X-Forwarded-For; 0: REMOTE_ADDR is
+# the client. Behind one that is not counted, every client shares the proxy's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+THROTTLE_NAMESPACE = ""
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+# A lock ends at a time the page can tell; attempts during it neither extend nor count.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "socialops.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "socialops.throttle.client_ip"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

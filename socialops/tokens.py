@@ -20,6 +20,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from socialops.models import ApiToken, User
+from socialops.services import lockout_record
+from socialops.throttle import client_ip, rule_api_token, throttle_fail, throttle_locked
 
 KEY_PREFIX = "sop_"
 VISIBLE_CHARS = 12  # "sop_" and 8 random characters: tells tokens apart, guesses nothing
@@ -136,10 +138,24 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = parts[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        token = api_token_authenticate(key=key, ip_address=request.META.get("REMOTE_ADDR"))
-        if token is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        return token.user, token
+        # Guessing is limited per address: after API_TOKEN_FAILURE_LIMIT bad tokens every
+        # token from there is refused (429) until the lock ends, a valid one included, or
+        # the answers would still tell a guess that hit.
+        address = client_ip(request)
+        rule = rule_api_token()
+        lock = throttle_locked(rule=rule, subject=address)
+        if lock is None:
+            token = api_token_authenticate(key=key, ip_address=address)
+            if token is not None:
+                return token.user, token
+            lock = throttle_fail(rule=rule, subject=address)
+            if lock is None:
+                raise exceptions.AuthenticationFailed("Invalid token.")
+            if lock.new:
+                lockout_record(scope="api-token", username="", ip_address=address, until=lock.until)
+        raise exceptions.Throttled(
+            wait=lock.retry_after, detail="Too many invalid API tokens from this address."
+        )
 
     def authenticate_header(self, request) -> str:
         return self.keyword

@@ -7,6 +7,7 @@ import departments.api  # noqa: F401
 import listening.api  # noqa: F401
 from socialops import views
 from socialops.api import router
+from socialops.auth import PasswordResetView
 
 urlpatterns = [
     # Short links first: the redirect is the hot path, and URL matching is in list order.
@@ -16,6 +17,7 @@ urlpatterns = [
     path("listening/", include("listening.urls")),
     path("", include("campaigns.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

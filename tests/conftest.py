@@ -55,6 +55,15 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_throttles(settings):
+    """Brute-force counters live in the cache, which tests share (one Redis): each test
+    counts in its own namespace, so one test's bad tokens never lock out another's."""
+    import uuid
+
+    settings.THROTTLE_NAMESPACE = uuid.uuid4().hex
+
+
 @pytest.fixture
 def organisation(db):
     from departments.selectors import organisation_get

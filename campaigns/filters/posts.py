@@ -17,7 +17,6 @@ from departments import selectors as department_selectors
 from departments.models import Department
 from listening import selectors as listening_selectors
 from listening.models import XAccount
-from socialops.filters import IsoDateTimeRangeFilter
 
 
 def _user(request: HttpRequest | None) -> Any:
@@ -66,7 +65,7 @@ class ScheduledPostFilterSet(filters.FilterSet):
     kind = filters.ChoiceFilter(
         choices=ScheduledPost.Kind.choices, empty_label="Any kind", help_text="Post, thread…"
     )
-    scheduled_at = IsoDateTimeRangeFilter(
+    scheduled_at = filters.IsoDateTimeFromToRangeFilter(
         help_text="Posts scheduled from `scheduled_at_after` to `scheduled_at_before` "
         "(ISO 8601 date-times, inclusive; either may be left out)."
     )
