@@ -11,6 +11,7 @@ because JavaScript numbers lose their last digits."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -84,9 +85,43 @@ class AccountHealthSerializer(serializers.Serializer):
     token_warning = serializers.CharField(read_only=True)
 
 
+class AccountBudgetSerializer(serializers.Serializer):
+    spent = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        read_only=True,
+        help_text="US$ X billed for reads through the account this month (UTC).",
+    )
+    percent = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Of the monthly budget; null without one."
+    )
+    state = serializers.ChoiceField(
+        choices=["none", "ok", "warning", "over", "paused"],
+        read_only=True,
+        help_text="warning from 80 %; paused at 100 % when budget_pause is on (its sources "
+        "stop pulling until resumes_on or a raise), else over.",
+    )
+    month = serializers.DateField(read_only=True)
+    resumes_on = serializers.DateField(read_only=True, help_text="The next month's first day.")
+
+
+class AccountBudgetUpdateSerializer(serializers.Serializer):
+    monthly_budget = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        allow_null=True,
+        help_text="US$ a month that X may bill for reads through the account; null: none.",
+    )
+    budget_pause = serializers.BooleanField(
+        default=False, help_text="Stop its sources when the month's spend reaches the budget."
+    )
+
+
 class AccountSerializer(serializers.ModelSerializer):
     x_user_id = serializers.CharField(read_only=True, allow_null=True)
     health = serializers.SerializerMethodField()
+    budget = serializers.SerializerMethodField()
 
     class Meta:
         model = XAccount
@@ -103,6 +138,9 @@ class AccountSerializer(serializers.ModelSerializer):
             "token_expires_at",
             "token_expires_soon",
             "scopes",
+            "monthly_budget",
+            "budget_pause",
+            "budget",
             "created_at",
             "updated_at",
         ]
@@ -111,6 +149,10 @@ class AccountSerializer(serializers.ModelSerializer):
     @extend_schema_field(AccountHealthSerializer)
     def get_health(self, account: XAccount) -> dict[str, Any]:
         return AccountHealthSerializer(selectors.account_health(account=account)).data
+
+    @extend_schema_field(AccountBudgetSerializer)
+    def get_budget(self, account: XAccount) -> dict[str, Any]:
+        return AccountBudgetSerializer(selectors.account_budget(account=account)).data
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -271,6 +313,18 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self) -> QuerySet[XAccount]:
         return selectors.account_list(user=self.request.user)
+
+    @extend_schema(request=AccountBudgetUpdateSerializer, responses=AccountSerializer)
+    @action(detail=True, methods=["put"], serializer_class=AccountBudgetUpdateSerializer)
+    def budget(self, request: Request, pk: str | None = None) -> Response:
+        """Set the account's monthly X budget and whether its sources pause at 100 %
+        (organisation admins)."""
+        serializer = AccountBudgetUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account = services.account_budget_set(
+            actor=request.user, account=self.get_object(), **serializer.validated_data
+        )
+        return Response(AccountSerializer(account, context=self.get_serializer_context()).data)
 
 
 @extend_schema_view(**answers_with(SourceSerializer))

@@ -130,3 +130,27 @@ class ReadOnlyAccountForm(forms.Form):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lstrip("@")
+
+
+class AccountBudgetForm(forms.Form):
+    monthly_budget = forms.DecimalField(
+        label="Monthly X budget (US$)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        help_text="What X may bill for reads through this account in a calendar month "
+        "(UTC), in US$ as X bills. A warning shows at 80 %. Empty: no budget.",
+    )
+    budget_pause = forms.BooleanField(
+        required=False,
+        label="Pause its sources at 100 %",
+        help_text="They stop pulling until the next month or until the budget is raised.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        paused = data.get("budget_pause") and "monthly_budget" not in self.errors
+        if paused and data.get("monthly_budget") is None:
+            self.add_error("monthly_budget", "Set a monthly budget to pause at.")
+        return data

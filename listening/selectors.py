@@ -94,6 +94,11 @@ class Budget:
             return "paused" if self.pause else "over"
         return "warning" if self.share >= BUDGET_WARNING else "ok"
 
+    @property
+    def notice(self) -> bool:
+        """80 % or more: pages say so."""
+        return self.state in {"warning", "over", "paused"}
+
 
 BUDGET_WARNING = Decimal("0.8")
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("accounts/callback/", views.account_callback, name="account_callback"),
     path("accounts/read-only/", views.account_add_read_only, name="account_add_read_only"),
     path("accounts/<int:pk>/", views.account_detail, name="account"),
+    path("accounts/<int:pk>/budget/", views.account_budget, name="account_budget"),
 ]

@@ -25,7 +25,7 @@ from listening import client as x
 from listening import permissions as perms
 from listening import selectors, services
 from listening.filters import TweetFilterSet
-from listening.forms import ReadOnlyAccountForm, SourceForm
+from listening.forms import AccountBudgetForm, ReadOnlyAccountForm, SourceForm
 from listening.models import Source, XAccount
 from socialops import params
 from socialops.htmx import htmx_redirect, render_form
@@ -192,17 +192,22 @@ def tweet_detail(request, pk: int):
 @require_GET
 def source_list(request):
     sources = list(selectors.source_list_with_usage(user=request.user))
+    accounts = list(selectors.account_list(user=request.user))
+    budgets = selectors.account_budgets(accounts=accounts)
     for source in sources:
         source.can_edit = perms.can_edit_source(request.user, source)
         source.every = _every(source.interval)
+        source.budget = budgets.get(source.account_id)
     return render(
         request,
         "listening/source_list.html",
         {
             "sources": sources,
             "can_add": perms.can_add_sources(request.user),
-            "has_accounts": selectors.account_list(user=request.user).exists(),
+            "has_accounts": bool(accounts),
             "can_manage_accounts": perms.can_manage_accounts(request.user),
+            "spends": [(account, budgets[account.pk]) for account in accounts],
+            "budget_notices": [(a, budgets[a.pk]) for a in accounts if budgets[a.pk].notice],
         },
     )
 
@@ -211,6 +216,7 @@ def _source_row(request, source: Source, *, queued: bool = False) -> HttpRespons
     source = selectors.source_list_with_usage(user=request.user).get(pk=source.pk)
     source.can_edit = perms.can_edit_source(request.user, source)
     source.every = _every(source.interval)
+    source.budget = selectors.account_budget(account=source.account)
     return render(
         request, "listening/source_list.html#source-row", {"source": source, "queued": queued}
     )
@@ -372,17 +378,49 @@ def account_list(request):
 @require_GET
 def account_detail(request, pk: int):
     account = get_object_or_404(selectors.account_list(user=request.user), pk=pk)
+    return _account_page(request, account)
+
+
+def _account_page(
+    request, account: XAccount, budget_form: AccountBudgetForm | None = None, status: int = 200
+) -> HttpResponse:
+    can_manage = perms.can_manage_accounts(request.user)
+    if budget_form is None and can_manage:
+        budget_form = AccountBudgetForm(
+            initial={"monthly_budget": account.monthly_budget, "budget_pause": account.budget_pause}
+        )
     return render(
         request,
         "listening/account_detail.html",
         {
             "account": account,
             "health": selectors.account_health(account=account),
+            "budget": selectors.account_budget(account=account),
+            "budget_form": budget_form,
             "sources": selectors.source_list(user=request.user).filter(account=account),
             "followers": account.follower_counts.all()[:14],
-            "can_manage": perms.can_manage_accounts(request.user),
+            "can_manage": can_manage,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def account_budget(request, pk: int):
+    """Set the account's monthly X budget (organisation admins)."""
+    account = get_object_or_404(selectors.account_list(user=request.user), pk=pk)
+    perms.require(perms.can_manage_accounts(request.user), "Only organisation admins set budgets.")
+    form = AccountBudgetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.account_budget_set(actor=request.user, account=account, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{account}'s X budget was saved.")
+            return redirect(account)
+    return _account_page(request, account, form, status=422)
 
 
 @login_required

@@ -275,3 +275,149 @@ def test_a_run_stops_at_the_budget_and_resumes_where_it_stopped(
     assert source_run(source_id=source.pk).status == "ok"
     source.refresh_from_db()
     assert source.page_token == "" and source.since_id
+
+
+# --- Pages and API --------------------------------------------------------------------
+
+
+@pytest.fixture
+def brightline():
+    from tests.factories import XAccountFactory
+
+    return XAccountFactory()
+
+
+@pytest.mark.parametrize("who", ["owner", "colleague", "admin_user"])
+def test_every_member_sees_the_warning_and_the_pause(request, client, who, brightline, owner):
+    from tests.factories import SourceFactory
+
+    SourceFactory(account=brightline, name="Mentions", kind="mentions", owner=owner)
+    brightline.monthly_budget, brightline.budget_pause = Decimal("50"), False
+    brightline.save()
+    client.force_login(request.getfixturevalue(who))
+    _spend(brightline, "41.20")
+    for path in ("/listening/sources/", f"/listening/accounts/{brightline.pk}/"):
+        page = client.get(path).content.decode()
+        assert "has spent 82 % of its monthly X budget" in page
+        assert "US$41.20 of US$50.00" in page
+
+    brightline.budget_pause = True
+    brightline.save()
+    _spend(brightline, "50.10")
+    page = client.get("/listening/sources/").content.decode()
+    assert "reached its monthly X budget: its sources are paused" in page
+    assert "Spent this month: US$50.10 of US$50.00" in page
+    assert "Budget reached" in page  # on the source's row
+    page = client.get(f"/listening/accounts/{brightline.pk}/").content.decode()
+    assert "its sources are paused" in page
+
+
+def test_under_80_percent_no_notice(client, owner, brightline):
+    brightline.monthly_budget = Decimal("50")
+    brightline.save()
+    _spend(brightline, "39.99")
+    client.force_login(owner)
+    page = client.get("/listening/sources/").content.decode()
+    assert "budget-notices" not in page and "Within budget" in page
+
+
+def test_an_admin_sets_the_budget_on_the_account_page(client, admin_user, brightline):
+    client.force_login(admin_user)
+    url = f"/listening/accounts/{brightline.pk}/budget/"
+    response = client.post(url, {"monthly_budget": "75.50", "budget_pause": "on"})
+    assert response.status_code == 302
+    brightline.refresh_from_db()
+    assert (brightline.monthly_budget, brightline.budget_pause) == (Decimal("75.50"), True)
+    # Cleared again: no budget, no pause.
+    assert client.post(url, {"monthly_budget": ""}).status_code == 302
+    brightline.refresh_from_db()
+    assert (brightline.monthly_budget, brightline.budget_pause) == (None, False)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"monthly_budget": "-5"}, "greater than or equal to 0.01"),
+        ({"monthly_budget": "0"}, "greater than or equal to 0.01"),
+        ({"monthly_budget": "abc"}, "Enter a number."),
+        ({"monthly_budget": "123456789012"}, "no more than 10 digits"),
+        ({"monthly_budget": "1.234"}, "no more than 2 decimal places"),
+        ({"monthly_budget": "NaN"}, "Enter a number."),
+        ({"monthly_budget": "", "budget_pause": "on"}, "Set a monthly budget to pause at."),
+    ],
+)
+def test_bad_budgets_are_field_errors_and_change_nothing(
+    client, admin_user, brightline, data, message
+):
+    client.force_login(admin_user)
+    response = client.post(f"/listening/accounts/{brightline.pk}/budget/", data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="errors-monthly_budget"><li>' in page and message in page
+    brightline.refresh_from_db()
+    assert (brightline.monthly_budget, brightline.budget_pause) == (None, False)
+
+
+@pytest.mark.parametrize("who", ["owner", "colleague"])
+def test_only_admins_set_budgets(request, client, who, brightline):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    response = client.post(f"/listening/accounts/{brightline.pk}/budget/", {"monthly_budget": "9"})
+    assert response.status_code == 403
+    assert "budget-form" not in client.get(f"/listening/accounts/{brightline.pk}/").content.decode()
+    api = _api(user).put(
+        f"/api/v1/accounts/{brightline.pk}/budget/", {"monthly_budget": "9"}, format="json"
+    )
+    assert api.status_code == 403
+    brightline.refresh_from_db()
+    assert brightline.monthly_budget is None
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_api_shows_and_sets_the_budget(admin_user, owner, brightline):
+    _spend(brightline, "12.3456")
+    answer = _api(owner).get(f"/api/v1/accounts/{brightline.pk}/").json()
+    assert answer["monthly_budget"] is None and answer["budget"]["state"] == "none"
+    assert answer["budget"]["spent"] == "12.3456"
+
+    url = f"/api/v1/accounts/{brightline.pk}/budget/"
+    response = _api(admin_user).put(
+        url, {"monthly_budget": "15.00", "budget_pause": True}, format="json"
+    )
+    assert response.status_code == 200
+    budget = response.json()["budget"]
+    assert response.json()["monthly_budget"] == "15.00"
+    assert (budget["state"], budget["percent"]) == ("warning", 82)
+    assert budget["resumes_on"] == billing.next_month(budget_month()).isoformat()
+
+
+def budget_month():
+    return billing.billing_month(datetime.now(UTC))
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"monthly_budget": "-1"}, "monthly_budget"),
+        ({"monthly_budget": "1e40"}, "monthly_budget"),
+        ({"monthly_budget": "x"}, "monthly_budget"),
+        ({}, "monthly_budget"),
+        ({"monthly_budget": None, "budget_pause": True}, "budget_pause"),
+        ({"monthly_budget": "5", "budget_pause": "maybe"}, "budget_pause"),
+    ],
+)
+def test_api_bad_budgets_are_400_with_field_errors(admin_user, brightline, body, field):
+    response = _api(admin_user).put(
+        f"/api/v1/accounts/{brightline.pk}/budget/", body, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    brightline.refresh_from_db()
+    assert (brightline.monthly_budget, brightline.budget_pause) == (None, False)
