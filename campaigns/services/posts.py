@@ -143,8 +143,14 @@ def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
+def _clean_text(text: str | None) -> str:
+    # Browsers send a textarea's line breaks as CRLF: unchanged words must compare equal
+    # (or a notes-only edit would void approvals), and X gets plain line feeds.
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _clean_parts(parts: list[str] | None) -> list[str]:
-    return [part.strip() for part in parts or [] if part and part.strip()]
+    return [_clean_text(part) for part in parts or [] if part and part.strip()]
 
 
 def _parts_of(post: ScheduledPost) -> list[str]:
@@ -260,7 +266,7 @@ def post_create(
         account=account,
         department=department,
         category=category,
-        text=(text or "").strip(),
+        text=_clean_text(text),
         kind=kind,
         campaign=campaign,
         offer=offer,
@@ -309,7 +315,7 @@ def post_update(*, actor: User, post: ScheduledPost, **fields: Any) -> Scheduled
     old_parts = _parts_of(post)
     new_parts = _clean_parts(fields.pop("parts")) if "parts" in fields else old_parts
     if "text" in fields:
-        fields["text"] = (fields["text"] or "").strip()
+        fields["text"] = _clean_text(fields["text"])
     for name, value in fields.items():
         setattr(post, name, value)
     after = snapshot(post)

@@ -484,3 +484,26 @@ def test_edits_recorded_before_the_rule_count_as_changes_of_content(writer, owne
     assert actions(sent) == ["created", "edited"]
     with pytest.raises(ValidationError):
         services.post_approve(actor=owner, post=post)
+
+
+def test_a_notes_edit_on_the_page_keeps_the_approval_of_a_multiline_post(
+    client, writer, owner, make_draft
+):
+    """Browsers send a textarea's line breaks as CRLF: the same words are not a change."""
+    post = make_draft(writer, text="Line one.\nLine two.\n\nhttps://example.com/x")
+    post = services.post_approve(actor=owner, post=services.post_submit(actor=writer, post=post))
+    client.force_login(writer)
+
+    response = client.post(
+        reverse("campaigns:post_edit", args=[post.pk]),
+        edit_data(post, text=post.text.replace("\n", "\r\n"), notes="Checked the link."),
+    )
+
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert (post.status, post.review_round, post.notes) == (
+        Status.SCHEDULED,
+        1,
+        "Checked the link.",
+    )
+    assert "\r" not in post.text
