@@ -261,6 +261,10 @@ REDIS_URL = env_str("REDIS_URL")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    if REDIS_URL.startswith(("redis://", "rediss://")):
+        # kombu's Redis transport without the defect that made a worker exit in 1 outage
+        # in 4 (socialops/broker.py).
+        CELERY_BROKER_TRANSPORT = "socialops.broker:RedisTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     CACHES = {
         "default": {
@@ -296,6 +300,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Ride out a broker outage of any length: keep reconnecting (Celery gives up after 100
+# attempts by default, ~50 minutes), and at start-up too.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the connection is lost finishes its work (the database is not the
+# broker) rather than being cut off mid-way (a post half sent to X); its message, left
+# unacknowledged, comes back after the visibility timeout and finds nothing left to do.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"

@@ -79,6 +79,12 @@ def start_redis(port: int, data_dir: Path | None = None) -> subprocess.Popen[byt
     return process
 
 
+# One process, no broker chatter: the quickest worker to start and stop.
+SOLO_OPTIONS = ("--pool", "solo", "--without-mingle", "--without-gossip", "--without-heartbeat")
+# As docker-compose.yml and Procfile.dev run it: a prefork pool of two processes.
+PRODUCTION_OPTIONS = ("--concurrency", "2", "--without-mingle", "--without-gossip")
+
+
 @dataclass(frozen=True)
 class RunningWorker:
     process: subprocess.Popen[bytes]
@@ -183,12 +189,17 @@ def wait_for(
 
 @contextmanager
 def celery_worker(
-    *, timeout: float = START_TIMEOUT, env: dict[str, str] | None = None, queue: str | None = None
+    *,
+    timeout: float = START_TIMEOUT,
+    env: dict[str, str] | None = None,
+    queue: str | None = None,
+    options: tuple[str, ...] = SOLO_OPTIONS,
 ) -> Iterator[RunningWorker]:
     """Start one worker on a queue of its own, wait until it is consuming, stop it after.
 
     A unique queue keeps the test's tasks away from any other worker on the same broker
-    (a developer's `make run`), and that worker's tasks away from this one.
+    (a developer's `make run`), and that worker's tasks away from this one. `options`
+    replace the pool and bootstep options (production's: PRODUCTION_OPTIONS).
     """
     tag = uuid.uuid4().hex[:12]
     queue = queue or f"test-{tag}"
@@ -211,11 +222,7 @@ def celery_worker(
         queue,
         "--hostname",
         nodename,
-        "--pool",
-        "solo",
-        "--without-mingle",
-        "--without-gossip",
-        "--without-heartbeat",
+        *options,
         "--loglevel",
         "INFO",
     ]
