@@ -10,12 +10,13 @@ PORT ?= 8000
 XSIM_PORT ?= 8765
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint fmt bench install migrate demo clean-var help
+.PHONY: run test lint fmt bench fuzz install migrate demo clean-var help
 
 help:
 	@echo "make run    set everything up and start SocialOps on http://$(HOST):$(PORT)"
 	@echo "make test   lint, checks and the whole test suite"
 	@echo "make bench  benchmarks, each beside its ceiling"
+	@echo "make fuzz   schemathesis over every API operation, a larger budget than make test"
 	@echo "make fmt    format the code"
 
 $(PY):
@@ -61,6 +62,12 @@ test: lint
 
 bench: install
 	$(PY) -m bench
+# The suite's schemathesis run (tests/socialops/test_fuzz.py) with a larger budget and a
+# fresh seed each time; FUZZ_MAX_EXAMPLES and FUZZ_SEED override them.
+fuzz: install
+	SOCIALOPS_TESTING=1 FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} FUZZ_SEED=$${FUZZ_SEED:-$$RANDOM} \
+		$(BIN)/pytest -q -p no:randomly tests/socialops/test_fuzz.py
+
 
 clean-var:
 	rm -rf var/

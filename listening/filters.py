@@ -19,6 +19,7 @@ from departments import selectors as department_selectors
 from departments.models import Department
 from listening import selectors
 from listening.models import Source, SourceTweet, Tweet, XAccount
+from socialops.filters import DateTimeRangeFilter
 
 
 def _user(request: HttpRequest | None) -> Any:
@@ -98,7 +99,7 @@ class TweetFilterSet(filters.FilterSet):
         widget=forms.Select(choices=ANY_YES_NO),
         help_text="Only posts read by a mentions source (true).",
     )
-    created = filters.DateFromToRangeFilter(
+    created = DateTimeRangeFilter(
         field_name="created_at",
         label="Posted",
         widget=filters.widgets.DateRangeWidget(attrs={"type": "date"}),

@@ -6,7 +6,6 @@ shown to their owner and nobody else; an HTMX request gets only the part it swap
 
 from __future__ import annotations
 
-import csv
 import secrets
 from urllib.parse import urlencode
 
@@ -14,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +27,7 @@ from listening.filters import TweetFilterSet
 from listening.forms import AccountBudgetForm, ReadOnlyAccountForm, SourceForm
 from listening.models import Source, XAccount
 from socialops import params
+from socialops.csv import csv_response
 from socialops.htmx import htmx_redirect, render_form
 
 PAGE_SIZE = 50
@@ -129,41 +129,26 @@ def stream_export(request):
     ]
 
     def rows():
-        writer = csv.writer(_Echo())
-        yield writer.writerow(header)
         for post in filterset.qs.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    post.pk,
-                    timezone.localtime(post.created_at).isoformat() if post.created_at else "",
-                    post.author.username,
-                    post.author.name,
-                    post.text,
-                    post.lang,
-                    _blank(post.like_count),
-                    _blank(post.retweet_count),
-                    _blank(post.reply_count),
-                    _blank(post.impression_count),
-                    _blank(post.url_link_clicks),
-                    _blank(post.conversation_id),
-                    post.x_url,
-                ]
-            )
+            yield [
+                post.pk,
+                timezone.localtime(post.created_at) if post.created_at else None,
+                post.author.username,
+                post.author.name,
+                post.text,
+                post.lang,
+                post.like_count,
+                post.retweet_count,
+                post.reply_count,
+                post.impression_count,
+                post.url_link_clicks,
+                post.conversation_id,
+                post.x_url,
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="posts-{timezone.localdate():%Y-%m-%d}.csv"'
+    return csv_response(
+        filename=f"posts-{timezone.localdate():%Y-%m-%d}.csv", header=header, rows=rows()
     )
-    return response
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _blank(value) -> str:
-    return "" if value is None else str(value)
 
 
 @login_required

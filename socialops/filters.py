@@ -1,12 +1,40 @@
-"""Filters shared by every app's FilterSets."""
+"""Filters shared by every app's FilterSets. Dates and moments are held to the product's
+range (socialops/params.py) and moments are compared in UTC: a year-1 or year-9999 bound
+overflowed, and an offset such as +21:30 (valid in Python) was refused by PostgreSQL,
+both a 500 instead of a field error."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
-from django_filters.fields import DateRangeField
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_filters.fields import DateRangeField, IsoDateTimeField, IsoDateTimeRangeField
+
+from socialops import params
 
 
-class _PlainDateRangeField(DateRangeField):
+def _bounded(value):
+    """`value` (a date, a moment, a slice of them or None) when within the range; moments
+    in UTC."""
+    if isinstance(value, slice):
+        return slice(_bounded(value.start), _bounded(value.stop))
+    if value is None:
+        return None
+    if not params.day_in_range(value):
+        raise ValidationError(params.RANGE_MESSAGE, code="date_out_of_range")
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return value.astimezone(dt.UTC)
+    return value
+
+
+class _Bounded:
+    def clean(self, value):
+        return _bounded(super().clean(value))
+
+
+class _PlainDateRangeField(_Bounded, DateRangeField):
     def compress(self, data_list):
         # django-filter makes the dates aware datetimes at local midnight; compared with a
         # DateField those are converted to UTC first, so east of UTC a range began a day
@@ -23,3 +51,38 @@ class DateRangeFilter(django_filters.DateFromToRangeFilter):
     there)."""
 
     field_class = _PlainDateRangeField
+
+
+class _DateTimeRangeField(_Bounded, DateRangeField):
+    pass
+
+
+class DateTimeRangeFilter(django_filters.DateFromToRangeFilter):
+    """`<name>_after` / `<name>_before`: whole days in the organisation's zone, for a
+    DateTimeField."""
+
+    field_class = _DateTimeRangeField
+
+
+class _IsoDateTimeRangeField(_Bounded, IsoDateTimeRangeField):
+    pass
+
+
+class IsoDateTimeRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
+    field_class = _IsoDateTimeRangeField
+
+
+class _IsoDateTimeField(_Bounded, IsoDateTimeField):
+    pass
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _IsoDateTimeField
+
+
+class _DateField(_Bounded, django_filters.DateFilter.field_class):
+    pass
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = _DateField

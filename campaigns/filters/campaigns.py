@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from campaigns.models import Campaign, UtmTag
 from departments import selectors as department_selectors
 from departments.models import Department, Goal
+from socialops.filters import DateFilter
 
 
 def _user(request: HttpRequest | None) -> Any:
@@ -41,7 +42,7 @@ class CampaignFilterSet(filters.FilterSet):
         help_text="Any case.",
         widget=forms.TextInput(attrs={"placeholder": "spring", "size": 12}),
     )
-    active_on = filters.DateFilter(
+    active_on = DateFilter(
         method="filter_active_on",
         label="Running on",
         help_text="Campaigns whose period includes this date.",

@@ -14,6 +14,7 @@ from campaigns.selectors.campaigns import campaigns_visible_to
 from campaigns.selectors.links import links_visible_to
 from departments import selectors as department_selectors
 from departments.models import Department
+from socialops.filters import IsoDateTimeFilter
 
 
 def _user(request: HttpRequest | None) -> Any:
@@ -57,7 +58,7 @@ class ClickFilterSet(filters.FilterSet):
     campaign = filters.ModelChoiceFilter(
         field_name="link__campaign", queryset=_campaigns, help_text="A campaign's id."
     )
-    since = filters.IsoDateTimeFilter(
+    since = IsoDateTimeFilter(
         field_name="clicked_at",
         lookup_expr="gte",
         help_text="Clicks at or after this time (ISO 8601, e.g. 2026-11-20T00:00:00Z).",

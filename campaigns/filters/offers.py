@@ -16,6 +16,7 @@ from django_filters.widgets import DateRangeWidget
 
 from campaigns.models import Campaign, Conversion, Offer
 from campaigns.selectors import offers as selectors
+from socialops.filters import DateTimeRangeFilter
 
 ANY = "Any"
 ANY_YES_NO = [("", ANY), ("true", "Yes"), ("false", "No")]
@@ -76,7 +77,7 @@ class ConversionFilterSet(filters.FilterSet):
     offer = filters.ModelChoiceFilter(queryset=_offers, empty_label=ANY, help_text="An offer's id.")
     attribution = filters.ChoiceFilter(choices=Conversion.Attribution.choices, empty_label=ANY)
     kind = filters.ChoiceFilter(choices=Conversion.Kind.choices, empty_label=ANY)
-    occurred = filters.DateFromToRangeFilter(
+    occurred = DateTimeRangeFilter(
         field_name="occurred_at",
         widget=DATE_RANGE,
         label="Period",

@@ -17,6 +17,7 @@ from departments import selectors as department_selectors
 from departments.models import Department
 from listening import selectors as listening_selectors
 from listening.models import XAccount
+from socialops.filters import IsoDateTimeRangeFilter
 
 
 def _user(request: HttpRequest | None) -> Any:
@@ -65,7 +66,7 @@ class ScheduledPostFilterSet(filters.FilterSet):
     kind = filters.ChoiceFilter(
         choices=ScheduledPost.Kind.choices, empty_label="Any kind", help_text="Post, thread…"
     )
-    scheduled_at = filters.IsoDateTimeFromToRangeFilter(
+    scheduled_at = IsoDateTimeRangeFilter(
         help_text="Posts scheduled from `scheduled_at_after` to `scheduled_at_before` "
         "(ISO 8601 date-times, inclusive; either may be left out)."
     )

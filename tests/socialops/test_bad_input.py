@@ -204,6 +204,35 @@ def test_an_extreme_date_on_the_api_is_a_field_error(owner, marketing, day):
     assert response.json()["period_end"] == [params.RANGE_MESSAGE]
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/scheduled-posts/?scheduled_at_after=0392-10-29T21:06:43%2B21:30",
+        "/api/v1/scheduled-posts/?scheduled_at_before=0001-01-01T00:00:00Z",
+        "/api/v1/clicks/?since=9999-12-31T23:59:59-23:00",
+        "/api/v1/tweets/?created_after=0001-01-01",
+        "/api/v1/conversions/?occurred_before=9999-12-31",
+        "/api/v1/campaigns/?active_on=0001-01-01",
+        "/api/v1/time-entries/?day_after=9999-12-31",
+        "/api/v1/measurements/?measured_on_before=0001-01-01",
+    ],
+)
+def test_an_extreme_date_in_a_filter_is_a_400(admin_user, far_east, url):
+    response = api_client(admin_user).get(url)
+
+    assert response.status_code == 400
+    assert params.RANGE_MESSAGE in str(response.json())
+
+
+def test_a_far_offset_in_a_filter_is_compared_in_utc(admin_user, far_east):
+    # PostgreSQL takes offsets up to 15:59, Python up to 23:59 (found by schemathesis).
+    response = api_client(admin_user).get(
+        "/api/v1/scheduled-posts/?scheduled_at_after=2026-10-29T21:06:43%2B21:30"
+    )
+
+    assert response.status_code == 200
+
+
 # --- 4. A NUL byte in a path or query -------------------------------------------------
 
 
