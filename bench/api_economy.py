@@ -1,10 +1,18 @@
-"""API economy: an hour of simulated time in which 10,000 mentions arrive, read by the
-real ingestion path every simulated minute, with a 429 storm and a 5xx burst in it.
+"""API economy: what reading X costs, per source kind, through the real ingestion path
+every simulated minute for an hour.
 
-Reports the requests made, posts read per post stored (ceiling: exactly 1.00 — every
-post read once) and mentions missed (ceiling: 0). The scheduler is played here in
-simulated time: a source that was rate-limited waits for its reset, one that failed
-transiently is tried again at the next tick, as the Celery task's retry would."""
+1. Mentions: 10,000 arrive, with a 429 storm and a 5xx burst in the hour. Reports the
+   requests made, posts read per post stored (ceiling: exactly 1.00 — every post read
+   once) and mentions missed (ceiling: 0). The scheduler is played here in simulated
+   time: a source that was rate-limited waits for its reset, one that failed
+   transiently is tried again at the next tick, as the Celery task's retry would.
+2. Searches and lists, side by side in another world: a brand search, the sales rep's
+   quiet private list (the demo's case), the public press list, and a busy list (its
+   members post about 40 times a minute). For each: posts read per post stored (goal
+   ≤ 1.10), posts X bills per post stored (a post read again the same UTC day is not
+   billed again) and posts missed (ceiling: 0), and the hour's bill beside the
+   simulator's own count of what X would charge.
+"""
 
 from __future__ import annotations
 
@@ -72,6 +80,100 @@ def run() -> None:
     )
     for error in sorted(errors):
         print(f"  transient: {error}")
+    run_lists_and_searches()
+
+
+BUSY_PER_MINUTE = 40  # posts the busy list's members add every simulated minute
+
+
+def run_lists_and_searches() -> None:
+    from django.db.models import Sum
+    from django.test import override_settings
+
+    from listening.ingest import source_run
+    from listening.models import AccountSpend, Source, SourceRun, SourceTweet, XAccount
+    from tests.xsim_server import run_xsim
+
+    with run_xsim(seed=12, speed=0, mention_rate=600) as sim:
+        token = sim.user_token("brightline")
+        XAccount.objects.filter(username="brightline").delete()  # from an earlier benchmark
+        account = XAccount.objects.create(
+            username="brightline", x_user_id=int(sim.user_id("brightline")), access_token=token
+        )
+        world = sim.world()
+        lists = {item["name"]: int(item["id"]) for item in world["lists"]}
+        customers = [p["username"] for p in world["people"]["customer"]]
+        specs = [
+            ("search", "Brand search", {"query": "brightline -is:retweet"}),
+            ("list", "Key prospects (quiet, private)", {"x_list_id": lists["Key prospects"]}),
+            ("list", "Industry press", {"x_list_id": lists["Industry press"]}),
+            ("list", "Customers (busy)", {"x_list_id": lists["Customers & partners"]}),
+        ]
+        sources = [
+            Source.objects.create(name=name, kind=kind, account=account, **fields)
+            for kind, name, fields in specs
+        ]
+        with override_settings(X_API_BASE_URL=sim.url):
+            for source in sources:
+                source_run(source_id=source.pk)  # the history X still has
+            start = {s.pk: _totals(s) for s in sources}
+            xsim_start = sim.state()["reads"]["estimated_cost_usd"]
+            ours_start = AccountSpend.objects.filter(account=account).aggregate(c=Sum("cost"))["c"]
+            listed_start = {s.pk: set(_timeline(sim, token, s)) for s in sources if s.x_list_id}
+            for minute in range(60):
+                sim.advance(TICK)
+                sim.inject_many(
+                    [
+                        {"text": f"Month-end close, day {minute}: {i}", "author": customers[i]}
+                        for i in range(BUSY_PER_MINUTE)
+                    ]
+                )
+                for source in sources:
+                    source_run(source_id=source.pk)
+            xsim_cost = sim.state()["reads"]["estimated_cost_usd"] - xsim_start
+            ours = AccountSpend.objects.filter(account=account).aggregate(c=Sum("cost"))["c"]
+            print("API economy, searches and lists, one run a simulated minute for an hour:")
+            for source in sources:
+                runs = SourceRun.objects.filter(source=source).count() - 1
+                read, billed, stored = (
+                    b - a for a, b in zip(start[source.pk], _totals(source), strict=True)
+                )
+                missed = "-"
+                if source.x_list_id:
+                    gained = set(_timeline(sim, token, source)) - listed_start[source.pk]
+                    streamed = set(
+                        SourceTweet.objects.filter(source=source).values_list("tweet_id", flat=True)
+                    )
+                    missed = len(gained - streamed)
+                print(
+                    f"  {source.kind:6} {source.name:31} {runs} runs: {stored:5} posts stored, "
+                    f"{read:5} read ({read / max(stored, 1):.2f} per post stored, goal 1.10), "
+                    f"{billed:5} billed ({billed / max(stored, 1):.2f}), missed {missed}"
+                )
+            print(
+                f"  bill for the hour: US${ours - ours_start:.3f} counted by SocialOps, "
+                f"US${xsim_cost:.3f} by the simulator's count of what X charges"
+            )
+
+
+def _totals(source) -> tuple[int, int, int]:
+    """Posts read and billed by the source's runs, and posts in its stream."""
+    from django.db.models import Sum
+
+    runs = source.runs.aggregate(read=Sum("posts_read"), billed=Sum("posts_billed"))
+    return (runs["read"] or 0, runs["billed"] or 0, source.source_tweets.count())
+
+
+def _timeline(sim, token: str, source) -> list[int]:
+    """The list's posts as X has them now (its newest 800)."""
+    ids: list[int] = []
+    params: dict = {"max_results": 100}
+    while True:
+        page = sim.get(f"/2/lists/{source.x_list_id}/tweets", token=token, **params).json
+        ids += [int(t["id"]) for t in page.get("data", [])]
+        if "next_token" not in page["meta"]:
+            return ids
+        params["pagination_token"] = page["meta"]["next_token"]
 
 
 def _requests(sim) -> int:

@@ -126,6 +126,25 @@ def test_list_timeline_meta_has_no_newest_or_oldest_id(xsim: XsimHandle) -> None
     assert set(ids_of(first)).isdisjoint(ids_of(second))
 
 
+def test_a_list_timeline_read_in_growing_pages_is_the_same_timeline(xsim: XsimHandle) -> None:
+    """Ingestion reads a list in pages of 1, 1, 2, 4, … posts, following each next_token
+    with another max_results: the posts and their order are those of pages of 100."""
+    press = next(xl["id"] for xl in xsim.world()["lists"] if xl["name"] == "Industry press")
+    growing, token, size = [], None, 1
+    while len(growing) < 150:
+        page = xsim.get(f"/2/lists/{press}/tweets", max_results=size, pagination_token=token)
+        assert page.status == 200 and page.json["meta"]["result_count"] == size
+        growing += ids_of(page)
+        token, size = page.json["meta"]["next_token"], min(100, size * 2)
+    first = xsim.get(f"/2/lists/{press}/tweets", max_results=100)
+    second = xsim.get(
+        f"/2/lists/{press}/tweets",
+        max_results=100,
+        pagination_token=first.json["meta"]["next_token"],
+    )
+    assert len(growing) >= 200 and growing[:200] == ids_of(first) + ids_of(second)
+
+
 def test_offset_pages_for_lists_and_members(xsim: XsimHandle, company: dict[str, str]) -> None:
     path = f"/2/users/{company['id']}/owned_lists"
     names = []
