@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -95,3 +96,24 @@ class IntegerField(serializers.IntegerField):
         kwargs.setdefault("max_value", INT32_MAX)
         kwargs.setdefault("min_value", -INT32_MAX - 1)
         super().__init__(**kwargs)
+
+
+class DecimalFieldSchema(OpenApiSerializerFieldExtension):
+    """Every DecimalField's pattern as DRF validates it: drf-spectacular's own lets "",
+    "." and "-" through (all "A valid number is required.") and a minus sign where
+    min_value forbids one."""
+
+    target_class = serializers.DecimalField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        if "pattern" not in schema:
+            return schema
+        places = field.decimal_places
+        whole = "" if field.max_digits is None else field.max_digits - (places or 0)
+        sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+        fraction = rf"(?:\.\d{{1,{places}}})?" if places else ""
+        schema["pattern"] = rf"^{sign}\d{{1,{whole}}}{fraction}$"
+        return schema

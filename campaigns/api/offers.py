@@ -206,7 +206,9 @@ class ConversionCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=Conversion.Kind.choices, default=Conversion.Kind.PURCHASE
     )
-    value = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="0 or more.")
+    value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, help_text="0 or more."
+    )
     currency = serializers.CharField(
         max_length=3,
         default="",

@@ -67,7 +67,9 @@ class TimeEntrySerializer(serializers.ModelSerializer):
 class TimeEntryInputSerializer(serializers.Serializer):
     day = drf.DateField(help_text="Not in the future (organisation's time zone).")
     minutes = serializers.IntegerField(
-        help_text="1 to 1,440; at most 1,440 a day across your entries."
+        min_value=1,
+        max_value=1440,
+        help_text="1 to 1,440; at most 1,440 a day across your entries.",
     )
     activity = serializers.ChoiceField(choices=TimeEntry.Activity.choices)
     campaign = CampaignIdField(

@@ -384,3 +384,29 @@ def test_no_bad_query_value_makes_a_500(admin_user, far_east, value):
     ]
 
     assert not failures, failures
+
+
+# --- The schema says what validation accepts --------------------------------------------
+
+
+@pytest.fixture
+def components(owner):
+    client = api_client(owner)
+    return client.get("/api/v1/schema/?format=json").json()["components"]["schemas"]
+
+
+def test_decimals_in_the_schema_need_a_digit_and_no_sign_where_none_is_allowed(components):
+    assert components["MeasurementCreateRequest"]["properties"]["value"]["pattern"] == (
+        r"^-?\d{1,14}(?:\.\d{1,4})?$"
+    )
+    conversion_value = components["ConversionCreateRequest"]["properties"]["value"]
+    assert not conversion_value["pattern"].startswith("^-")
+
+
+def test_limits_in_the_schema_are_those_validation_keeps(components):
+    interval = components["SourceCreateRequest"]["properties"]["interval"]
+    assert (interval["minimum"], interval["maximum"]) == (15, 604_800)
+    minutes = components["TimeEntryInputRequest"]["properties"]["minutes"]
+    assert (minutes["minimum"], minutes["maximum"]) == (1, 1440)
+    day = components["TimeEntryInputRequest"]["properties"]["day"]
+    assert day["format"] == "date" and day["pattern"].startswith("^(19")
