@@ -1,13 +1,66 @@
-"""What /healthz checks: the database, the broker, a worker and beat."""
+"""What /healthz checks: the database, the broker, a worker and beat.
+
+A worker or beat that has not reported yet on a fresh installation is *starting*, not
+failing: /healthz still answers 503 (not ready), but says "starting" and logs no error.
+Under `make run`, where each process runs under socialops/supervise.py, a worker or beat
+that exited and is being restarted is reported as such at once (not only once its
+heartbeat has gone stale), and one started in the last STARTING_FOR seconds is starting.
+"""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+# A supervised process this young that has not reported yet is starting.
+STARTING_FOR = 120.0
+
+
+class Starting(str):
+    """A check's problem that is an expected start-up state, not a failure."""
+
+
+def _supervised(name: str) -> dict[str, object] | None:
+    """What socialops/supervise.py recorded about `name` on this host, if its supervisor is
+    still alive (a record left by a supervisor that was killed says nothing)."""
+    from socialops.supervise import read_state
+
+    state = read_state(Path(settings.VAR_DIR) / "processes", name)
+    if not state or not isinstance(state.get("supervisor"), int):
+        return None
+    try:
+        os.kill(state["supervisor"], 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, someone else's
+    return state
+
+
+def _supervision_problem(name: str) -> str | None:
+    state = _supervised(name)
+    if state and state.get("state") == "restarting":
+        return (
+            f"{name} exited ({state.get('last_exit')}) and is being restarted "
+            f"(restart {state.get('restarts')})"
+        )
+    return None
+
+
+def _just_started(name: str) -> bool:
+    state = _supervised(name)
+    return bool(
+        state
+        and state.get("state") == "running"
+        and time.time() - float(state.get("since", 0)) < STARTING_FOR
+    )
 
 
 def check_database() -> str | None:
@@ -38,11 +91,16 @@ def _stale_after() -> timedelta:
 def check_worker() -> str | None:
     from socialops.models import Heartbeat
 
+    restarting = _supervision_problem("worker")
+    if restarting:
+        return restarting
     beat = Heartbeat.objects.filter(name="worker").first()
     if beat is None:
-        return "no worker has run the heartbeat task yet"
+        return Starting("starting: no worker has run the heartbeat task yet")
     age = timezone.now() - beat.last_seen
     if age > _stale_after():
+        if _just_started("worker"):
+            return Starting("starting: the worker has not reported yet")
         return f"no worker heartbeat for {int(age.total_seconds())} s"
     return None
 
@@ -50,11 +108,22 @@ def check_worker() -> str | None:
 def check_beat() -> str | None:
     from django_celery_beat.models import PeriodicTask
 
+    from socialops.models import Heartbeat
+
+    restarting = _supervision_problem("beat")
+    if restarting:
+        return restarting
     task = PeriodicTask.objects.filter(name="heartbeat").only("last_run_at").first()
-    if task is None or task.last_run_at is None:
-        return "beat has not scheduled the heartbeat yet"
-    age = timezone.now() - task.last_run_at
+    # Beat also reports when it starts (socialops/celery.py): its first heartbeat task is
+    # only due HEARTBEAT_INTERVAL later.
+    started = Heartbeat.objects.filter(name="beat").values_list("last_seen", flat=True).first()
+    seen = [t for t in (task.last_run_at if task else None, started) if t is not None]
+    if not seen:
+        return Starting("starting: beat has not scheduled the heartbeat yet")
+    age = timezone.now() - max(seen)
     if age > _stale_after():
+        if _just_started("beat"):
+            return Starting("starting: beat has not reported yet")
         return f"beat has not scheduled anything for {int(age.total_seconds())} s"
     return None
 
@@ -69,7 +138,11 @@ def _safely(check: Callable[[], str | None]) -> str | None:
 
 
 def _entry(problem: str | None) -> dict[str, object]:
-    return {"ok": True} if problem is None else {"ok": False, "error": problem}
+    if problem is None:
+        return {"ok": True}
+    if isinstance(problem, Starting):
+        return {"ok": False, "starting": True, "error": str(problem)}
+    return {"ok": False, "error": problem}
 
 
 def health_report() -> dict[str, dict[str, object]]:

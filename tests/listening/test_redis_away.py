@@ -80,10 +80,19 @@ def test_enqueue_with_the_broker_away_loses_nothing(settings):
     closed = f"redis://127.0.0.1:{free_port()}/0"
     saved = {
         key: app.conf[key]
-        for key in ("broker_url", "broker_connection_retry", "broker_connection_max_retries")
+        for key in (
+            "broker_url",
+            "broker_transport",
+            "broker_connection_retry",
+            "broker_connection_max_retries",
+        )
     }
     app.conf.update(
-        broker_url=closed, broker_connection_retry=False, broker_connection_max_retries=0
+        broker_url=closed,
+        # The URL decides, not the transport the settings chose (the embedded one).
+        broker_transport=None,
+        broker_connection_retry=False,
+        broker_connection_max_retries=0,
     )
     try:
         _fresh_producer_pool(app)

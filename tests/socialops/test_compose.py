@@ -84,6 +84,13 @@ def test_worker_consumes_every_queue_and_beat_schedules(services):
     assert "deploy" not in services["beat"] or services["beat"]["deploy"].get("replicas", 1) == 1
 
 
+def test_every_long_running_process_is_restarted_when_it_exits(services):
+    for name in ("postgres", "redis", "web", "worker", "beat", "xsim"):
+        assert services[name]["restart"] == "unless-stopped", name
+    worker = _command(services["worker"])
+    assert "--without-gossip" in worker and "--without-mingle" in worker
+
+
 def test_the_simulator_only_starts_under_the_demo_profile(services):
     xsim = services["xsim"]
     assert xsim["profiles"] == ["demo"]

@@ -55,14 +55,17 @@ def broker_down(settings):
     """Point the Celery app at a closed port. The app copied the settings when it was
     configured, so both change; the app's copy is restored by hand, `settings` restores
     itself."""
-    previous = celery_app.conf.broker_url
+    previous = celery_app.conf.broker_url, celery_app.conf.broker_transport
     settings.CELERY_BROKER_URL = CLOSED_PORT_REDIS
     celery_app.conf.broker_url = CLOSED_PORT_REDIS
+    # The transport the settings chose (the embedded one, without REDIS_URL) would win
+    # over the URL's scheme: let the URL decide.
+    celery_app.conf.broker_transport = None
     try:
         yield
     finally:
-        celery_app.conf.broker_url = previous
-    assert celery_app.conf.broker_url == previous
+        celery_app.conf.broker_url, celery_app.conf.broker_transport = previous
+    assert celery_app.conf.broker_url == previous[0]
 
 
 def _get(client):
