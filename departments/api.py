@@ -54,7 +54,7 @@ def _request_user(serializer: serializers.Field) -> Any:
 # Their querysets depend on the request, so the schema is told their types.
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(drf.SLUG_SCHEMA)
 class DepartmentSlugField(serializers.SlugRelatedField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "The department's slug.")
@@ -82,7 +82,7 @@ class KPIIdField(serializers.PrimaryKeyRelatedField):
         return selectors.kpi_list(user=user).prefetch_related(None) if user else KPI.objects.none()
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(drf.SLUG_SCHEMA)
 class UsernameField(serializers.SlugRelatedField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "A username.")

@@ -54,6 +54,9 @@ def exception_handler(exc, context):
 # What validation accepts, the schema says: dates within params' range (a pattern on the
 # year), integers within the column they are stored in.
 
+# The schema of a related field named by a slug or username: DRF reads "" as null there.
+SLUG_SCHEMA = {"type": "string", "minLength": 1}
+
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
@@ -116,4 +119,29 @@ class DecimalFieldSchema(OpenApiSerializerFieldExtension):
         sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
         fraction = rf"(?:\.\d{{1,{places}}})?" if places else ""
         schema["pattern"] = rf"^{sign}\d{{1,{whole}}}{fraction}$"
+        return schema
+
+
+class CharField(serializers.CharField):
+    """A CharField whose schema states the pattern (and format) its value is held to.
+    The check itself stays where it is (a model validator or the service, with its own
+    message and beside the other field errors); the schema only stops promising more."""
+
+    def __init__(self, *, pattern: str = "", schema_format: str = "", **kwargs):
+        self.schema_pattern = pattern
+        self.schema_format = schema_format
+        super().__init__(**kwargs)
+
+
+class CharFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = CharField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        if field.schema_pattern:
+            schema["pattern"] = field.schema_pattern
+        if field.schema_format:
+            schema["format"] = field.schema_format
         return schema

@@ -489,7 +489,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DepartmentKindEnum": "departments.models.Department.Kind",
         "SourceKindEnum": "listening.models.Source.Kind",
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "GoalStatusEnum": "departments.models.Goal.Status",
     },
+    # The API reads JSON (forms and uploads are parsed too, but not documented): the
+    # schema's request bodies are what integrators send and what schemathesis tries.
+    "PARSER_WHITELIST": ["socialops.parsers.JSONParser"],
 }
 
 # --- Content-Security-Policy (socialops/csp.py) -----------------------------------------

@@ -21,6 +21,7 @@ from campaigns.selectors.campaigns import campaigns_visible_to
 from campaigns.selectors.links import clicks_visible_to, link_tags, links_visible_to
 from campaigns.services.links import link_create_tagged
 from departments.api import UserSummarySerializer
+from socialops import drf
 from socialops.api import ServiceCreateMixin, ServiceViewSet, router
 
 
@@ -84,8 +85,11 @@ class LinkSerializer(serializers.ModelSerializer):
 class LinkCreateSerializer(serializers.Serializer):
     # A CharField, not a URLField: the service decides what a destination may be
     # (http and https only) and answers with the same field error as the pages.
-    destination = serializers.CharField(
-        max_length=2000, help_text="A full http:// or https:// address."
+    destination = drf.CharField(
+        max_length=2000,
+        pattern=r"^https?://[^\s/?#]+\.[^\s]+$",
+        schema_format="uri",
+        help_text="A full http:// or https:// address.",
     )
     campaign = CampaignIdField(
         allow_null=True,

@@ -114,8 +114,10 @@ class OfferSerializer(serializers.ModelSerializer):
 
 class OfferInputSerializer(serializers.Serializer):
     campaign = CampaignIdField(help_text="The campaign's id.")
-    code = serializers.CharField(
-        max_length=40, help_text="Unique whatever the case; letters, digits, - and _."
+    code = drf.CharField(
+        max_length=40,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+        help_text="Unique whatever the case; letters, digits, - and _.",
     )
     description = serializers.CharField(max_length=300)
     valid_from = drf.DateField()
@@ -209,10 +211,11 @@ class ConversionCreateSerializer(serializers.Serializer):
     value = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, help_text="0 or more."
     )
-    currency = serializers.CharField(
+    currency = drf.CharField(
         max_length=3,
         default="",
         allow_blank=True,
+        pattern=r"^([A-Za-z]{3})?$",
         help_text="ISO 4217 (EUR, USD); the organisation's currency when left out.",
     )
     occurred_at = drf.DateTimeField(
@@ -220,10 +223,11 @@ class ConversionCreateSerializer(serializers.Serializer):
         "organisation's time zone."
     )
     is_new_customer = serializers.BooleanField(default=False)
-    click_id = serializers.CharField(
+    click_id = drf.CharField(
         max_length=32,
         default="",
         allow_blank=True,
+        pattern=r"^([0-9A-Fa-f]{32})?$",
         help_text="The `sc_cid` our short link added to the landing page's address. "
         "Attributes the conversion to the link's campaign (before any coupon).",
     )

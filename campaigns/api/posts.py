@@ -74,7 +74,8 @@ class SlotIdField(serializers.PrimaryKeyRelatedField):
         return selectors.slot_list(user=user) if user else RecurringSlot.objects.none()
 
 
-@extend_schema_field(OpenApiTypes.STR)
+# A string of up to 18 digits in the schema (always below X_ID_MAX); a number is taken too.
+@extend_schema_field({"type": "string", "pattern": r"^[1-9][0-9]{0,17}$"})
 class XIdField(serializers.IntegerField):
     """An X post id: a string (or a number) in, a string out."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
@@ -31,7 +30,7 @@ def _request_user(field: serializers.Field) -> Any:
     return getattr(request, "user", None)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(drf.SLUG_SCHEMA)
 class TimeDepartmentField(serializers.SlugRelatedField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "The department's slug; one you belong to.")

@@ -410,3 +410,30 @@ def test_limits_in_the_schema_are_those_validation_keeps(components):
     assert (minutes["minimum"], minutes["maximum"]) == (1, 1440)
     day = components["TimeEntryInputRequest"]["properties"]["day"]
     assert day["format"] == "date" and day["pattern"].startswith("^(19")
+
+
+def test_patterns_and_enums_in_the_schema_are_those_validation_keeps(components):
+    def prop(component, name):
+        return components[component]["properties"][name]
+
+    assert prop("LinkCreateRequest", "destination")["pattern"].startswith("^https?://")
+    assert prop("UtmTagCreateRequest", "value")["pattern"] == r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+    assert prop("OfferInputRequest", "code")["pattern"] == r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+    assert prop("ScheduledPostCreateRequest", "target_x_id")["pattern"] == r"^[1-9][0-9]{0,17}$"
+    assert components["CampaignStatusEnum"]["enum"] == ["planned", "running", "finished"]
+    # DRF reads "" as null in a field naming a row by its slug or username.
+    assert prop("MembershipCreateRequest", "department")["minLength"] == 1
+    assert prop("GoalCreateRequest", "owner")["minLength"] == 1
+
+
+def test_request_bodies_are_documented_as_json(owner):
+    paths = api_client(owner).get("/api/v1/schema/?format=json").json()["paths"]
+
+    media_types = {
+        media_type
+        for operations in paths.values()
+        for operation in operations.values()
+        for media_type in operation.get("requestBody", {}).get("content", {})
+    }
+
+    assert media_types == {"application/json"}
