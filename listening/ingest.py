@@ -603,7 +603,7 @@ def source_run(*, source_id: int, now: datetime | None = None, on_page=None) -> 
     if selectors.account_list_paused(now=now).filter(sources=source_id).exists():
         # Paused at the budget (a run queued before, "Run now", x_sync SOURCE): no read.
         source_release(source_id=source_id, token=token)
-        return RunResult(status=PAUSED)
+        return RunResult(status=PAUSED, error="its account reached its monthly X budget")
     # A run that held the lease before us died: say so in its record.
     SourceRun.objects.filter(source_id=source_id, status=SourceRun.Status.RUNNING).update(
         status=SourceRun.Status.INTERRUPTED, finished_at=now

@@ -234,7 +234,8 @@ def test_a_paused_account_stops_pulling_until_next_month_or_a_raise(
     _spend(account, "5.00")
     assert services.sources_enqueue_due() == []
     assert list(selectors.source_list_due()) == []
-    assert source_run(source_id=source.pk).status == PAUSED  # "Run now" or a queued task
+    refused = source_run(source_id=source.pk)  # "Run now", a queued task, x_sync SOURCE
+    assert (refused.status, refused.error) == (PAUSED, "its account reached its monthly X budget")
     assert not SourceRun.objects.exists()
 
     # Next month: the spend starts again from nothing.
