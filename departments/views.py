@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.selectors.publishing import post_stuck_list
@@ -122,6 +123,7 @@ def organisation_settings(request):
     return render(request, "departments/organisation_form.html", {"form": form})
 
 
+@never_cache  # the answer to a POST carries a new secret: no cache may keep it
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request):

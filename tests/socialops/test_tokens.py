@@ -44,6 +44,7 @@ class TestTokenPage:
         created = client.post("/settings/api-token/")
         key = created.context["issued"].key
         assert key.encode() in created.content
+        assert "no-store" in created["Cache-Control"]
         token = ApiToken.objects.get(user=owner)
         assert key not in stored_values(token)
         assert token.digest == hashlib.sha256(key.encode()).hexdigest()
