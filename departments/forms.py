@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
 from metrics.registry import METRICS
+from socialops.forms import DatesInRange
 from socialops.models import User
 
 
@@ -68,7 +69,7 @@ class MembershipUpdateForm(forms.Form):
     is_representative = forms.BooleanField(required=False)
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(DatesInRange, forms.ModelForm):
     class Meta:
         model = Goal
         fields = ["title", "objective", "why", "owner", "period_start", "period_end", "status"]
@@ -110,7 +111,7 @@ class KPIForm(forms.ModelForm):
         self.fields["name"].required = False
 
 
-class MeasurementForm(forms.ModelForm):
+class MeasurementForm(DatesInRange, forms.ModelForm):
     class Meta:
         model = Measurement
         fields = ["measured_on", "value", "note"]
@@ -118,7 +119,7 @@ class MeasurementForm(forms.ModelForm):
         widgets = {"measured_on": DateInput()}
 
 
-class SuggestionForm(forms.Form):
+class SuggestionForm(DatesInRange, forms.Form):
     """One suggested goal, as the user edited it, with its KPIs' targets."""
 
     title = forms.CharField(max_length=200)

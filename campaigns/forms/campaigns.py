@@ -11,10 +11,11 @@ from campaigns.permissions import campaigns as perms
 from campaigns.selectors.campaigns import utm_choices
 from departments.forms import DateInput, apply_service_errors  # noqa: F401 — re-exported
 from departments.models import Goal
+from socialops.forms import DatesInRange
 from socialops.models import User
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(DatesInRange, forms.ModelForm):
     """Create (with a department) or edit (the department stays) a campaign."""
 
     goals = forms.ModelMultipleChoiceField(

@@ -9,6 +9,7 @@ from django.db.models import Q
 from campaigns.models import Campaign, Conversion, Offer
 from campaigns.selectors import offers as selectors
 from departments.forms import DateInput
+from socialops.forms import DatesInRange
 from socialops.models import User
 
 
@@ -23,7 +24,7 @@ def _campaign_label(campaign: Campaign) -> str:
     return f"{campaign.name} ({campaign.department})"
 
 
-class OfferForm(forms.Form):
+class OfferForm(DatesInRange, forms.Form):
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none())
     code = forms.CharField(
         max_length=40,
@@ -66,7 +67,7 @@ class OfferForm(forms.Form):
         }
 
 
-class ConversionForm(forms.Form):
+class ConversionForm(DatesInRange, forms.Form):
     """A conversion typed in by hand (a sale by phone, a redemption at an event)."""
 
     kind = forms.ChoiceField(choices=Conversion.Kind.choices)

@@ -15,6 +15,7 @@ from departments.forms import DateInput
 from departments.models import Department
 from listening import selectors as listening_selectors
 from listening.models import XAccount
+from socialops.forms import DatesInRange
 from socialops.models import User
 
 PART_SEPARATOR = "---"
@@ -48,7 +49,7 @@ def join_parts(parts: list[str]) -> str:
     return f"\n{PART_SEPARATOR}\n".join(parts)
 
 
-class PostForm(forms.Form):
+class PostForm(DatesInRange, forms.Form):
     department = forms.ModelChoiceField(queryset=Department.objects.none(), empty_label=None)
     account = forms.ModelChoiceField(
         queryset=XAccount.objects.none(),
@@ -151,7 +152,7 @@ def post_form_initial(post: ScheduledPost) -> dict[str, Any]:
     }
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(DatesInRange, forms.Form):
     scheduled_at = forms.DateTimeField(label="New time", widget=DateTimeLocalInput())
 
 
@@ -177,7 +178,7 @@ class TextCountForm(forms.Form):
     parts = forms.CharField(required=False)
 
 
-class SlotForm(forms.ModelForm):
+class SlotForm(DatesInRange, forms.ModelForm):
     department = forms.ModelChoiceField(queryset=Department.objects.none(), empty_label=None)
 
     class Meta:

@@ -11,6 +11,7 @@ from campaigns.models import Campaign, TimeEntry
 from campaigns.selectors import offers as campaign_selectors
 from departments.forms import DateInput
 from departments.models import Department
+from socialops.forms import DatesInRange
 from socialops.models import User
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -53,7 +54,7 @@ class MinutesField(forms.Field):
         return minutes
 
 
-class TimeEntryForm(forms.Form):
+class TimeEntryForm(DatesInRange, forms.Form):
     day = forms.DateField(widget=DateInput())
     minutes = MinutesField(
         label="Time", help_text="Minutes (45), 1:30 or 1.5h.", widget=forms.TextInput()
@@ -85,7 +86,7 @@ class TimeEntryForm(forms.Form):
         }
 
 
-class TeamFilterForm(forms.Form):
+class TeamFilterForm(DatesInRange, forms.Form):
     """The team view's period and department."""
 
     start = forms.DateField(widget=DateInput(), required=False, label="From")

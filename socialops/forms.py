@@ -1,0 +1,19 @@
+"""What every app's forms share."""
+
+from __future__ import annotations
+
+from django import forms
+
+from socialops import params
+
+
+class DatesInRange:
+    """A form mixin: every date and date-time field takes only days in the product's range
+    (socialops/params.py). A post at 9999-12-31 23:59 or a goal ending then was saved, and
+    every page that showed it a day later or in a zone east of UTC answered 500."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(params.validate_day_in_range)
