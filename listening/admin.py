@@ -46,6 +46,9 @@ class XUserAdmin(admin.ModelAdmin):
     search_fields = ["username", "name"]
     readonly_fields = ["id", "raw", "fetched_at"]
 
+    def get_queryset(self, request):
+        return selectors.xuser_list(user=request.user)
+
 
 @admin.register(Tweet)
 class TweetAdmin(admin.ModelAdmin):

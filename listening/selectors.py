@@ -19,7 +19,15 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from listening import billing
-from listening.models import AccountSpend, Source, SourceRun, SourceTweet, Tweet, XAccount
+from listening.models import (
+    AccountSpend,
+    Source,
+    SourceRun,
+    SourceTweet,
+    Tweet,
+    XAccount,
+    XUser,
+)
 from socialops.models import User
 
 # --- Accounts -------------------------------------------------------------------------
@@ -264,6 +272,18 @@ def tweet_get(*, user: User, tweet_id: int) -> Tweet | None:
         .prefetch_related(visible_reads_prefetch(user=user))
         .filter(pk=tweet_id)
         .first()
+    )
+
+
+def xuser_list(*, user: User) -> QuerySet[XUser]:
+    """X users the user may know we read: authors of a post they may see, and our own
+    accounts. The authors a rep's private list alone read are who the rep is prospecting,
+    so they are the rep's too."""
+    if not user.is_authenticated:
+        return XUser.objects.none()
+    return XUser.objects.filter(
+        Exists(tweet_list(user=user).filter(author=OuterRef("pk")))
+        | Q(pk__in=XAccount.objects.filter(x_user_id__isnull=False).values("x_user_id"))
     )
 
 

@@ -12,7 +12,13 @@ from django.urls import reverse
 from listening import services as listening_services
 from socialops.models import AuditEvent
 from socialops.selectors import audit_event_list
-from tests.factories import SourceRunFactory, SourceTweetFactory, TweetFactory, XAccountFactory
+from tests.factories import (
+    SourceRunFactory,
+    SourceTweetFactory,
+    TweetFactory,
+    XAccountFactory,
+    XUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -101,8 +107,12 @@ def test_department_activity_hides_them_from_others(
 
 def test_no_admin_page_shows_the_private_list_to_an_admin(client, admin_user, private_source):
     """Every changelist the admin site has, as an organisation admin: neither the list's
-    name, nor its X list id, nor a post only it read, nor its runs."""
-    secret = TweetFactory(id=1_987_654_321_012_345_678, text="Dana is evaluating vendors")
+    name, nor its X list id, nor a post only it read, nor its author (the prospect), nor its
+    runs."""
+    prospect = XUserFactory(username="dana_prospect_cfo")
+    secret = TweetFactory(
+        id=1_987_654_321_012_345_678, text="Dana is evaluating vendors", author=prospect
+    )
     SourceTweetFactory(source=private_source, tweet=secret)
     SourceRunFactory(source=private_source)
     client.force_login(admin_user)
@@ -115,7 +125,7 @@ def test_no_admin_page_shows_the_private_list_to_an_admin(client, admin_user, pr
         response = client.get(url)
         assert response.status_code == 200, url
         body = response.content.decode()
-        for leak in (LIST_NAME, str(LIST_ID), str(secret.pk), secret.text):
+        for leak in (LIST_NAME, str(LIST_ID), str(secret.pk), secret.text, prospect.username):
             assert leak not in body, f"{url} shows {leak!r}"
         pages += 1
     assert pages >= 8
@@ -123,6 +133,7 @@ def test_no_admin_page_shows_the_private_list_to_an_admin(client, admin_user, pr
     for url in (
         f"/admin/listening/source/{private_source.pk}/change/",
         f"/admin/listening/tweet/{secret.pk}/change/",
+        f"/admin/listening/xuser/{prospect.pk}/change/",
     ):
         assert client.get(url).status_code == 302, url
 
