@@ -22,11 +22,28 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "account", "department", "enabled", "last_result"]
     list_filter = ["kind", "enabled", "last_result"]
     search_fields = ["name", "query"]
-    readonly_fields = ["since_id", "pending_since_id", "page_token", "lease_token", "lease_until"]
-    raw_id_fields = ["owner"]
+    # What a source reads (and so who may see its posts) is decided by the services'
+    # rules on the sources pages: a private list stays its owner's, and nobody follows it
+    # a second time. The admin can pause, rename or re-route a source, not re-aim it.
+    readonly_fields = [
+        "kind",
+        "account",
+        "query",
+        "x_list_id",
+        "is_private",
+        "owner",
+        "since_id",
+        "pending_since_id",
+        "page_token",
+        "lease_token",
+        "lease_until",
+    ]
 
     def get_queryset(self, request):
         return selectors.source_list(user=request.user)
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(SourceRun)

@@ -174,6 +174,19 @@ def test_the_admin_site_keeps_it_private_too(client, admin_user, world):
     assert account.status_code == 200 and b"user-token" not in account.content
 
 
+def test_the_admin_cannot_aim_a_source_at_a_private_list(client, admin_user, world):
+    """Sources are added on the sources pages, whose services keep a private list its
+    owner's; in the admin a source can be renamed or paused, not re-aimed at another list
+    or a `list:` search."""
+    client.force_login(admin_user)
+    assert client.get("/admin/listening/source/add/").status_code == 403
+    public = world["public"]
+    form = client.get(f"/admin/listening/source/{public.pk}/change/").content.decode()
+    assert 'name="name"' in form
+    for field in ("query", "x_list_id", "is_private", "owner", "kind", "account"):
+        assert f'name="{field}"' not in form, field
+
+
 # --- API --------------------------------------------------------------------------------
 
 
