@@ -4,10 +4,13 @@ at 80 % and an optional pause at 100 %."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections, transaction
 from django.db.models import Sum
 
 from listening import billing, selectors, services
@@ -161,6 +164,59 @@ def test_the_utc_day_not_the_local_one(account):
     new_york = datetime.fromisoformat("2026-12-06T23:30:00-05:00")
     _bill(account, _at("2026-12-06", "20:00"), posts=[1])
     assert _bill(account, new_york, posts=[1]).posts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_bill_a_post_they_both_read_once(account):
+    """Two sources of the account commit overlapping pages at the same moment: the
+    second waits on the first's rows, then skips them — billed once between them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    now, inserted, bills = datetime.now(UTC), threading.Event(), {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                bills["first"] = _bill(account, now, posts=range(1, 101), users=[7])
+                inserted.set()
+                _wait_for_a_lock_waiter()  # the second run is blocked on our rows
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            inserted.wait(timeout=30)
+            with transaction.atomic():
+                bills["second"] = _bill(account, now, posts=range(51, 151), users=[7, 8])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert (bills["first"].posts, bills["second"].posts) == (100, 50)
+    assert (bills["first"].users, bills["second"].users) == (1, 1)
+    spend = AccountSpend.objects.get(account=account)
+    assert (spend.posts_billed, spend.users_billed) == (150, 2)
+    assert spend.cost == Decimal("0.77")
+
+
+def _wait_for_a_lock_waiter(timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Statistics views are a snapshot kept for the transaction: drop it each time.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second run never waited on the first one's rows")
 
 
 def test_sources_of_one_account_share_the_days_bill(xsim, account):  # noqa: F811
