@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from socialops import params
 
@@ -17,3 +18,19 @@ class DatesInRange:
         for field in self.fields.values():
             if isinstance(field, forms.DateField | forms.DateTimeField):
                 field.validators.append(params.validate_day_in_range)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id past a bigint as it refuses `abc`: SQLite cannot even compare such a
+    number with a column (OverflowError, a 500)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip().removeprefix("-")
+            if text.isascii() and text.isdigit() and int(text) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)

@@ -11,14 +11,14 @@ from campaigns.permissions import campaigns as perms
 from campaigns.selectors.campaigns import utm_choices
 from departments.forms import DateInput, apply_service_errors  # noqa: F401 — re-exported
 from departments.models import Goal
-from socialops.forms import DatesInRange
+from socialops.forms import DatesInRange, ModelMultipleChoiceField
 from socialops.models import User
 
 
 class CampaignForm(DatesInRange, forms.ModelForm):
     """Create (with a department) or edit (the department stays) a campaign."""
 
-    goals = forms.ModelMultipleChoiceField(
+    goals = ModelMultipleChoiceField(
         queryset=Goal.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),

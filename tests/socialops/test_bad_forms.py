@@ -179,3 +179,21 @@ def test_a_post_scheduled_past_the_range_is_a_field_error(signed_in, owner, mark
     assert response.status_code == 422
     assert response.context["form"].errors["scheduled_at"]
     assert not ScheduledPost.objects.exists()
+
+
+def test_a_goal_id_past_a_bigint_is_a_field_error(signed_in, marketing):
+    # SQLite raised OverflowError comparing it with the column.
+    response = signed_in.post(
+        "/campaigns/new/",
+        {
+            "name": "Spring",
+            "department": marketing.pk,
+            "goals": "99999999999999999999",
+            "objective": "sales",
+            "period_start": "2026-01-01",
+            "period_end": "2026-02-01",
+        },
+    )
+
+    assert response.status_code in {200, 422}
+    assert response.context["form"].errors["goals"]
