@@ -22,6 +22,9 @@ QUEUE_KEY = "socialops:clicks:queue"
 PROCESSING_PREFIX = "socialops:clicks:processing:"
 # How long the buffer is skipped after Redis failed to answer.
 SKIP_AFTER_FAILURE_SECONDS = 2.0
+# The flush moves thousands of events per round trip and no visitor waits for it: the
+# redirect's 100 ms made it time out on a busy machine.
+FLUSH_TIMEOUT_SECONDS = 10.0
 
 Unavailable = (redis.ConnectionError, redis.TimeoutError)
 

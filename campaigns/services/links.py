@@ -278,7 +278,7 @@ def clicks_flush(*, batch_size: int, max_batches: int = 50, orphan_after: int = 
     A live worker whose list is adopted by mistake loses nothing: both insert the same
     click ids and the unique constraint keeps one. Returns the events processed.
     """
-    client = buffer.client()
+    client = buffer.client(buffer.FLUSH_TIMEOUT_SECONDS)
     mine = buffer.processing_key()
     done = 0
     if client.exists(mine):
