@@ -40,6 +40,8 @@ demo: migrate
 run: export X_API_BASE_URL ?= http://127.0.0.1:$(XSIM_PORT)
 # Short links in scheduled posts point at this server.
 run: export SITE_URL ?= http://$(HOST):$(PORT)
+# Keep the terminal for what a person needs: no line per task, per click or per probe.
+run: export ROUTINE_LOG_LEVEL ?= WARNING
 run: demo
 	@echo
 	@echo "  SocialOps is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"

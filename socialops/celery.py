@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 
 from celery import Celery
+from celery.signals import beat_init, worker_ready
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialops.settings")
@@ -13,3 +16,31 @@ app = Celery("socialops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("ingest", "publish", "default")]
 app.autodiscover_tasks()
+
+log = logging.getLogger(__name__)
+
+
+# /healthz knows a worker and beat are alive from heartbeats; the first heartbeat task is
+# only due HEARTBEAT_INTERVAL after beat starts, and /healthz said 503 until then. Each
+# reports once as it comes up, so a fresh start is healthy as soon as both are.
+@worker_ready.connect
+def _worker_ready(**kwargs) -> None:
+    _report("worker")
+
+
+@beat_init.connect
+def _beat_init(**kwargs) -> None:
+    _report("beat")
+
+
+def _report(name: str) -> None:
+    from django.db import connections
+
+    from socialops.services import heartbeat_record
+
+    try:
+        heartbeat_record(name=name, detail=socket.gethostname())
+    except Exception:
+        log.warning("could not record that %s started", name, exc_info=True)
+    finally:
+        connections.close_all()  # not inherited by pool processes forked later

@@ -525,10 +525,40 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Lines a busy installation repeats all day: Celery's per-task "received" and "succeeded",
+# beat's "sending due task", and the development server's lines for short-link redirects
+# and static files (socialops/logs.py). make run sets WARNING: its terminal keeps what a
+# person needs.
+ROUTINE_LOG_LEVEL = env_str("ROUTINE_LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        # Django's own, for the development server's request lines.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "filters": {
+        "routine_requests": {"()": "socialops.logs.RoutineRequests", "level": ROUTINE_LOG_LEVEL}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "celery.app.trace": {"level": ROUTINE_LOG_LEVEL},
+        "celery.worker.strategy": {"level": ROUTINE_LOG_LEVEL},
+        "celery.beat": {"level": ROUTINE_LOG_LEVEL},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["routine_requests"],
+        },
+    },
 }

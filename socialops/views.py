@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
@@ -11,15 +13,31 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from socialops.csp import csp_override
 from socialops.health import health_report
 
+log = logging.getLogger(__name__)
+
 
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database, broker, a worker and beat are all fine; 503 naming what is not."""
+    """200 when the database, broker, a worker and beat are all fine; 503 naming what is not
+    ("starting" when all that is missing is a worker or beat not up yet)."""
     report = health_report()
     failing = [name for name, entry in report.items() if not entry["ok"]]
-    body = {"status": "ok" if not failing else "failing", "failing": failing, **report}
-    return JsonResponse(body, status=503 if failing else 200)
+    starting = bool(failing) and all(report[name].get("starting") for name in failing)
+    status = "starting" if starting else ("failing" if failing else "ok")
+    response = JsonResponse({"status": status, "failing": failing, **report})
+    if failing:
+        response.status_code = 503
+        # Said here at its real weight (starting is expected: DEBUG), not as Django's
+        # ERROR for a 5xx, which a probe polling during start-up repeated every 2 s.
+        log.log(
+            logging.DEBUG if starting else logging.WARNING,
+            "healthz: %s: %s",
+            status,
+            "; ".join(f"{name}: {report[name]['error']}" for name in failing),
+        )
+        response._has_been_logged = True  # django.utils.log.log_response skips it
+    return response
 
 
 class LoginView(auth_views.LoginView):

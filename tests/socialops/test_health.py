@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import secrets
 import subprocess
@@ -91,16 +92,46 @@ def test_needs_no_login_and_is_never_cached(client, all_fine):
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_no_worker_heartbeat_is_503_naming_the_worker(client):
+def test_no_worker_heartbeat_yet_is_503_naming_the_worker_as_starting(client, caplog):
     _record_beat_run()
 
-    response, body = _get(client)
+    with caplog.at_level(logging.DEBUG):
+        response, body = _get(client)
+
+    assert response.status_code == 503
+    assert body["status"] == "starting"
+    assert body["failing"] == ["worker"]
+    assert body["worker"]["ok"] is False
+    assert body["worker"]["starting"] is True
+    assert "heartbeat" in body["worker"]["error"]
+    # An expected start-up state: said at DEBUG, no ERROR line per poll.
+    assert [r.levelname for r in caplog.records if "healthz" in r.getMessage()] == ["DEBUG"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_real_failure_is_logged_as_a_warning_not_a_server_error(client, caplog):
+    _record_beat_run()
+    _record_worker_heartbeat(age=_stale())
+
+    with caplog.at_level(logging.INFO):
+        response, body = _get(client)
 
     assert response.status_code == 503
     assert body["status"] == "failing"
-    assert body["failing"] == ["worker"]
-    assert body["worker"]["ok"] is False
-    assert "heartbeat" in body["worker"]["error"]
+    assert "worker" not in body or "starting" not in body["worker"]
+    warnings = [r for r in caplog.records if "healthz" in r.getMessage()]
+    assert [r.levelname for r in warnings] == ["WARNING"]
+    assert "no worker heartbeat" in warnings[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_beat_that_reported_its_start_counts_as_alive(client):
+    _record_worker_heartbeat()
+    Heartbeat.objects.create(name="beat", last_seen=timezone.now())
+
+    response, body = _get(client)
+
+    assert response.status_code == 200, body
 
 
 def test_a_stale_worker_heartbeat_is_503_naming_the_worker(client):
