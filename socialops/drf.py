@@ -65,7 +65,7 @@ INT64_MAX = 2**63 - 1
     {
         "type": "string",
         "format": "date",
-        "pattern": rf"^{params.YEAR_PATTERN}-\d\d-\d\d$",
+        "pattern": f"^{params.DAY_PATTERN}$",
     }
 )
 class DateField(serializers.DateField):
@@ -80,7 +80,7 @@ class DateField(serializers.DateField):
     {
         "type": "string",
         "format": "date-time",
-        "pattern": rf"^{params.YEAR_PATTERN}-\d\d-\d\dT",
+        "pattern": f"^{params.DAY_PATTERN}T{params.TIME_PATTERN}$",
     }
 )
 class DateTimeField(serializers.DateTimeField):
