@@ -61,13 +61,7 @@ INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "date",
-        "pattern": f"^{params.DAY_PATTERN}$",
-    }
-)
+@extend_schema_field(params.DAY_SCHEMA)
 class DateField(serializers.DateField):
     """A date between params.EARLIEST and params.LATEST."""
 
@@ -76,13 +70,7 @@ class DateField(serializers.DateField):
         self.validators.append(params.validate_day_in_range)
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "date-time",
-        "pattern": f"^{params.DAY_PATTERN}T{params.TIME_PATTERN}$",
-    }
-)
+@extend_schema_field(params.MOMENT_SCHEMA)
 class DateTimeField(serializers.DateTimeField):
     """A moment whose day lies between params.EARLIEST and params.LATEST."""
 

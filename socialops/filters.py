@@ -11,6 +11,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_filters.fields import DateRangeField, IsoDateTimeField, IsoDateTimeRangeField
+from drf_spectacular.utils import extend_schema_field
 
 from socialops import params
 
@@ -45,6 +46,7 @@ class _PlainDateRangeField(_Bounded, DateRangeField):
         return None
 
 
+@extend_schema_field(params.DAY_SCHEMA)
 class DateRangeFilter(django_filters.DateFromToRangeFilter):
     """`<name>_after` / `<name>_before`, inclusive, for a DateField (a DateTimeField wants
     django-filter's own DateFromToRangeFilter, whose local-midnight datetimes are right
@@ -57,6 +59,7 @@ class _DateTimeRangeField(_Bounded, DateRangeField):
     pass
 
 
+@extend_schema_field(params.DAY_SCHEMA)
 class DateTimeRangeFilter(django_filters.DateFromToRangeFilter):
     """`<name>_after` / `<name>_before`: whole days in the organisation's zone, for a
     DateTimeField."""
@@ -68,6 +71,7 @@ class _IsoDateTimeRangeField(_Bounded, IsoDateTimeRangeField):
     pass
 
 
+@extend_schema_field(params.MOMENT_SCHEMA)
 class IsoDateTimeRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
     field_class = _IsoDateTimeRangeField
 
@@ -76,6 +80,7 @@ class _IsoDateTimeField(_Bounded, IsoDateTimeField):
     pass
 
 
+@extend_schema_field(params.MOMENT_SCHEMA)
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = _IsoDateTimeField
 
@@ -84,5 +89,6 @@ class _DateField(_Bounded, django_filters.DateFilter.field_class):
     pass
 
 
+@extend_schema_field(params.DAY_SCHEMA)
 class DateFilter(django_filters.DateFilter):
     field_class = _DateField

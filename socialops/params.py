@@ -24,6 +24,12 @@ RANGE_MESSAGE = f"Enter a date between {EARLIEST.isoformat()} and {LATEST.isofor
 DAY_PATTERN = r"(19\d\d|2\d\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 # A time of day and an optional offset, as Django's parse_datetime reads them.
 TIME_PATTERN = r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?"
+DAY_SCHEMA = {"type": "string", "format": "date", "pattern": f"^{DAY_PATTERN}$"}
+MOMENT_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": f"^{DAY_PATTERN}T{TIME_PATTERN}$",
+}
 
 _MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _ISO_WEEK_RE = re.compile(r"^\s*(\d{4})-W(\d{2})\s*$")

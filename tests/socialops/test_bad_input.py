@@ -437,3 +437,14 @@ def test_request_bodies_are_documented_as_json(owner):
     }
 
     assert media_types == {"application/json"}
+
+
+def test_date_filters_in_the_schema_say_the_range(owner):
+    paths = api_client(owner).get("/api/v1/schema/?format=json").json()["paths"]
+
+    def parameter(path, name):
+        (found,) = [p for p in paths[path]["get"]["parameters"] if p["name"] == name]
+        return found["schema"]
+
+    assert parameter("/api/v1/clicks/", "since")["pattern"] == params.MOMENT_SCHEMA["pattern"]
+    assert parameter("/api/v1/goals/", "period_after")["pattern"] == params.DAY_SCHEMA["pattern"]
