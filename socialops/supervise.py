@@ -9,8 +9,9 @@ Procfile.dev runs under this instead:
 1. Start COMMAND (its own process; stdout and stderr are this process's).
 2. When it exits on its own, log it and start it again after a pause that doubles from
    1 s to MAX_PAUSE, back to 1 s once a run lasted STABLE_AFTER seconds.
-3. On SIGINT or SIGTERM (Ctrl-C, or the runner stopping), pass the signal on, wait for
-   COMMAND and exit with its status: a stop is never a restart.
+3. On SIGINT or SIGTERM (Ctrl-C, or the runner stopping), pass the signal on once, wait
+   up to STOP_GRACE seconds for COMMAND (then SIGKILL its process group) and exit with
+   its status: a stop is never a restart.
 
 Its state (running or restarting, restarts so far, the last exit status) is written to
 `<var>/processes/NAME.json` for /healthz, which says when the worker or beat is
@@ -19,6 +20,7 @@ restarting. Standard library only: it must run when nothing else does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -29,6 +31,8 @@ from pathlib import Path
 
 MAX_PAUSE = 30.0
 STABLE_AFTER = 60.0
+# After a stop was asked for, how long the process may take (honcho kills after 5 s).
+STOP_GRACE = 4.0
 
 
 def state_folder() -> Path:
@@ -64,18 +68,31 @@ def _die_with_parent() -> None:
         pass
 
 
+def _wait(child: subprocess.Popen[bytes], stopping: list[float]) -> int:
+    """Wait for `child`; once a stop was asked for, give it STOP_GRACE seconds, then kill
+    it and everything it started (its process group): the runner's own SIGKILL would only
+    reach us, and the child would go on shutting down on its own, holding the terminal."""
+    while (status := child.poll()) is None:
+        if stopping and time.monotonic() - stopping[0] > STOP_GRACE:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            return child.wait()
+        time.sleep(0.1)
+    return status
+
+
 def _describe(status: int) -> str:
     return f"signal {-status}" if status < 0 else f"status {status}"
 
 
 def supervise(name: str, command: list[str], *, folder: Path | None = None) -> int:
     folder = folder or state_folder()
-    stopping: list[int] = []
+    stopping: list[float] = []  # when each stop was asked for
     child: subprocess.Popen[bytes] | None = None
 
     def stop(signum, _frame) -> None:
-        stopping.append(signum)
-        if child is not None and child.poll() is None:
+        stopping.append(time.monotonic())
+        if child is not None and child.poll() is None and len(stopping) == 1:
             child.send_signal(signum)
 
     signal.signal(signal.SIGTERM, stop)
@@ -90,7 +107,7 @@ def supervise(name: str, command: list[str], *, folder: Path | None = None) -> i
         write_state(
             folder, name, state="running", pid=child.pid, restarts=restarts, since=time.time()
         )
-        status = child.wait()
+        status = _wait(child, stopping)
         if stopping:
             write_state(folder, name, state="stopped", restarts=restarts, last_exit=status)
             return status if status >= 0 else 128 - status

@@ -83,21 +83,39 @@ def test_a_stop_is_passed_on_once_and_is_not_a_restart(tmp_path):
     }
 
 
+def test_a_process_that_ignores_the_stop_is_killed_with_what_it_started(tmp_path):
+    ready = tmp_path / "ready"
+    code = (
+        "import signal, subprocess, sys, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        f"open({str(ready)!r}, 'w').write(str(helper.pid))\n"
+        "time.sleep(120)\n"
+    )
+    supervisor = _supervise(tmp_path, "worker", code)
+    assert wait_for(lambda: ready.exists() and ready.read_text(), timeout=60)
+    helper = int(ready.read_text())
+    supervisor.send_signal(signal.SIGTERM)
+    supervisor.communicate(timeout=60)  # STOP_GRACE, then its process group is killed
+    assert supervisor.returncode == 128 + signal.SIGKILL
+    assert wait_for(lambda: _gone(helper), timeout=30)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return status == "Z"  # exited, waiting for its new parent to reap it
+
+
 def test_the_process_does_not_outlive_a_killed_supervisor(tmp_path):
     supervisor = _supervise(tmp_path, "beat", "import time; time.sleep(120)")
     assert wait_for(lambda: _state(tmp_path, "beat").get("state") == "running", timeout=30)
     child = _state(tmp_path, "beat")["pid"]
     supervisor.kill()
     supervisor.wait(timeout=10)
-
-    def gone() -> bool:
-        try:
-            status = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return True
-        return status == "Z"  # exited, waiting for its new parent to reap it
-
-    assert wait_for(gone, timeout=30)
+    assert wait_for(lambda: _gone(child), timeout=30)
 
 
 # --- What /healthz makes of it ------------------------------------------------------------
