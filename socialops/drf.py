@@ -113,7 +113,8 @@ class DecimalFieldSchema(OpenApiSerializerFieldExtension):
 class CharField(serializers.CharField):
     """A CharField whose schema states the pattern (and format) its value is held to.
     The check itself stays where it is (a model validator or the service, with its own
-    message and beside the other field errors); the schema only stops promising more."""
+    message and beside the other field errors); the schema only stops promising more.
+    With allow_blank the schema offers "" on its own, so the pattern need not match it."""
 
     def __init__(self, *, pattern: str = "", schema_format: str = "", **kwargs):
         self.schema_pattern = pattern

@@ -163,10 +163,11 @@ class CampaignUpdateSerializer(serializers.Serializer):
     utm_medium = serializers.CharField(
         max_length=60, required=False, help_text="An active utm_medium value of /api/v1/utm-tags/."
     )
-    utm_campaign = serializers.CharField(
+    utm_campaign = drf.CharField(
         max_length=100,
         allow_blank=True,
         required=False,
+        pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
         help_text="Made from the name when left out or empty; unique among campaigns.",
     )
 

@@ -215,7 +215,7 @@ class ConversionCreateSerializer(serializers.Serializer):
         max_length=3,
         default="",
         allow_blank=True,
-        pattern=r"^([A-Za-z]{3})?$",
+        pattern=r"^[A-Za-z]{3}$",
         help_text="ISO 4217 (EUR, USD); the organisation's currency when left out.",
     )
     occurred_at = drf.DateTimeField(
@@ -227,7 +227,7 @@ class ConversionCreateSerializer(serializers.Serializer):
         max_length=32,
         default="",
         allow_blank=True,
-        pattern=r"^([0-9A-Fa-f]{32})?$",
+        pattern=r"^[0-9A-Fa-f]{32}$",
         help_text="The `sc_cid` our short link added to the landing page's address. "
         "Attributes the conversion to the link's campaign (before any coupon).",
     )

@@ -418,6 +418,12 @@ def test_patterns_and_enums_in_the_schema_are_those_validation_keeps(components)
 
     assert prop("LinkCreateRequest", "destination")["pattern"].startswith("^https?://")
     assert prop("UtmTagCreateRequest", "value")["pattern"] == r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+    # A field that may be blank: "" or the pattern, exactly one of them.
+    (pattern, blank) = prop("CampaignCreateRequest", "utm_campaign")["oneOf"]
+    assert pattern["pattern"] == r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+    assert blank["maxLength"] == 0
+    (pattern, blank) = prop("ConversionCreateRequest", "currency")["oneOf"]
+    assert pattern["pattern"] == "^[A-Za-z]{3}$"
     assert prop("OfferInputRequest", "code")["pattern"] == r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
     assert prop("ScheduledPostCreateRequest", "target_x_id")["pattern"] == r"^[1-9][0-9]{0,17}$"
     assert components["CampaignStatusEnum"]["enum"] == ["planned", "running", "finished"]
