@@ -64,12 +64,12 @@ test: lint
 
 bench: install
 	$(PY) -m bench
+
 # The suite's schemathesis run (tests/socialops/test_fuzz.py) with a larger budget and a
 # fresh seed each time; FUZZ_MAX_EXAMPLES and FUZZ_SEED override them.
 fuzz: install
 	SOCIALOPS_TESTING=1 FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} FUZZ_SEED=$${FUZZ_SEED:-$$RANDOM} \
 		$(BIN)/pytest -q -p no:randomly tests/socialops/test_fuzz.py
-
 
 clean-var:
 	rm -rf var/
