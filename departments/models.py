@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from metrics.registry import CUSTOM, Unit, metric_choices, metric_get
+from socialops.params import validate_day_in_range
 
 
 def validate_time_zone(value: str) -> None:
@@ -147,8 +148,8 @@ class Goal(models.Model):
         on_delete=models.SET_NULL,
         related_name="owned_goals",
     )
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[validate_day_in_range])
+    period_end = models.DateField(validators=[validate_day_in_range])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -245,7 +246,7 @@ class Measurement(models.Model):
 
     kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="measurements")
     value = models.DecimalField(max_digits=18, decimal_places=4)
-    measured_on = models.DateField()
+    measured_on = models.DateField(validators=[validate_day_in_range])
     note = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from departments.models import Department, Goal
+from socialops.params import validate_day_in_range
 
 # Lower-case words joined by - or _: what analytics tools group on without surprises.
 validate_utm_value = RegexValidator(
@@ -57,8 +58,8 @@ class Campaign(models.Model):
     objective = models.CharField(max_length=20, choices=Goal.Objective.choices)
     goals = models.ManyToManyField(Goal, blank=True, related_name="campaigns")
     description = models.TextField(blank=True)
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[validate_day_in_range])
+    period_end = models.DateField(validators=[validate_day_in_range])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     # In the organisation's currency. Spend is what was paid out (ads, prizes, agency);
     # staff time is costed from the time log, not entered here.

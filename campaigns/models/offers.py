@@ -9,6 +9,7 @@ from django.db.models.functions import Upper
 
 from campaigns.models.campaigns import Campaign
 from campaigns.models.links import TrackedLink
+from socialops.params import validate_day_in_range
 
 
 class Offer(models.Model):
@@ -21,8 +22,8 @@ class Offer(models.Model):
     # Matched case-insensitively: a shop reports SPRING20 or spring20 alike.
     code = models.CharField(max_length=40)
     description = models.CharField(max_length=300)
-    valid_from = models.DateField()
-    valid_until = models.DateField()
+    valid_from = models.DateField(validators=[validate_day_in_range])
+    valid_until = models.DateField(validators=[validate_day_in_range])
     value_kind = models.CharField(
         max_length=10, choices=ValueKind.choices, default=ValueKind.AMOUNT
     )
@@ -69,7 +70,7 @@ class Conversion(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PURCHASE)
     value = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(max_length=3)
-    occurred_at = models.DateTimeField()
+    occurred_at = models.DateTimeField(validators=[validate_day_in_range])
     is_new_customer = models.BooleanField(default=False)
     # As reported (kept even when they match nothing); the click id is joined to
     # Click.click_id (no foreign key: the click may still be in the Redis buffer when the

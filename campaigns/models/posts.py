@@ -10,6 +10,7 @@ from django.db.models import Q
 from campaigns.models.campaigns import Campaign
 from departments.models import Department
 from listening.models import XAccount
+from socialops.params import validate_day_in_range
 
 
 class ContentCategory(models.TextChoices):
@@ -82,7 +83,9 @@ class ScheduledPost(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    scheduled_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, validators=[validate_day_in_range]
+    )
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     # Approvals are counted per review round: a rejected post edited and resubmitted
@@ -262,8 +265,8 @@ class RecurringSlot(models.Model):
     every_weeks = models.PositiveSmallIntegerField(
         choices=[(1, "Every week"), (2, "Every other week")], default=1
     )
-    starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True)
+    starts_on = models.DateField(validators=[validate_day_in_range])
+    ends_on = models.DateField(null=True, blank=True, validators=[validate_day_in_range])
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

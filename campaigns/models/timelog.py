@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from campaigns.models.campaigns import Campaign
 from departments.models import Department
+from socialops.params import validate_day_in_range
 
 
 class TimeEntry(models.Model):
@@ -25,7 +26,7 @@ class TimeEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_entries"
     )
-    day = models.DateField()
+    day = models.DateField(validators=[validate_day_in_range])
     minutes = models.PositiveIntegerField()
     activity = models.CharField(max_length=12, choices=Activity.choices)
     campaign = models.ForeignKey(
