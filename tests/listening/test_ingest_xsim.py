@@ -13,13 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def account(xsim, settings):  # noqa: F811
-    settings.X_API_BASE_URL = xsim.url
-    return XAccount.objects.create(
-        username="brightline",
-        x_user_id=int(xsim.user_id("brightline")),
-        access_token=xsim.user_token("brightline"),
-    )
+def account(brightline_account):
+    return brightline_account
 
 
 def _mentions(xsim) -> int:  # noqa: F811

@@ -315,13 +315,8 @@ def memory_cache(settings):
 
 
 @pytest.fixture
-def x_account(xsim, settings):  # noqa: F811
-    settings.X_API_BASE_URL = xsim.url
-    return XAccount.objects.create(
-        username="brightline",
-        x_user_id=int(xsim.user_id("brightline")),
-        access_token=xsim.user_token("brightline"),
-    )
+def x_account(brightline_account):
+    return brightline_account
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.db.models import Sum
 
 from listening import billing, selectors, services
 from listening.ingest import PAUSED, list_page_sizes, source_run
-from listening.models import AccountSpend, BilledRead, Source, SourceRun, XAccount
+from listening.models import AccountSpend, BilledRead, Source, SourceRun
 from tests.xsim_server import xsim, xsim_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,8 @@ INTERVAL = 30  # simulated seconds between runs, as the demo's private list
 
 
 @pytest.fixture
-def account(xsim, settings):  # noqa: F811
-    settings.X_API_BASE_URL = xsim.url
-    return XAccount.objects.create(
-        username="brightline",
-        x_user_id=int(xsim.user_id("brightline")),
-        access_token=xsim.user_token("brightline"),
-    )
+def account(brightline_account):
+    return brightline_account
 
 
 @pytest.fixture
