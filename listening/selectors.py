@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from listening import billing
@@ -199,7 +199,8 @@ def x_list_ids_private_to_others(*, user: User) -> set[int]:
 
 def source_list_with_usage(*, user: User, now: datetime | None = None) -> QuerySet[Source]:
     """Visible sources with what they read and cost today and over the last 7 days
-    (today included), from their runs, in the organisation's time zone."""
+    (today included), from their runs, in the organisation's time zone; `runs_today` and
+    `runs_week` count the runs behind each figure (none: there is no figure yet)."""
     now = now or timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=6)
@@ -208,6 +209,8 @@ def source_list_with_usage(*, user: User, now: datetime | None = None) -> QueryS
         cost_today=Sum("runs__cost", filter=Q(runs__started_at__gte=today), default=0),
         posts_week=Sum("runs__posts_read", filter=Q(runs__started_at__gte=week), default=0),
         cost_week=Sum("runs__cost", filter=Q(runs__started_at__gte=week), default=0),
+        runs_today=Count("runs", filter=Q(runs__started_at__gte=today)),
+        runs_week=Count("runs", filter=Q(runs__started_at__gte=week)),
     )
 
 

@@ -131,6 +131,20 @@ def test_empty_states_with_an_account(client, member, account):
     assert b"No posts match these filters" in filtered
 
 
+def test_usage_says_no_data_yet_until_a_run_and_then_links_to_the_runs(client, member, account):
+    """A source that has not run has no figure (not "0 posts"); once it has, the figure
+    links to the source's page, where its runs are listed."""
+    c = signed_in(client, member)
+    source = SourceFactory(account=account)
+    row = c.get(reverse("listening:sources")).content.decode()
+    assert row.count("No data yet") == 2 and "0 posts" not in row
+    SourceRunFactory(source=source, posts_read=0, cost=0)
+    row = c.get(reverse("listening:sources")).content.decode()
+    assert "No data yet" not in row
+    assert row.count(f'<a href="{source.get_absolute_url()}" title="From 1 run') == 2
+    assert "0 posts" in row
+
+
 # --- Sources: forms with errors in place, nothing half-written ----------------------------
 
 
