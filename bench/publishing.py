@@ -26,8 +26,8 @@ CEILING_POSTS = 200
 def run() -> None:
     from django.utils import timezone
 
+    from campaigns.calendar.tasks import publish_due
     from campaigns.models import ScheduledPost
-    from campaigns.tasks import publish_due
     from listening.client import XClient
     from listening.models import XAccount
     from tests.factories import DepartmentFactory, UserFactory

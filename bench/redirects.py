@@ -6,7 +6,7 @@ lookup, no capture).
 
 Each kind is measured ROUNDS times, alternating, after its own warm-up; the best round
 of each counts. After each tracked round, once the spools have shipped, the click buffer
-is flushed into PostgreSQL with the product's flush (campaigns.services.links.clicks_flush)
+is flushed into PostgreSQL with the product's flush (campaigns.links.services.clicks_flush)
 and the clicks stored are compared with the redirects the server served (counted by a
 gunicorn hook, so the requests wrk abandoned at its cut-off, whose clicks were captured
 too, are included).
@@ -232,8 +232,8 @@ def _flush(spool_dir: Path) -> tuple[int, float]:
     stopped are adopted, as the flush task does."""
     from django.conf import settings
 
-    from campaigns import buffer, spool
-    from campaigns.services.links import clicks_flush, clicks_ship
+    from campaigns.links import buffer, spool
+    from campaigns.links.services import clicks_flush, clicks_ship
 
     client = buffer.client()
     moved = 0
@@ -326,7 +326,7 @@ def run() -> None:
         print("redirects: skipped (needs wrk: apt-get install wrk, or brew install wrk)")
         return
 
-    from campaigns import buffer
+    from campaigns.links import buffer
     from campaigns.models import Click, TrackedLink
 
     buffer.client().flushdb()

@@ -16,12 +16,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns import services as campaign_services
+from campaigns.calendar import services as post_services
+from campaigns.links import services as link_services
 from campaigns.models import Campaign, ScheduledPost
-from campaigns.services import campaigns as campaign_services
-from campaigns.services import links as link_services
-from campaigns.services import offers as offer_services
-from campaigns.services import posts as post_services
-from campaigns.services import timelog as time_services
+from campaigns.offers import services as offer_services
+from campaigns.timelog import services as time_services
 from departments.models import Department, Goal
 from listening.models import XAccount
 from socialops.models import User
@@ -36,7 +36,7 @@ def demo_campaigns_loaded() -> bool:
 def demo_campaigns_load(*, account: XAccount, now: datetime | None = None) -> None:
     """Call once, after the demo organisation and its X account exist. Dates and times
     are the organisation's (its zone, whoever runs this)."""
-    from campaigns.selectors.posts import organisation_zone
+    from campaigns.calendar.selectors import organisation_zone
 
     with timezone.override(organisation_zone()), transaction.atomic():
         _load(account=account, now=now or timezone.now())

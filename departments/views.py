@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from campaigns.selectors.publishing import post_stuck_list
+from campaigns.calendar.selectors import post_stuck_list
 from departments import permissions as perms
 from departments import selectors, services
 from departments.forms import (

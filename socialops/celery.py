@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from pathlib import Path
 
 from celery import Celery
 from celery.signals import beat_init, worker_ready
+from django.apps import apps
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialops.settings")
@@ -15,7 +17,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialops.settings")
 app = Celery("socialops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("ingest", "publish", "default")]
-app.autodiscover_tasks()
+
+
+def _task_packages() -> list[str]:
+    """Every installed app, and every concept folder inside one (campaigns.links, …):
+    Celery looks for a `tasks` module in each."""
+    packages = []
+    for config in apps.get_app_configs():
+        packages.append(config.name)
+        for entry in sorted(Path(config.path).glob("*/tasks.py")):
+            packages.append(f"{config.name}.{entry.parent.name}")
+    return packages
+
+
+app.autodiscover_tasks(_task_packages)
 
 log = logging.getLogger(__name__)
 

@@ -175,6 +175,9 @@ if not DEBUG and not SITE_URL.startswith(("https://", "http://")):
 # The sign-in page lists the demo logins (only those that exist) when this is on.
 SHOW_DEMO_LOGINS = env_bool("SHOW_DEMO_LOGINS", DEBUG)
 
+# The product's own apps, bottom to top (ARCHITECTURE.md: each imports only those below it).
+PROJECT_APPS = ["socialops", "departments", "listening", "campaigns", "prospects", "metrics"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -191,12 +194,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
-    "socialops",
-    "departments",
-    "metrics",
-    "listening",
-    "campaigns",
-    "prospects",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [
@@ -222,10 +220,16 @@ ROOT_URLCONF = "socialops.urls"
 WSGI_APPLICATION = "socialops.wsgi.application"
 AUTH_USER_MODEL = "socialops.User"
 
+# An app split into concept folders keeps each concept's templates in its folder
+# (campaigns/links/templates/campaigns/links/…), found like an app's own templates.
+CONCEPT_TEMPLATE_DIRS = sorted(
+    path for app in PROJECT_APPS for path in (BASE_DIR / app).glob("*/templates")
+)
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", *CONCEPT_TEMPLATE_DIRS],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -336,7 +340,7 @@ CLICK_FLUSH_BATCH = env_int("CLICK_FLUSH_BATCH", 2000)
 CLICK_BUFFER_TIMEOUT_MS = env_int("CLICK_BUFFER_TIMEOUT_MS", 100)
 # With Redis, each web process appends its clicks to a journal in this folder (the web
 # host's own disk) and a thread ships them to Redis every CLICK_SPOOL_SHIP_MS: a redirect
-# costs one write(2), not a Redis round trip (campaigns/spool.py). Empty: each redirect
+# costs one write(2), not a Redis round trip (campaigns/links/spool.py). Empty: each redirect
 # pushes its click to Redis itself. Tests opt in per test.
 CLICK_SPOOL_DIR = env_str("CLICK_SPOOL_DIR", "" if TESTING else str(VAR_DIR / "clicks"))
 CLICK_SPOOL_SHIP_MS = env_int("CLICK_SPOOL_SHIP_MS", 200)

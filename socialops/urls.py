@@ -2,16 +2,22 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-import campaigns.api  # noqa: F401 — registers its viewsets on the router
+# Each API module registers its viewsets on the router when imported.
+import campaigns.api
+import campaigns.calendar.api
+import campaigns.links.api
+import campaigns.offers.api
+import campaigns.timelog.api  # noqa: F401
 import departments.api  # noqa: F401
 import listening.api  # noqa: F401
+from campaigns.links.urls import shortlink_urls
 from socialops import views
 from socialops.api import router
 from socialops.auth import PasswordResetView
 
 urlpatterns = [
     # Short links first: the redirect is the hot path, and URL matching is in list order.
-    path("l/", include("campaigns.urls.shortlinks")),  # /l/<code>
+    path("l/", include(shortlink_urls)),  # /l/<code>
     path("healthz", views.healthz, name="healthz"),
     path("", include("departments.urls")),
     path("listening/", include("listening.urls")),

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from campaigns.calendar import services
 from campaigns.models import ScheduledPost
-from campaigns.services import posts as services
 from tests.factories import MembershipFactory, XAccountFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from campaigns.calendar.tasks import publish_due
+from campaigns.links.tasks import flush_clicks
 from campaigns.models import ApprovalRule, Click, ScheduledPost
-from campaigns.tasks import flush_clicks, publish_due
 from listening.models import XAccount
 from tests.factories import DepartmentFactory, MembershipFactory
 from tests.worker import celery_worker, wait_for

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from campaigns import buffer
+from campaigns.links import buffer
 
 # The real key names, for tests whose Redis is private (a worker process uses these).
 REAL_KEYS = {"QUEUE_KEY": buffer.QUEUE_KEY, "PROCESSING_PREFIX": buffer.PROCESSING_PREFIX}
@@ -56,7 +56,7 @@ def campaign(marketing):
 
 @pytest.fixture
 def link(owner, campaign):
-    from campaigns.services.links import link_create
+    from campaigns.links.services import link_create
 
     return link_create(
         actor=owner,
@@ -148,7 +148,7 @@ def offer_rule(marketing, legal):
 
 @pytest.fixture
 def make_draft(account, marketing):
-    from campaigns.services import posts as services
+    from campaigns.calendar import services
     from tests.campaigns.helpers import in_days
 
     def make(actor, **overrides):

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign, UtmTag
-from campaigns.services.campaigns import utm_tags_ensure_defaults
+from campaigns.services import utm_tags_ensure_defaults
 from tests.campaigns.helpers import client_for
 from tests.factories import CampaignFactory, GoalFactory, MembershipFactory
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, Click, TrackedLink, UtmTag
-from campaigns.services.campaigns import utm_tags_ensure_defaults
+from campaigns.services import utm_tags_ensure_defaults
 from tests.factories import (
     CampaignFactory,
     GoalFactory,

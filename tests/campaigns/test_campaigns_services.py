@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from campaigns import services
+from campaigns.links.services import link_create_tagged
 from campaigns.models import Campaign, UtmTag
-from campaigns.services import campaigns as services
-from campaigns.services.links import link_create_tagged
 from socialops.models import AuditEvent
 from tests.factories import GoalFactory, MembershipFactory
 

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from campaigns.links.selectors import clicks_per_day, x_link_reports
 from campaigns.models import Click, Conversion, TrackedLink
-from campaigns.selectors.campaigns import (
+from campaigns.selectors import (
     campaign_clicks_per_day,
     campaign_stats,
     campaign_x_reports,
     campaigns_visible_to,
 )
-from campaigns.selectors.links import clicks_per_day, x_link_reports
 from tests.factories import (
     CampaignFactory,
     ScheduledPostFactory,

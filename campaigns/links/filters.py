@@ -1,0 +1,72 @@
+"""FilterSets for tracked links and clicks, shared by the pages and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from campaigns.links.selectors import links_visible_to
+from campaigns.models import Campaign, Click, TrackedLink
+from campaigns.selectors import campaigns_visible_to
+from departments import selectors as department_selectors
+from departments.models import Department
+from socialops.filters import IsoDateTimeFilter
+
+
+def _user(request: HttpRequest | None) -> Any:
+    return getattr(request, "user", None) or AnonymousUser()
+
+
+def _campaigns(request: HttpRequest | None) -> QuerySet[Campaign]:
+    # Only the id is checked: no need for the counts and prefetches.
+    return campaigns_visible_to(user=_user(request)).prefetch_related(None).order_by("name")
+
+
+def _links(request: HttpRequest | None) -> QuerySet[TrackedLink]:
+    return links_visible_to(user=_user(request))
+
+
+def _departments(request: HttpRequest | None) -> QuerySet[Department]:
+    return department_selectors.department_list(user=_user(request))
+
+
+class LinkFilterSet(filters.FilterSet):
+    campaign = filters.ModelChoiceFilter(
+        queryset=_campaigns, empty_label="All campaigns", help_text="A campaign's id."
+    )
+    department = filters.ModelChoiceFilter(
+        field_name="campaign__department",
+        label="Department",
+        queryset=_departments,
+        to_field_name="slug",
+        empty_label="All departments",
+        help_text="The slug of the department whose campaign the link belongs to.",
+    )
+    post = filters.NumberFilter(field_name="post", help_text="A scheduled post's id.")
+
+    class Meta:
+        model = TrackedLink
+        fields = ["campaign", "department", "post"]
+
+
+class ClickFilterSet(filters.FilterSet):
+    link = filters.ModelChoiceFilter(queryset=_links, help_text="A tracked link's id.")
+    campaign = filters.ModelChoiceFilter(
+        field_name="link__campaign", queryset=_campaigns, help_text="A campaign's id."
+    )
+    since = IsoDateTimeFilter(
+        field_name="clicked_at",
+        lookup_expr="gte",
+        help_text="Clicks at or after this time (ISO 8601, e.g. 2026-11-20T00:00:00Z).",
+    )
+    is_bot = filters.BooleanFilter(
+        help_text="true: only crawlers and link unfurlers; false: only real clicks."
+    )
+
+    class Meta:
+        model = Click
+        fields = ["link", "campaign", "since", "is_bot"]

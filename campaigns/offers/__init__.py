@@ -1,0 +1,1 @@
+"""Offers (coupons, promotions) and the conversions credited to campaigns, links and offers."""
