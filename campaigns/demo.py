@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from campaigns import services as campaign_services
 from campaigns.calendar import services as post_services
+from campaigns.calendar.selectors import organisation_zone
 from campaigns.links import services as link_services
-from campaigns.models import Campaign, ScheduledPost
+from campaigns.models import ApprovalRule, Campaign, ScheduledPost
 from campaigns.offers import services as offer_services
 from campaigns.timelog import services as time_services
 from departments.models import Department, Goal
@@ -36,8 +37,6 @@ def demo_campaigns_loaded() -> bool:
 def demo_campaigns_load(*, account: XAccount, now: datetime | None = None) -> None:
     """Call once, after the demo organisation and its X account exist. Dates and times
     are the organisation's (its zone, whoever runs this)."""
-    from campaigns.calendar.selectors import organisation_zone
-
     with timezone.override(organisation_zone()), transaction.atomic():
         _load(account=account, now=now or timezone.now())
 
@@ -122,8 +121,6 @@ def _load(*, account: XAccount, now: datetime) -> None:
 
 
 def _approval_rules(*, marketing: Department, legal: Department) -> None:
-    from campaigns.models import ApprovalRule
-
     # Marketing's own lead approves every post; Legal also approves posts with an offer.
     ApprovalRule.objects.create(department=marketing, approver_department=marketing)
     ApprovalRule.objects.create(

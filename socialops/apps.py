@@ -6,4 +6,6 @@ class SocialOpsConfig(AppConfig):
     verbose_name = "SocialOps"
 
     def ready(self) -> None:
-        from socialops import auth  # noqa: F401 — audits sign-in lockouts (axes' signal)
+        # In ready(): auth connects a receiver to axes' lockout signal and imports models,
+        # which exist only once the app registry is ready.
+        from socialops import auth  # noqa: F401

@@ -51,6 +51,8 @@ def _beat_init(**kwargs) -> None:
 def _report(name: str) -> None:
     from django.db import connections
 
+    # In here: this module loads with the package, before Django's app registry, and
+    # models can only be imported once it is ready.
     from socialops.services import heartbeat_record
 
     try:

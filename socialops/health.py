@@ -18,6 +18,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from socialops.celery import app
+from socialops.models import Heartbeat
+from socialops.supervise import read_state
 
 # A supervised process this young that has not reported yet is starting.
 STARTING_FOR = 120.0
@@ -30,8 +35,6 @@ class Starting(str):
 def _supervised(name: str) -> dict[str, object] | None:
     """What socialops/supervise.py recorded about `name` on this host, if its supervisor is
     still alive (a record left by a supervisor that was killed says nothing)."""
-    from socialops.supervise import read_state
-
     state = read_state(Path(settings.VAR_DIR) / "processes", name)
     if not state or not isinstance(state.get("supervisor"), int):
         return None
@@ -73,8 +76,6 @@ def check_database() -> str | None:
 
 
 def check_broker() -> str | None:
-    from socialops.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
@@ -89,8 +90,6 @@ def _stale_after() -> timedelta:
 
 
 def check_worker() -> str | None:
-    from socialops.models import Heartbeat
-
     restarting = _supervision_problem("worker")
     if restarting:
         return restarting
@@ -106,10 +105,6 @@ def check_worker() -> str | None:
 
 
 def check_beat() -> str | None:
-    from django_celery_beat.models import PeriodicTask
-
-    from socialops.models import Heartbeat
-
     restarting = _supervision_problem("beat")
     if restarting:
         return restarting

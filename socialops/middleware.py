@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django.http import HttpResponseBadRequest
-from django.utils import timezone
 
 
 class RefuseNulMiddleware:
@@ -22,27 +19,3 @@ class RefuseNulMiddleware:
                 "The address holds a NUL character.", content_type="text/plain"
             )
         return self.get_response(request)
-
-
-class OrganisationTimezoneMiddleware:
-    """Show every date and time in the organisation's time zone, whoever is looking."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from departments.selectors import organisation_get
-
-        # Short-link redirects and probes need no organisation: keep them query-free.
-        if request.path.startswith(("/static/", "/healthz", "/l/")):
-            return self.get_response(request)
-        organisation = organisation_get()
-        request.organisation = organisation
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(organisation.time_zone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()

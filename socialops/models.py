@@ -27,6 +27,7 @@ class User(AbstractUser):
         """Django's check, but a hash upgrade (new hasher or iteration count) carries the
         user's API tokens over: like Django's sessions, they end on a password change, not
         on a rehash of the same password."""
+        # In here: socialops.tokens imports this module (ApiToken, User).
         from socialops.tokens import api_token_carry_over
 
         previous = self.password

@@ -211,7 +211,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "socialops.middleware.OrganisationTimezoneMiddleware",
+    "departments.middleware.OrganisationTimezoneMiddleware",
     # Last, as axes asks: turns a sign-in that hit the lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

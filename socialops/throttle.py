@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 
+from socialops.services import lockout_record
+
 
 def _now() -> float:
     return time.time()
@@ -104,8 +106,6 @@ def throttle_reset(*, rule: Rule, subject: str) -> None:
 def password_reset_attempt(*, email: str, ip_address: str) -> Lock | None:
     """Count a request for a reset e-mail against its address, then its account; the lock
     that refuses it, if any (the same whether or not an account has that e-mail)."""
-    from socialops.services import lockout_record
-
     for rule, subject in (
         (rule_password_reset_address(), ip_address),
         (rule_password_reset_account(), email.strip().lower()),

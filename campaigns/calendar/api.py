@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from campaigns.calendar import selectors, services
 from campaigns.calendar.filters import ScheduledPostFilterSet
+from campaigns.calendar.publishing import post_publish_now
 from campaigns.calendar.text import weighted_length
 from campaigns.models import (
     Campaign,
@@ -346,8 +347,6 @@ class ScheduledPostViewSet(
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
         """Send an approved or scheduled post now (at the publisher's next tick)."""
-        from campaigns.calendar.publishing import post_publish_now
-
         return self.answer(post_publish_now(actor=request.user, post=self.get_object()))
 
 

@@ -8,6 +8,14 @@ import random
 from celery import shared_task
 from django.conf import settings
 
+from campaigns.calendar.publishing import (
+    post_publish,
+    post_publish_give_up,
+    posts_due_claim,
+    posts_stale_reclaim,
+)
+from listening import client as x
+
 log = logging.getLogger(__name__)
 
 
@@ -17,8 +25,6 @@ def publish_due() -> int:
     due posts are claimed (committed before anything is queued) and one publish_post per
     post is queued. Two beats, or this run twice, claim nothing twice. A post whose task
     is lost (the broker away) is taken over when its claim times out."""
-    from campaigns.calendar.publishing import posts_due_claim, posts_stale_reclaim
-
     claims = posts_stale_reclaim() + posts_due_claim()
     for claim in claims:
         try:
@@ -44,9 +50,6 @@ def publish_post(self, post_id: int, claim_token: str) -> str:
     still holding the claim (kept under the claim timeout, so the retry, not the
     reconciler, goes on); a 429 puts the post back on the schedule at X's reset; the
     rest fail the post for a person to look at."""
-    from campaigns.calendar.publishing import post_publish, post_publish_give_up
-    from listening import client as x
-
     try:
         return post_publish(
             post_id=post_id, claim_token=claim_token, check_x=self.request.retries > 0

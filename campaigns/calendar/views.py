@@ -42,6 +42,7 @@ from campaigns.calendar.forms import (
     post_form_initial,
     split_parts,
 )
+from campaigns.calendar.publishing import post_publish_now, post_publish_retry
 from campaigns.models import RecurringSlot, ScheduledPost
 from departments.forms import apply_service_errors
 from departments.models import Department, Membership
@@ -582,8 +583,6 @@ def post_unschedule(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a failed post back on the schedule (publishing sends it)."""
-    from campaigns.calendar.publishing import post_publish_retry
-
     post = _get_post(request, pk)
     return _post_action(
         request,
@@ -597,8 +596,6 @@ def post_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_send_now(request: HttpRequest, pk: int) -> HttpResponse:
     """Send an approved or scheduled post now instead of at its time."""
-    from campaigns.calendar.publishing import post_publish_now
-
     post = _get_post(request, pk)
     return _post_action(
         request,

@@ -7,6 +7,10 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from campaigns.links import buffer
+from campaigns.links.services import clicks_adopt_spooled, clicks_flush
+from campaigns.offers.services import conversions_attribute_pending
+
 log = logging.getLogger(__name__)
 
 
@@ -16,13 +20,8 @@ def flush_clicks() -> int:
     stopped web processes left, moves the Redis click buffer into the database. Not
     retried: a Redis outage is logged and the next beat tries again; nothing leaves Redis
     until it is stored."""
-    from campaigns.links import buffer
-    from campaigns.links.services import clicks_adopt_spooled, clicks_flush
-
     if not buffer.enabled():
         return 0
-    from campaigns.offers.services import conversions_attribute_pending
-
     clicks_adopt_spooled()
     try:
         flushed = clicks_flush(batch_size=settings.CLICK_FLUSH_BATCH)
