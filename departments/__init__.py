@@ -1,0 +1,1 @@
+"""The organisation, its departments, memberships and roles, goals and KPIs with targets."""

@@ -1,0 +1,1 @@
+"""X accounts, users and posts, sources and ingestion, and the one X API client seam."""

@@ -1,0 +1,1 @@
+"""Sales reps' private prospect lists (empty until the prospects issue)."""

@@ -1,2 +1,1 @@
-"""The editorial calendar: scheduled posts and threads, approvals, recurring slots, calendar
-feeds, and publishing them to X exactly once."""
+"""The editorial calendar: scheduled posts, approvals, slots, feeds, publishing to X once."""

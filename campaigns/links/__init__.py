@@ -1,2 +1,1 @@
-"""Tracked links and their clicks: the `/l/<code>` redirect, the click spool and buffer,
-visitor keys, and click reports."""
+"""Tracked links: `/l/<code>`, clicks, the click spool and buffer, visitor keys, reports."""

@@ -1,1 +1,1 @@
-"""Offers (coupons, promotions) and the conversions credited to campaigns, links and offers."""
+"""Offers and coupons, and the conversions credited to campaigns, links and offers."""

@@ -1,0 +1,1 @@
+"""Management commands that set up the whole product (demo data, demo logins)."""

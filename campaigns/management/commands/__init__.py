@@ -1,0 +1,1 @@
+"""`demo_clicks`: a burst of demo clicks through the real redirect path."""
