@@ -18,7 +18,7 @@ from campaigns.models import Campaign, UtmTag, validate_utm_value
 from departments.models import Department, Goal
 from socialops.models import AuditEvent, User
 from socialops.permissions import require
-from socialops.services import audit_record, snapshot
+from socialops.services import audit_saved, instance_save, snapshot
 
 Errors = dict[str, list[str]]
 
@@ -85,9 +85,7 @@ def utm_tag_create(*, actor: User, parameter: str, value: str, description: str 
     if UtmTag.objects.filter(parameter=parameter, value=value).exists():
         label = UTM_LABELS.get(parameter, parameter).lower()
         raise ValidationError({"value": f"“{value}” is already registered for {label}."})
-    tag.full_clean()
-    tag.save()
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, instance=tag)
+    instance_save(actor=actor, instance=tag)
     return tag
 
 
@@ -108,9 +106,7 @@ def utm_tag_update(
         tag.is_active = is_active
     if description is not None:
         tag.description = description
-    tag.full_clean()
-    tag.save()
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, instance=tag, before=before)
+    instance_save(actor=actor, instance=tag, before=before)
     return tag
 
 
@@ -135,7 +131,7 @@ def utm_tags_ensure_defaults(*, actor: User | None = None) -> int:
         tag = UtmTag.objects.create(
             parameter=parameter, value=value, description=description, created_by=actor
         )
-        audit_record(actor=actor, action=AuditEvent.Action.CREATE, instance=tag)
+        audit_saved(actor=actor, instance=tag)
         added += 1
     return added
 
@@ -219,12 +215,7 @@ def _register_utm_campaign(*, actor: User, campaign: Campaign) -> None:
         defaults={"description": campaign.name[:200], "created_by": actor},
     )
     if created:
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.CREATE,
-            instance=tag,
-            department=campaign.department,
-        )
+        audit_saved(actor=actor, instance=tag, department=campaign.department)
 
 
 @transaction.atomic
@@ -273,12 +264,7 @@ def campaign_create(
     campaign.save()
     campaign.goals.set(goals)
     _register_utm_campaign(actor=actor, campaign=campaign)
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE,
-        instance=campaign,
-        department=department,
-    )
+    audit_saved(actor=actor, instance=campaign, department=department)
     return campaign
 
 
@@ -303,14 +289,10 @@ def _goal_ids(campaign: Campaign) -> list[int]:
 
 
 def _audit_update(*, actor: User, campaign: Campaign, before: dict[str, Any]) -> None:
-    """audit_record() sees concrete fields only; linked goals are added to its changes."""
+    """audit_saved() sees concrete fields only; linked goals are added to its changes."""
     goals_before, goals_after = before.pop("goals"), _goal_ids(campaign)
-    event = audit_record(
-        actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        instance=campaign,
-        before=before,
-        department=campaign.department,
+    event = audit_saved(
+        actor=actor, instance=campaign, before=before, department=campaign.department
     )
     if goals_before == goals_after:
         return
@@ -379,12 +361,12 @@ def campaign_set_status(*, actor: User, campaign: Campaign, status: str) -> Camp
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     before = snapshot(campaign)
     campaign.status = status
-    campaign.save(update_fields=["status", "updated_at"])
-    audit_record(
+    instance_save(
         actor=actor,
-        action=AuditEvent.Action.UPDATE,
         instance=campaign,
         before=before,
         department=campaign.department,
+        validate=False,
+        update_fields=["status", "updated_at"],
     )
     return campaign

@@ -16,41 +16,10 @@ from departments import permissions as perms
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
 from departments.selectors import organisation_get
 from metrics.registry import metric_get
-from socialops.models import AuditEvent, User
-from socialops.services import audit_record, snapshot
+from socialops.models import User
+from socialops.services import instance_delete, instance_save, snapshot
 
 M = TypeVar("M", bound=Model)
-
-
-def _save(
-    *,
-    actor: User | None,
-    instance: Model,
-    department: Department | None,
-    before: dict[str, Any] | None = None,
-) -> None:
-    """Validate, save and audit one instance (create when `before` is None)."""
-    instance.full_clean()
-    instance.save()
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
-        instance=instance,
-        before=before,
-        department=department,
-    )
-
-
-def _delete(*, actor: User, instance: Model, department: Department | None) -> None:
-    before = snapshot(instance)
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.DELETE,
-        instance=instance,
-        before=before,
-        department=department,
-    )
-    instance.delete()
 
 
 def _locked(instance: M) -> M:
@@ -78,7 +47,7 @@ def organisation_update(*, actor: User, **fields: Any) -> Organisation:
     organisation = _locked(organisation_get())
     before = snapshot(organisation)
     _assign(organisation, fields, ORGANISATION_FIELDS)
-    _save(actor=actor, instance=organisation, department=None, before=before)
+    instance_save(actor=actor, instance=organisation, department=None, before=before)
     return organisation
 
 
@@ -99,7 +68,7 @@ def department_create(
 ) -> Department:
     perms.require(perms.can_manage_organisation(actor), "Only organisation admins add departments.")
     department = Department(name=name, kind=kind, purpose=purpose, slug=slug or _unique_slug(name))
-    _save(actor=actor, instance=department, department=department)
+    instance_save(actor=actor, instance=department, department=department)
     return department
 
 
@@ -112,14 +81,14 @@ def department_update(*, actor: User, department: Department, **fields: Any) -> 
     department = _locked(department)
     before = snapshot(department)
     _assign(department, fields, DEPARTMENT_FIELDS)
-    _save(actor=actor, instance=department, department=department, before=before)
+    instance_save(actor=actor, instance=department, department=department, before=before)
     return department
 
 
 @transaction.atomic
 def department_delete(*, actor: User, department: Department) -> None:
     perms.require(perms.can_manage_organisation(actor), "Only organisation admins do that.")
-    _delete(actor=actor, instance=department, department=None)
+    instance_delete(actor=actor, instance=department, department=None)
 
 
 # --- Memberships ----------------------------------------------------------------------
@@ -138,7 +107,7 @@ def membership_create(
     membership = Membership(
         department=department, user=user, role=role, is_representative=is_representative
     )
-    _save(actor=actor, instance=membership, department=department)
+    instance_save(actor=actor, instance=membership, department=department)
     return membership
 
 
@@ -157,14 +126,14 @@ def membership_update(
         membership.role = role
     if is_representative is not None:
         membership.is_representative = is_representative
-    _save(actor=actor, instance=membership, department=membership.department, before=before)
+    instance_save(actor=actor, instance=membership, department=membership.department, before=before)
     return membership
 
 
 @transaction.atomic
 def membership_delete(*, actor: User, membership: Membership) -> None:
     perms.require(perms.can_manage_department(actor, membership.department))
-    _delete(actor=actor, instance=membership, department=membership.department)
+    instance_delete(actor=actor, instance=membership, department=membership.department)
 
 
 # --- Goals ----------------------------------------------------------------------------
@@ -198,7 +167,7 @@ def goal_create(
         period_end=period_end,
         status=status,
     )
-    _save(actor=actor, instance=goal, department=department)
+    instance_save(actor=actor, instance=goal, department=department)
     return goal
 
 
@@ -210,7 +179,7 @@ def goal_update(*, actor: User, goal: Goal, **fields: Any) -> Goal:
     goal = _locked(goal)
     before = snapshot(goal)
     _assign(goal, fields, GOAL_FIELDS)
-    _save(actor=actor, instance=goal, department=goal.department, before=before)
+    instance_save(actor=actor, instance=goal, department=goal.department, before=before)
     return goal
 
 
@@ -219,7 +188,7 @@ def goal_delete(*, actor: User, goal: Goal) -> None:
     perms.require(
         perms.can_edit_goals(actor, goal.department), "Only this department's team can do that."
     )
-    _delete(actor=actor, instance=goal, department=goal.department)
+    instance_delete(actor=actor, instance=goal, department=goal.department)
 
 
 # --- KPIs -----------------------------------------------------------------------------
@@ -262,7 +231,7 @@ def kpi_create(
         unit=unit,
         scope=scope,
     )
-    _save(actor=actor, instance=kpi, department=goal.department)
+    instance_save(actor=actor, instance=kpi, department=goal.department)
     return kpi
 
 
@@ -275,7 +244,7 @@ def kpi_update(*, actor: User, kpi: KPI, **fields: Any) -> KPI:
     kpi = _locked(kpi)
     before = snapshot(kpi)
     _assign(kpi, fields, KPI_FIELDS)
-    _save(actor=actor, instance=kpi, department=department, before=before)
+    instance_save(actor=actor, instance=kpi, department=department, before=before)
     return kpi
 
 
@@ -285,7 +254,7 @@ def kpi_delete(*, actor: User, kpi: KPI) -> None:
     perms.require(
         perms.can_edit_goals(actor, department), "Only this department's team can do that."
     )
-    _delete(actor=actor, instance=kpi, department=department)
+    instance_delete(actor=actor, instance=kpi, department=department)
 
 
 # --- Measurements ---------------------------------------------------------------------
@@ -302,7 +271,7 @@ def measurement_create(
     measurement = Measurement(
         kpi=kpi, value=value, measured_on=measured_on, note=note, recorded_by=actor
     )
-    _save(actor=actor, instance=measurement, department=department)
+    instance_save(actor=actor, instance=measurement, department=department)
     return measurement
 
 
@@ -315,7 +284,7 @@ def measurement_update(*, actor: User, measurement: Measurement, **fields: Any) 
     measurement = _locked(measurement)
     before = snapshot(measurement)
     _assign(measurement, fields, {"value", "measured_on", "note"})
-    _save(actor=actor, instance=measurement, department=department, before=before)
+    instance_save(actor=actor, instance=measurement, department=department, before=before)
     return measurement
 
 
@@ -325,7 +294,7 @@ def measurement_delete(*, actor: User, measurement: Measurement) -> None:
     perms.require(
         perms.can_edit_goals(actor, department), "Only this department's team can do that."
     )
-    _delete(actor=actor, instance=measurement, department=department)
+    instance_delete(actor=actor, instance=measurement, department=department)
 
 
 @transaction.atomic

@@ -17,8 +17,8 @@ from listening import client as x
 from listening import permissions as perms
 from listening import selectors
 from listening.models import Source, XAccount
-from socialops.models import AuditEvent, User
-from socialops.services import audit_record, snapshot
+from socialops.models import User
+from socialops.services import instance_delete, instance_save, snapshot
 
 REFRESH_AHEAD = timedelta(minutes=10)
 SCOPES = [
@@ -78,14 +78,7 @@ def account_connect(*, actor: User, tokens: x.TokenSet, me: x.UserRecord) -> XAc
     account.status = XAccount.Status.OK
     account.last_error = ""
     account.connected_by = actor
-    account.full_clean()
-    account.save()
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
-        instance=account,
-        before=before,
-    )
+    instance_save(actor=actor, instance=account, before=before)
     return account
 
 
@@ -105,9 +98,7 @@ def account_add_read_only(*, actor: User, username: str, bearer_token: str) -> X
             access_token=bearer_token,
             connected_by=actor,
         )
-        account.full_clean()
-        account.save()
-        audit_record(actor=actor, action=AuditEvent.Action.CREATE, instance=account)
+        instance_save(actor=actor, instance=account)
     return account
 
 
@@ -122,9 +113,12 @@ def account_budget_set(
     before = snapshot(account)
     account.monthly_budget = monthly_budget
     account.budget_pause = budget_pause
-    account.full_clean()
-    account.save(update_fields=["monthly_budget", "budget_pause", "updated_at"])
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, instance=account, before=before)
+    instance_save(
+        actor=actor,
+        instance=account,
+        before=before,
+        update_fields=["monthly_budget", "budget_pause", "updated_at"],
+    )
     return account
 
 
@@ -230,13 +224,12 @@ def source_create(*, actor: User, **fields: Any) -> Source:
     source = Source(owner=actor, **fields)
     source.full_clean()
     _source_check_x_lists(actor=actor, source=source)
-    source.save()
-    audit_record(
+    instance_save(
         actor=actor,
-        action=AuditEvent.Action.CREATE,
         instance=source,
         department=source.department,
         private_to=_private_to(source),
+        validate=False,  # full_clean() ran before the lists were checked on X
     )
     return source
 
@@ -266,14 +259,13 @@ def source_update(*, actor: User, source: Source, **fields: Any) -> Source:
     if question_changed or source.is_private != private_before:
         # (Pausing or renaming a source asks nothing new of its list.)
         _source_check_x_lists(actor=actor, source=source)
-    source.save()
-    audit_record(
+    instance_save(
         actor=actor,
-        action=AuditEvent.Action.UPDATE,
         instance=source,
         before=before,
         department=source.department,
         private_to=_private_to(source, was_private=before["is_private"]),
+        validate=False,  # full_clean() ran before the lists were checked on X
     )
     return source
 
@@ -281,15 +273,9 @@ def source_update(*, actor: User, source: Source, **fields: Any) -> Source:
 @transaction.atomic
 def source_delete(*, actor: User, source: Source) -> None:
     perms.require(perms.can_edit_source(actor, source), "Only its owner or an admin can do that.")
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.DELETE,
-        instance=source,
-        before=snapshot(source),
-        department=source.department,
-        private_to=_private_to(source),
+    instance_delete(
+        actor=actor, instance=source, department=source.department, private_to=_private_to(source)
     )
-    source.delete()
 
 
 def source_run_now(*, actor: User, source: Source) -> None:

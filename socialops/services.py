@@ -1,4 +1,5 @@
-"""Project-wide services: the audit trail and the heartbeat."""
+"""Project-wide services: the audit trail (and the one validate-save-audit helper every app's
+services use) and the heartbeat."""
 
 from __future__ import annotations
 
@@ -63,6 +64,70 @@ def audit_record(
         changes=changes,
         private_to=private_to,
     )
+
+
+def audit_saved(
+    *,
+    actor: User | None,
+    instance: models.Model,
+    before: dict[str, Any] | None = None,
+    department=None,
+    private_to: User | None = None,
+) -> AuditEvent | None:
+    """The audit row for an instance just saved: a create when `before` is None (there was
+    nothing before it), else an update holding what changed since `before`."""
+    return audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
+        instance=instance,
+        before=before,
+        department=department,
+        private_to=private_to,
+    )
+
+
+def instance_save(
+    *,
+    actor: User | None,
+    instance: models.Model,
+    before: dict[str, Any] | None = None,
+    department=None,
+    private_to: User | None = None,
+    validate: bool = True,
+    update_fields: list[str] | None = None,
+) -> AuditEvent | None:
+    """Validate (full_clean(), unless the caller already did), save and audit one instance:
+    a create when `before` is None, else an update against `before` (its snapshot()).
+    Call it inside the service's transaction, so a refused save leaves no row behind."""
+    if validate:
+        instance.full_clean()
+    instance.save(update_fields=update_fields)
+    return audit_saved(
+        actor=actor,
+        instance=instance,
+        before=before,
+        department=department,
+        private_to=private_to,
+    )
+
+
+def instance_delete(
+    *,
+    actor: User | None,
+    instance: models.Model,
+    department=None,
+    private_to: User | None = None,
+) -> None:
+    """Audit and delete one instance; the row keeps what the instance was."""
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.DELETE,
+        instance=instance,
+        before=snapshot(instance),
+        department=department,
+        private_to=private_to,
+    )
+    instance.delete()
 
 
 def lockout_record(*, scope: str, username: str, ip_address: str, until: datetime) -> AuditEvent:

@@ -65,9 +65,9 @@ from campaigns.calendar.services import post_links_track
 from campaigns.models import PostEvent, PostPart, ScheduledPost
 from listening import client as x
 from listening.models import XAccount
-from socialops.models import AuditEvent, User
+from socialops.models import User
 from socialops.permissions import require
-from socialops.services import audit_record, snapshot
+from socialops.services import instance_save, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +112,8 @@ def post_publish_retry(*, actor: User, post: ScheduledPost) -> ScheduledPost:
         post.error = ""
         post.claim_token = ""
         post.claimed_at = None
-        post.full_clean()
-        post.save()
+        instance_save(actor=actor, instance=post, before=before, department=post.department)
         PostEvent.objects.create(post=post, action=Action.RETRIED, actor=actor, at=now)
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.UPDATE,
-            instance=post,
-            before=before,
-            department=post.department,
-        )
         transaction.on_commit(_tick, robust=True)
     return post
 
@@ -141,17 +133,9 @@ def post_publish_now(*, actor: User, post: ScheduledPost) -> ScheduledPost:
         post_links_track(actor=actor, post=post)
         post.scheduled_at = now
         post.status = Status.SCHEDULED
-        post.full_clean()
-        post.save()
+        instance_save(actor=actor, instance=post, before=before, department=post.department)
         PostEvent.objects.create(
             post=post, action=Action.SCHEDULED, actor=actor, at=now, note="Send now"
-        )
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.UPDATE,
-            instance=post,
-            before=before,
-            department=post.department,
         )
         transaction.on_commit(_tick, robust=True)
     return post

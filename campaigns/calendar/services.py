@@ -50,9 +50,9 @@ from campaigns.models import (
 )
 from departments.models import Department
 from listening.models import XAccount
-from socialops.models import AuditEvent, User
+from socialops.models import User
 from socialops.permissions import require
-from socialops.services import audit_record, snapshot
+from socialops.services import audit_saved, instance_save, snapshot
 
 Status = ScheduledPost.Status
 Kind = ScheduledPost.Kind
@@ -112,16 +112,6 @@ def _event(
 ) -> PostEvent:
     return PostEvent.objects.create(
         post=post, action=action, actor=actor, at=at, department=department, note=note
-    )
-
-
-def _audit(actor: User, post: ScheduledPost, before: dict[str, Any] | None) -> None:
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
-        instance=post,
-        before=before,
-        department=post.department,
     )
 
 
@@ -282,7 +272,7 @@ def post_create(
     post.save()
     _save_parts(post, parts)
     _event(post, Action.CREATED, actor, at=now)
-    _audit(actor, post, None)
+    audit_saved(actor=actor, instance=post, department=post.department)
     return post
 
 
@@ -392,7 +382,7 @@ def post_update(*, actor: User, post: ScheduledPost, **fields: Any) -> Scheduled
             at=now,
             note=f"Back in review after a change of content. {_needs(post)}",
         )
-    _audit(actor, post, before)
+    audit_saved(actor=actor, instance=post, before=before, department=post.department)
     if post.status == Status.APPROVED and post.scheduled_at and post.scheduled_at > now:
         _schedule(actor=actor, post=post, now=now)
     return post
@@ -440,7 +430,7 @@ def post_submit(*, actor: User, post: ScheduledPost) -> ScheduledPost:
     post.rejection_reason = ""
     post.save()
     _event(post, Action.SUBMITTED, actor, at=now, note=_needs(post))
-    _audit(actor, post, before)
+    audit_saved(actor=actor, instance=post, before=before, department=post.department)
     return post
 
 
@@ -522,14 +512,7 @@ def post_approve(
         approved_by=actor,
         approved_at=now,
     )
-    approval.full_clean()
-    approval.save()
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE,
-        instance=approval,
-        department=state.department,
-    )
+    instance_save(actor=actor, instance=approval, department=state.department)
     still_missing = [s for s in states if not s.given and s.department.pk != state.department.pk]
     note = (
         "Approved."
@@ -543,7 +526,7 @@ def post_approve(
     post.status = Status.APPROVED
     post.approved_at = now
     post.save()
-    _audit(actor, post, before)
+    audit_saved(actor=actor, instance=post, before=before, department=post.department)
     if post.scheduled_at is not None and post.scheduled_at > now:
         _schedule(actor=actor, post=post, now=now)
     return post
@@ -573,7 +556,7 @@ def post_reject(
     post.rejection_reason = reason
     post.save()
     _event(post, Action.REJECTED, actor, at=now, department=deciders[0], note=reason)
-    _audit(actor, post, before)
+    audit_saved(actor=actor, instance=post, before=before, department=post.department)
     return post
 
 
@@ -655,7 +638,7 @@ def _schedule(*, actor: User, post: ScheduledPost, now: datetime) -> ScheduledPo
     if made:
         note += f" {made} link{'s' if made != 1 else ''} now tracked."
     _event(post, Action.SCHEDULED, actor, at=now, note=note)
-    _audit(actor, post, before)
+    audit_saved(actor=actor, instance=post, before=before, department=post.department)
     return post
 
 
@@ -705,7 +688,7 @@ def post_reschedule(
         at=now,
         note=f"From {_local(old)} to {_local(scheduled_at)}.",
     )
-    _audit(actor, post, before)
+    audit_saved(actor=actor, instance=post, before=before, department=post.department)
     if post.status == Status.APPROVED:
         _schedule(actor=actor, post=post, now=now)
     return post
@@ -726,7 +709,7 @@ def post_unschedule(*, actor: User, post: ScheduledPost) -> ScheduledPost:
     post.status = Status.DRAFT
     post.save()
     _event(post, Action.UNSCHEDULED, actor, at=now)
-    _audit(actor, post, before)
+    audit_saved(actor=actor, instance=post, before=before, department=post.department)
     return post
 
 
@@ -743,18 +726,6 @@ SLOT_FIELDS = {
     "ends_on",
     "is_active",
 }
-
-
-def _save_slot(*, actor: User, slot: RecurringSlot, before: dict[str, Any] | None) -> None:
-    slot.full_clean()
-    slot.save()
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
-        instance=slot,
-        before=before,
-        department=slot.department,
-    )
 
 
 @transaction.atomic
@@ -789,7 +760,7 @@ def recurring_slot_create(
     )
     if ends_on is not None and starts_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": "The slot cannot end before it starts."})
-    _save_slot(actor=actor, slot=slot, before=None)
+    instance_save(actor=actor, instance=slot, department=slot.department)
     return slot
 
 
@@ -807,7 +778,7 @@ def recurring_slot_update(*, actor: User, slot: RecurringSlot, **fields: Any) ->
         slot.time = slot.time.replace(second=0, microsecond=0)
     if slot.ends_on is not None and slot.starts_on is not None and slot.ends_on < slot.starts_on:
         raise ValidationError({"ends_on": "The slot cannot end before it starts."})
-    _save_slot(actor=actor, slot=slot, before=before)
+    instance_save(actor=actor, instance=slot, before=before, department=slot.department)
     return slot
 
 
@@ -816,15 +787,9 @@ def recurring_slot_update(*, actor: User, slot: RecurringSlot, **fields: Any) ->
 FEED_TOKEN_BYTES = 32  # 43 url-safe characters
 
 
-def _audit_feed(*, actor: User, feed: CalendarFeed, before: dict[str, Any] | None = None) -> None:
+def _feed_save(*, actor: User, feed: CalendarFeed, before: dict[str, Any] | None = None) -> None:
     # The token is the feed's password: the audit says it changed, never what it is.
-    event = audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
-        instance=feed,
-        before=before,
-        department=feed.department,
-    )
+    event = instance_save(actor=actor, instance=feed, before=before, department=feed.department)
     if event is not None and "token" in event.changes:
         event.changes["token"] = "(secret)" if before is None else ["(secret)", "(new secret)"]
         event.save(update_fields=["changes"])
@@ -848,9 +813,7 @@ def calendar_feed_create(*, actor: User, department: Department | None = None) -
     feed = CalendarFeed(
         department=department, token=secrets.token_urlsafe(FEED_TOKEN_BYTES), created_by=actor
     )
-    feed.full_clean()
-    feed.save()
-    _audit_feed(actor=actor, feed=feed)
+    _feed_save(actor=actor, feed=feed)
     return feed
 
 
@@ -864,7 +827,5 @@ def calendar_feed_rotate(*, actor: User, feed: CalendarFeed) -> CalendarFeed:
     before = snapshot(feed)
     feed.token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
     feed.created_by = actor
-    feed.full_clean()
-    feed.save()
-    _audit_feed(actor=actor, feed=feed, before=before)
+    _feed_save(actor=actor, feed=feed, before=before)
     return feed

@@ -28,9 +28,9 @@ from campaigns.links import permissions as perms
 from campaigns.links.selectors import link_target_forget
 from campaigns.models import Campaign, Click, TrackedLink, validate_destination
 from campaigns.services import utm_value_errors
-from socialops.models import AuditEvent, User
+from socialops.models import User
 from socialops.permissions import require
-from socialops.services import audit_record
+from socialops.services import instance_save
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,12 @@ def link_create(
         link.full_clean()
         try:
             with transaction.atomic():
-                link.save()
-                audit_record(
+                # full_clean() ran above; a code another link took meanwhile is redrawn.
+                instance_save(
                     actor=actor,
-                    action=AuditEvent.Action.CREATE,
                     instance=link,
                     department=campaign.department if campaign else None,
+                    validate=False,
                 )
         except IntegrityError:
             if TrackedLink.objects.filter(code=link.code).exists():

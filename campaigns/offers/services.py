@@ -20,9 +20,9 @@ from django.utils import timezone
 from campaigns.models import Campaign, Click, Conversion, Offer
 from campaigns.offers import permissions as perms
 from departments.selectors import organisation_get
-from socialops.models import AuditEvent, User
+from socialops.models import User
 from socialops.permissions import require
-from socialops.services import audit_record, snapshot
+from socialops.services import audit_saved, instance_save, snapshot
 
 # Letters, digits, - and _: what a customer can type at a checkout without surprises.
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -91,13 +91,7 @@ def _offer_save(*, actor: User, offer: Offer, before: dict[str, Any] | None) -> 
                 {"code": [f"The code {offer.code} is already used by another offer."]}
             ) from None
         raise
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
-        instance=offer,
-        before=before,
-        department=offer.campaign.department,
-    )
+    audit_saved(actor=actor, instance=offer, before=before, department=offer.campaign.department)
 
 
 @transaction.atomic
@@ -336,12 +330,12 @@ def conversion_record(
     )
     try:
         with transaction.atomic():
-            conversion.save()
-            audit_record(
+            # _conversion_build() validated it; the unique keys are left to the database.
+            instance_save(
                 actor=actor,
-                action=AuditEvent.Action.CREATE,
                 instance=conversion,
                 department=_department_of(conversion),
+                validate=False,
             )
     except IntegrityError:
         existing = _existing_conversion(external_id=external_id, idempotency_key=idempotency_key)
@@ -392,12 +386,12 @@ def conversions_attribute_pending(*, now: dt.datetime | None = None, batch: int 
             for conversion in rows:
                 before = snapshot(conversion)
                 _attribute(conversion, click=clicks[conversion.click_id])
-                conversion.save(update_fields=["link", "campaign", "attribution"])
-                audit_record(
+                instance_save(
                     actor=None,
-                    action=AuditEvent.Action.UPDATE,
                     instance=conversion,
                     before=before,
                     department=_department_of(conversion),
+                    validate=False,
+                    update_fields=["link", "campaign", "attribution"],
                 )
                 done += 1

@@ -16,9 +16,9 @@ from campaigns.models import Campaign, TimeEntry
 from campaigns.timelog import permissions as perms
 from departments.models import Department
 from departments.selectors import organisation_get
-from socialops.models import AuditEvent, User
+from socialops.models import User
 from socialops.permissions import require
-from socialops.services import audit_record, snapshot
+from socialops.services import instance_delete, instance_save, snapshot
 
 DAY_MINUTES = 24 * 60
 
@@ -100,13 +100,7 @@ def time_entry_create(
         note=(note or "").strip(),
     )
     _check(actor=actor, entry=entry)
-    entry.save()
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE,
-        instance=entry,
-        department=_department_of(entry),
-    )
+    instance_save(actor=actor, instance=entry, department=_department_of(entry), validate=False)
     return entry
 
 
@@ -125,13 +119,12 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **fields: Any) -> TimeEn
     for name, value in fields.items():
         setattr(entry, name, (value or "").strip() if name == "note" else value)
     _check(actor=actor, entry=entry)
-    entry.save()
-    audit_record(
+    instance_save(
         actor=actor,
-        action=AuditEvent.Action.UPDATE,
         instance=entry,
         before=before,
         department=_department_of(entry),
+        validate=False,
     )
     return entry
 
@@ -139,11 +132,4 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **fields: Any) -> TimeEn
 @transaction.atomic
 def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
     require(perms.can_change_entry(actor, entry), "Only the person who logged it can delete it.")
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.DELETE,
-        instance=entry,
-        before=snapshot(entry),
-        department=_department_of(entry),
-    )
-    entry.delete()
+    instance_delete(actor=actor, instance=entry, department=_department_of(entry))
