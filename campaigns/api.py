@@ -18,15 +18,11 @@ from rest_framework.response import Response
 from campaigns import selectors, services
 from campaigns.filters import CampaignFilterSet, UtmTagFilterSet
 from campaigns.models import Campaign, UtmTag
-from departments.api import (
-    DepartmentSlugField,
-    DepartmentSummarySerializer,
-    GoalIdField,
-    UserSummarySerializer,
-)
 from departments.models import Goal
+from departments.serializers import DepartmentSlugField, DepartmentSummarySerializer, GoalIdField
 from socialops import drf
 from socialops.api import ServiceCreateMixin, ServiceViewSet, router
+from socialops.serializers import UserSummarySerializer
 
 STATUS_HELP = "One of: " + ", ".join(Campaign.Status.values) + "."
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import django_filters as filters
 from django import forms
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -14,16 +13,11 @@ from campaigns.models import Campaign, UtmTag
 from departments import selectors as department_selectors
 from departments.models import Department, Goal
 from socialops.filters import DateFilter
-
-
-def _user(request: HttpRequest | None) -> Any:
-    # django-filter passes no request when a FilterSet is built outside a view
-    # (schema generation, shell): show nothing rather than fail.
-    return getattr(request, "user", None) or AnonymousUser()
+from socialops.permissions import request_user
 
 
 def _departments(request: HttpRequest | None) -> QuerySet[Department]:
-    return department_selectors.department_list(user=_user(request))
+    return department_selectors.department_list(user=request_user(request))
 
 
 class CampaignFilterSet(filters.FilterSet):

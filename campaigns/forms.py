@@ -8,9 +8,8 @@ from django import forms
 from campaigns import permissions as perms
 from campaigns.models import Campaign, UtmTag, validate_utm_value
 from campaigns.selectors import utm_choices
-from departments.forms import DateInput, apply_service_errors  # noqa: F401 — re-exported
 from departments.models import Goal
-from socialops.forms import DatesInRange, ModelMultipleChoiceField
+from socialops.forms import DateInput, DatesInRange, ModelMultipleChoiceField
 from socialops.models import User
 
 

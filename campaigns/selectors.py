@@ -38,6 +38,14 @@ def campaigns_visible_to(*, user: User) -> QuerySet[Campaign]:
     )
 
 
+def campaign_choices(*, user: User) -> QuerySet[Campaign]:
+    """The campaigns a form, a filter or an API field may name: every campaign, for every
+    signed-in member (like campaigns_visible_to, without its counts and prefetches)."""
+    if not perms.can_read_campaigns(user):
+        return Campaign.objects.none()
+    return Campaign.objects.select_related("department").order_by("-period_start", "name")
+
+
 def utm_tags_visible_to(*, user: User) -> QuerySet[UtmTag]:
     """The registry is organisation-wide and readable by every signed-in member."""
     if not (user.is_authenticated and user.is_active):

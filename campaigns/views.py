@@ -19,16 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from campaigns import permissions as perms
 from campaigns import selectors, services
 from campaigns.filters import CampaignFilterSet
-from campaigns.forms import (
-    CampaignForm,
-    CampaignStatusForm,
-    UtmTagForm,
-    apply_service_errors,
-)
+from campaigns.forms import CampaignForm, CampaignStatusForm, UtmTagForm
 from campaigns.links import permissions as link_perms
 from campaigns.links.selectors import links_visible_to
 from campaigns.models import Campaign, UtmTag
-from socialops.htmx import htmx_redirect, render_form, validate_only
+from socialops.charts import day_chart
+from socialops.forms import apply_service_errors
+from socialops.htmx import htmx_redirect, render_submitted_form, validate_only
 from socialops.permissions import require
 
 PAGE_SIZE = 25
@@ -37,24 +34,8 @@ PAGE_SIZE = 25
 # --- helpers --------------------------------------------------------------------------
 
 
-def _render_form(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    """The whole page, or its form partial for HTMX; 422 when a submitted form has
-    errors (HTMX swaps it in; the page shows the field errors)."""
-    form = context["form"]
-    submitted = request.method == "POST" and request.GET.get("validate") != "1"
-    status = 422 if submitted and form.errors else 200
-    return render_form(request, template, context, status=status)
-
-
 def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
     return get_object_or_404(selectors.campaigns_visible_to(user=request.user), pk=pk)
-
-
-def _chart(days: list) -> dict:
-    return {
-        "labels": [day.isoformat() for day, _ in days],
-        "values": [count for _, count in days],
-    }
 
 
 # --- campaigns ------------------------------------------------------------------------
@@ -95,7 +76,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "campaign": campaign,
         "stats": selectors.campaign_stats(campaign=campaign),
-        "chart": _chart(selectors.campaign_clicks_per_day(campaign=campaign)),
+        "chart": day_chart(selectors.campaign_clicks_per_day(campaign=campaign)),
         "links": links_visible_to(user=request.user).filter(campaign=campaign)[:50],
         "offers": campaign.offers.order_by("-valid_from", "code"),
         "posts": selectors.campaign_posts(campaign=campaign).order_by("-scheduled_at")[:10],
@@ -141,7 +122,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Campaign “{campaign}” created. Add its tracked links.")
             return htmx_redirect(request, reverse("campaigns:campaign_detail", args=[campaign.pk]))
-    return _render_form(
+    return render_submitted_form(
         request,
         "campaigns/campaigns/form.html",
         {"form": form, "registry_empty": not UtmTag.objects.exists()},
@@ -168,7 +149,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Campaign saved.")
             return htmx_redirect(request, reverse("campaigns:campaign_detail", args=[campaign.pk]))
-    return _render_form(
+    return render_submitted_form(
         request, "campaigns/campaigns/form.html", {"form": form, "campaign": campaign}
     )
 
@@ -222,7 +203,7 @@ def utm_registry(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{tag.get_parameter_display()} “{tag.value}” added.")
             return htmx_redirect(request, reverse("campaigns:utm_registry"))
-    return _render_form(request, template, _registry_context(request, form))
+    return render_submitted_form(request, template, _registry_context(request, form))
 
 
 @login_required

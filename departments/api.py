@@ -31,11 +31,13 @@ from rest_framework.response import Response
 
 from departments import filters, selectors, services
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from departments.serializers import DepartmentSlugField, DepartmentSummarySerializer, GoalIdField
 from metrics.registry import METRICS, Source, metric_choices, metric_get, unit_choices
 from metrics.selectors import STATUS_LABELS, kpi_progress
 from socialops import drf
 from socialops.api import ServiceModelViewSet, Services, answers_with, router
-from socialops.models import User
+from socialops.permissions import request_user
+from socialops.serializers import UsernameField, UserSummarySerializer
 
 DECIMAL = {"max_digits": 18, "decimal_places": 4}
 _DECIMAL_FIELD = serializers.DecimalField(**DECIMAL)
@@ -45,70 +47,17 @@ def _decimal(value: Decimal | None) -> str | None:
     return None if value is None else _DECIMAL_FIELD.to_representation(value)
 
 
-def _request_user(serializer: serializers.Field) -> Any:
-    request = serializer.context.get("request")
-    return getattr(request, "user", None)
-
-
 # --- Related fields: choices come from the selectors, narrowed to the caller ------------
 # Their querysets depend on the request, so the schema is told their types.
-
-
-@extend_schema_field(drf.SLUG_SCHEMA)
-class DepartmentSlugField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", "The department's slug.")
-        super().__init__(slug_field="slug", **kwargs)
-
-    def get_queryset(self) -> QuerySet[Department]:
-        user = _request_user(self)
-        return selectors.department_list(user=user) if user else Department.objects.none()
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class GoalIdField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[Goal]:
-        user = _request_user(self)
-        if not user:
-            return Goal.objects.none()
-        # The service needs the goal and its department, not its KPIs.
-        return selectors.goal_list(user=user).prefetch_related(None)
 
 
 @extend_schema_field(OpenApiTypes.INT)
 class KPIIdField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> QuerySet[KPI]:
-        user = _request_user(self)
-        return selectors.kpi_list(user=user).prefetch_related(None) if user else KPI.objects.none()
-
-
-@extend_schema_field(drf.SLUG_SCHEMA)
-class UsernameField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", "A username.")
-        super().__init__(slug_field="username", **kwargs)
-
-    def get_queryset(self) -> QuerySet[User]:
-        return User.objects.filter(is_active=True)
+        return selectors.kpi_list(user=request_user(self)).prefetch_related(None)
 
 
 # --- Output serializers ---------------------------------------------------------------
-
-
-class UserSummarySerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name"]
-        read_only_fields = fields
-
-
-class DepartmentSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Department
-        fields = ["id", "slug", "name"]
-        read_only_fields = fields
 
 
 class OrganisationSerializer(serializers.ModelSerializer):

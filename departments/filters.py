@@ -6,10 +6,7 @@ filter can never be used to probe for something the user may not see."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters as filters
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -18,29 +15,24 @@ from departments.models import KPI, Department, Goal, Measurement, Membership
 from metrics.registry import metric_choices
 from socialops.filters import DateRangeFilter
 from socialops.models import User
-
-
-def _user(request: HttpRequest | None) -> Any:
-    # django-filter passes no request when a FilterSet is built outside a view
-    # (schema generation, shell): show nothing rather than fail.
-    return getattr(request, "user", None) or AnonymousUser()
+from socialops.permissions import request_user
 
 
 def _departments(request: HttpRequest | None) -> QuerySet[Department]:
-    return selectors.department_list(user=_user(request))
+    return selectors.department_list(user=request_user(request))
 
 
 def _goals(request: HttpRequest | None) -> QuerySet[Goal]:
     # Only the id is checked here: drop the selector's KPI and measurement prefetches.
-    return selectors.goal_list(user=_user(request)).prefetch_related(None)
+    return selectors.goal_list(user=request_user(request)).prefetch_related(None)
 
 
 def _kpis(request: HttpRequest | None) -> QuerySet[KPI]:
-    return selectors.kpi_list(user=_user(request)).prefetch_related(None)
+    return selectors.kpi_list(user=request_user(request)).prefetch_related(None)
 
 
 def _users(request: HttpRequest | None) -> QuerySet[User]:
-    if not _user(request).is_authenticated:
+    if not request_user(request).is_authenticated:
         return User.objects.none()
     return User.objects.filter(is_active=True)
 

@@ -5,28 +5,11 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
 from metrics.registry import METRICS
-from socialops.forms import DatesInRange
+from socialops.forms import DateInput, DatesInRange
 from socialops.models import User
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where the form has it."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class OrganisationForm(forms.ModelForm):

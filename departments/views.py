@@ -31,12 +31,12 @@ from departments.forms import (
     MembershipUpdateForm,
     OrganisationForm,
     SuggestionForm,
-    apply_service_errors,
 )
 from departments.models import KPI, Department, Goal, Membership
 from departments.suggestions import suggestions_for
 from metrics.registry import metric_get
 from metrics.selectors import Status, kpi_progress
+from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect, render_form, validate_only
 from socialops.tokens import api_token_create, api_token_list
 

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -28,25 +27,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from departments.api import DepartmentSlugField, DepartmentSummarySerializer
+from departments.serializers import DepartmentSlugField, DepartmentSummarySerializer
 from listening import filters, selectors, services
 from listening.models import Source, SourceTweet, Tweet, XAccount, XUser
+from listening.serializers import AccountIdField, AccountSummarySerializer
 from socialops import drf
 from socialops.api import ServiceModelViewSet, Services, answers_with, router
 from socialops.drf import CursorPagination
-
-
-def _request_user(field: serializers.Field) -> Any:
-    request = field.context.get("request")
-    return getattr(request, "user", None)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class AccountIdField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[XAccount]:
-        user = _request_user(self)
-        return selectors.account_list(user=user) if user else XAccount.objects.none()
-
 
 # As on the page (a week): a number of seconds past a timedelta's range was a 500.
 MAX_INTERVAL_SECONDS = 7 * 24 * 60 * 60
@@ -65,13 +52,6 @@ class SecondsField(serializers.IntegerField):
 
 
 # --- Output serializers ---------------------------------------------------------------
-
-
-class AccountSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = XAccount
-        fields = ["id", "username"]
-        read_only_fields = fields
 
 
 class AccountHealthSerializer(serializers.Serializer):

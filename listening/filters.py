@@ -7,11 +7,8 @@ for someone else's private list answers exactly as asking for one that does not 
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters as filters
 from django import forms
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
@@ -20,24 +17,19 @@ from departments.models import Department
 from listening import selectors
 from listening.models import Source, SourceTweet, Tweet, XAccount
 from socialops.filters import DateTimeRangeFilter
-
-
-def _user(request: HttpRequest | None) -> Any:
-    # django-filter passes no request when a FilterSet is built outside a view
-    # (schema generation, shell): show nothing rather than fail.
-    return getattr(request, "user", None) or AnonymousUser()
+from socialops.permissions import request_user
 
 
 def _sources(request: HttpRequest | None) -> QuerySet[Source]:
-    return selectors.source_list(user=_user(request))
+    return selectors.source_list(user=request_user(request))
 
 
 def _accounts(request: HttpRequest | None) -> QuerySet[XAccount]:
-    return selectors.account_list(user=_user(request))
+    return selectors.account_list(user=request_user(request))
 
 
 def _departments(request: HttpRequest | None) -> QuerySet[Department]:
-    return department_selectors.department_list(user=_user(request))
+    return department_selectors.department_list(user=request_user(request))
 
 
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
@@ -130,7 +122,7 @@ class TweetFilterSet(filters.FilterSet):
         )
 
     def _visible(self) -> QuerySet[Source]:
-        return selectors.source_list_reading(user=_user(self.request)).values("pk")
+        return selectors.source_list_reading(user=request_user(self.request)).values("pk")
 
     def filter_source(self, queryset: QuerySet[Tweet], name: str, value: Source) -> QuerySet:
         return self._read_by(queryset, self._visible().filter(pk=value.pk))

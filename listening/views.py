@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from departments.forms import apply_service_errors
 from listening import client as x
 from listening import permissions as perms
 from listening import selectors, services
@@ -28,6 +27,7 @@ from listening.forms import AccountBudgetForm, ReadOnlyAccountForm, SourceForm
 from listening.models import Source, XAccount
 from socialops import params
 from socialops.csv import csv_response
+from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect, render_form
 
 PAGE_SIZE = 50

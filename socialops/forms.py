@@ -1,4 +1,5 @@
-"""What every app's forms share."""
+"""What every app's forms share: the date widget, service errors shown on a form, the
+product's date range and bounded ids."""
 
 from __future__ import annotations
 
@@ -6,6 +7,22 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from socialops import params
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: by field where the form has it."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 class DatesInRange:

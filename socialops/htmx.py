@@ -18,6 +18,15 @@ def render_form(
     return render(request, template, context, status=status)
 
 
+def render_submitted_form(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """render_form(), answering 422 when a submitted form has errors (HTMX swaps it in; the
+    page shows the field errors). Inline validation (?validate=1) stays 200."""
+    form = context["form"]
+    submitted = request.method == "POST" and request.GET.get("validate") != "1"
+    status = 422 if submitted and form.errors else 200
+    return render_form(request, template, context, status=status)
+
+
 def validate_only(request: HttpRequest, form: BaseForm) -> bool:
     """Inline validation: an HTMX post with ?validate=1 checks the form without saving,
     and keeps quiet about fields the user has not filled in yet."""

@@ -32,17 +32,15 @@ from campaigns.models import (
     RecurringSlot,
     ScheduledPost,
 )
-from departments.api import DepartmentSlugField, DepartmentSummarySerializer, UsernameField
-from listening.api import AccountIdField, AccountSummarySerializer
+from campaigns.serializers import CampaignIdField
+from departments.serializers import DepartmentSlugField, DepartmentSummarySerializer
+from listening.serializers import AccountIdField, AccountSummarySerializer
 from socialops import drf
 from socialops.api import ServiceCreateMixin, ServiceViewSet, router
+from socialops.permissions import request_user
+from socialops.serializers import UsernameField
 
 X_ID_MAX = 2**63 - 1
-
-
-def _request_user(field: serializers.Field) -> Any:
-    request = field.context.get("request")
-    return getattr(request, "user", None)
 
 
 def _choices(choices) -> str:
@@ -50,19 +48,9 @@ def _choices(choices) -> str:
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class CampaignIdField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[Campaign]:
-        user = _request_user(self)
-        if not (user and user.is_authenticated):
-            return Campaign.objects.none()
-        return Campaign.objects.select_related("department")
-
-
-@extend_schema_field(OpenApiTypes.INT)
 class OfferIdField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> QuerySet[Offer]:
-        user = _request_user(self)
-        if not (user and user.is_authenticated):
+        if not request_user(self).is_authenticated:
             return Offer.objects.none()
         return Offer.objects.all()
 
@@ -70,8 +58,7 @@ class OfferIdField(serializers.PrimaryKeyRelatedField):
 @extend_schema_field(OpenApiTypes.INT)
 class SlotIdField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> QuerySet[RecurringSlot]:
-        user = _request_user(self)
-        return selectors.slot_list(user=user) if user else RecurringSlot.objects.none()
+        return selectors.slot_list(user=request_user(self))
 
 
 # A string of up to 18 digits in the schema (always below X_ID_MAX); a number is taken too.

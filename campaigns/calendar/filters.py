@@ -8,38 +8,29 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from campaigns.models import Campaign, ContentCategory, ScheduledPost
+from campaigns.selectors import campaign_choices
 from departments import selectors as department_selectors
 from departments.models import Department
 from listening import selectors as listening_selectors
 from listening.models import XAccount
 from socialops.filters import IsoDateTimeRangeFilter
-
-
-def _user(request: HttpRequest | None) -> Any:
-    # django-filter passes no request when a FilterSet is built outside a view
-    # (schema generation, shell): show nothing rather than fail.
-    return getattr(request, "user", None) or AnonymousUser()
+from socialops.permissions import request_user
 
 
 def _departments(request: HttpRequest | None) -> QuerySet[Department]:
-    return department_selectors.department_list(user=_user(request))
+    return department_selectors.department_list(user=request_user(request))
 
 
 def _accounts(request: HttpRequest | None) -> QuerySet[XAccount]:
-    return listening_selectors.account_list(user=_user(request))
+    return listening_selectors.account_list(user=request_user(request))
 
 
 def _campaigns(request: HttpRequest | None) -> QuerySet[Campaign]:
-    # Campaigns, like the calendar, are open to every signed-in member.
-    user = _user(request)
-    if not (user.is_authenticated and user.is_active):
-        return Campaign.objects.none()
-    return Campaign.objects.select_related("department")
+    return campaign_choices(user=request_user(request))
 
 
 class ScheduledPostFilterSet(filters.FilterSet):

@@ -11,11 +11,11 @@ from django import forms
 
 from campaigns.calendar import permissions as perms
 from campaigns.models import Campaign, ContentCategory, Offer, RecurringSlot, ScheduledPost
-from departments.forms import DateInput
+from campaigns.selectors import campaign_choices
 from departments.models import Department
 from listening import selectors as listening_selectors
 from listening.models import XAccount
-from socialops.forms import DatesInRange
+from socialops.forms import DateInput, DatesInRange
 from socialops.models import User
 
 PART_SEPARATOR = "---"
@@ -102,9 +102,7 @@ class PostForm(DatesInRange, forms.Form):
             "username"
         )
         self.fields["account"].label_from_instance = lambda a: f"@{a.username}"
-        self.fields["campaign"].queryset = Campaign.objects.select_related("department").order_by(
-            "-period_start", "name"
-        )
+        self.fields["campaign"].queryset = campaign_choices(user=user)
         self.fields["offer"].queryset = Offer.objects.order_by("-valid_from", "code")
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by(
             "first_name", "username"

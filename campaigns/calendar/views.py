@@ -44,9 +44,9 @@ from campaigns.calendar.forms import (
 )
 from campaigns.calendar.publishing import post_publish_now, post_publish_retry
 from campaigns.models import RecurringSlot, ScheduledPost
-from departments.forms import apply_service_errors
 from departments.models import Department, Membership
 from socialops import params
+from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect
 from socialops.permissions import require
 

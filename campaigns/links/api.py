@@ -11,28 +11,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
 from campaigns.links.filters import ClickFilterSet, LinkFilterSet
 from campaigns.links.selectors import clicks_visible_to, link_tags, links_visible_to
 from campaigns.links.services import link_create_tagged
-from campaigns.models import Campaign, Click, TrackedLink
-from campaigns.selectors import campaigns_visible_to
-from departments.api import UserSummarySerializer
+from campaigns.models import Click, TrackedLink
+from campaigns.serializers import CampaignIdField
 from socialops import drf
 from socialops.api import ServiceCreateMixin, ServiceViewSet, router
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class CampaignIdField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[Campaign]:
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if not user:
-            return Campaign.objects.none()
-        return campaigns_visible_to(user=user).prefetch_related(None)
+from socialops.serializers import UserSummarySerializer
 
 
 class TagsSerializer(serializers.Serializer):

@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters as filters
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from campaigns.links.selectors import links_visible_to
 from campaigns.models import Campaign, Click, TrackedLink
-from campaigns.selectors import campaigns_visible_to
+from campaigns.selectors import campaign_choices
 from departments import selectors as department_selectors
 from departments.models import Department
 from socialops.filters import IsoDateTimeFilter
-
-
-def _user(request: HttpRequest | None) -> Any:
-    return getattr(request, "user", None) or AnonymousUser()
+from socialops.permissions import request_user
 
 
 def _campaigns(request: HttpRequest | None) -> QuerySet[Campaign]:
-    # Only the id is checked: no need for the counts and prefetches.
-    return campaigns_visible_to(user=_user(request)).prefetch_related(None).order_by("name")
+    return campaign_choices(user=request_user(request)).order_by("name")
 
 
 def _links(request: HttpRequest | None) -> QuerySet[TrackedLink]:
-    return links_visible_to(user=_user(request))
+    return links_visible_to(user=request_user(request))
 
 
 def _departments(request: HttpRequest | None) -> QuerySet[Department]:
-    return department_selectors.department_list(user=_user(request))
+    return department_selectors.department_list(user=request_user(request))
 
 
 class LinkFilterSet(filters.FilterSet):

@@ -6,7 +6,7 @@ from django import forms
 
 from campaigns import permissions as perms
 from campaigns.models import Campaign, UtmTag, validate_destination
-from campaigns.selectors import utm_choices
+from campaigns.selectors import campaign_choices, utm_choices
 from socialops.models import User
 
 
@@ -39,9 +39,9 @@ class LinkForm(forms.Form):
         super().__init__(*args, **kwargs)
         departments = perms.editable_departments(user)
         self.fields["campaign"].queryset = (
-            Campaign.objects.filter(department__in=departments)
+            campaign_choices(user=user)
+            .filter(department__in=departments)
             .exclude(status=Campaign.Status.FINISHED)
-            .select_related("department")
             .order_by("department__name", "name")
         )
         self.fields["campaign"].label_from_instance = lambda c: f"{c.department.name}: {c.name}"

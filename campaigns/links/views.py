@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from campaigns.forms import apply_service_errors
 from campaigns.links import permissions as link_perms
 from campaigns.links import visitors
 from campaigns.links.filters import LinkFilterSet
@@ -33,8 +32,9 @@ from campaigns.links.selectors import (
 )
 from campaigns.links.services import ClickEvent, click_capture, link_create_tagged
 from campaigns.models import TrackedLink
-from campaigns.views import _chart, _render_form
-from socialops.htmx import htmx_redirect, validate_only
+from socialops.charts import day_chart
+from socialops.forms import apply_service_errors
+from socialops.htmx import htmx_redirect, render_submitted_form, validate_only
 from socialops.permissions import require
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def link_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Tracked link created: copy its short address below.")
             return htmx_redirect(request, reverse("campaigns:link_detail", args=[link.pk]))
-    return _render_form(request, "campaigns/links/form.html", {"form": form})
+    return render_submitted_form(request, "campaigns/links/form.html", {"form": form})
 
 
 @login_required
@@ -150,7 +150,7 @@ def link_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "short_url": _short_url(request, link.code),
         "target_example": link_target_build(link).url("…"),
         "tags": link_tags(link),
-        "chart": _chart(days),
+        "chart": day_chart(days),
         "referrers": click_referrers(clicks=clicks),
         "recent": clicks.order_by("-clicked_at")[:20],
         "x_report": reports[0] if reports else None,

@@ -23,7 +23,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status
@@ -31,39 +30,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns.models import Campaign, Conversion, Offer
+from campaigns.models import Conversion, Offer
 from campaigns.offers import selectors, services
 from campaigns.offers.filters import ConversionFilterSet, OfferFilterSet
+from campaigns.serializers import CampaignIdField, CampaignRefSerializer
 from socialops import drf
 from socialops.api import ServiceCreateMixin, ServiceViewSet, router
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_MAX = Conversion._meta.get_field("idempotency_key").max_length
-
-
-def _request_user(field: serializers.Field) -> Any:
-    request = field.context.get("request")
-    return getattr(request, "user", None)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class CampaignIdField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet[Campaign]:
-        user = _request_user(self)
-        return selectors.campaign_choices(user=user) if user else Campaign.objects.none()
-
-
-class CampaignRefSerializer(serializers.ModelSerializer):
-    """A campaign as other objects name it."""
-
-    department = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, help_text="The department's slug."
-    )
-
-    class Meta:
-        model = Campaign
-        fields = ["id", "name", "department"]
-        read_only_fields = fields
 
 
 # --- Offers ---------------------------------------------------------------------------

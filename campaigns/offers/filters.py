@@ -4,11 +4,8 @@ requesting user."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters as filters
 from django import forms
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,25 +13,21 @@ from django_filters.widgets import DateRangeWidget
 
 from campaigns.models import Campaign, Conversion, Offer
 from campaigns.offers import selectors
+from campaigns.selectors import campaign_choices
 from socialops.filters import DateTimeRangeFilter
+from socialops.permissions import request_user
 
 ANY = "Any"
 ANY_YES_NO = [("", ANY), ("true", "Yes"), ("false", "No")]
 DATE_RANGE = DateRangeWidget(attrs={"type": "date"})
 
 
-def _user(request: HttpRequest | None) -> Any:
-    # django-filter passes no request when a FilterSet is built outside a view
-    # (schema generation, shell): show nothing rather than fail.
-    return getattr(request, "user", None) or AnonymousUser()
-
-
 def _campaigns(request: HttpRequest | None) -> QuerySet[Campaign]:
-    return selectors.campaign_choices(user=_user(request))
+    return campaign_choices(user=request_user(request))
 
 
 def _offers(request: HttpRequest | None) -> QuerySet[Offer]:
-    return selectors.offer_list(user=_user(request)).order_by("code")
+    return selectors.offer_list(user=request_user(request)).order_by("code")
 
 
 class OfferFilterSet(filters.FilterSet):

@@ -8,8 +8,8 @@ from django.db.models import Q
 
 from campaigns.models import Campaign, Conversion, Offer
 from campaigns.offers import selectors
-from departments.forms import DateInput
-from socialops.forms import DatesInRange
+from campaigns.selectors import campaign_choices
+from socialops.forms import DateInput, DatesInRange
 from socialops.models import User
 
 
@@ -48,7 +48,7 @@ class OfferForm(DatesInRange, forms.Form):
         if initial_campaign is not None:
             # An offer's current campaign stays selectable for whoever may edit it.
             pk = getattr(initial_campaign, "pk", initial_campaign)
-            campaigns = selectors.campaign_choices(user=user).filter(
+            campaigns = campaign_choices(user=user).filter(
                 Q(pk__in=campaigns.values("pk")) | Q(pk=pk)
             )
         self.fields["campaign"].queryset = campaigns

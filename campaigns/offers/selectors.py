@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from campaigns.models import Campaign, Conversion, Offer
 from campaigns.offers import permissions as perms
+from campaigns.selectors import campaign_choices
 from departments.permissions import EDITOR_ROLES
 from departments.selectors import organisation_get
 from socialops.models import User
@@ -34,13 +35,6 @@ def offer_list(*, user: User) -> QuerySet[Offer]:
         ),
         other_currency=Count("conversions", filter=~Q(conversions__currency=currency)),
     )
-
-
-def campaign_choices(*, user: User) -> QuerySet[Campaign]:
-    """Campaigns a filter or form may name (every campaign is visible to members)."""
-    if not perms.can_read_offers(user):
-        return Campaign.objects.none()
-    return Campaign.objects.select_related("department").order_by("-period_start", "name")
 
 
 def campaigns_editable_by(*, user: User) -> QuerySet[Campaign]:

@@ -23,8 +23,8 @@ from campaigns.offers import permissions as perms
 from campaigns.offers import selectors, services
 from campaigns.offers.filters import ConversionFilterSet, OfferFilterSet
 from campaigns.offers.forms import ConversionForm, OfferForm
-from departments.forms import apply_service_errors
 from socialops import params
+from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect, render_form
 from socialops.permissions import require
 

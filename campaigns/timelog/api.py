@@ -7,37 +7,17 @@ answers 403."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers
 
 from campaigns.models import TimeEntry
-from campaigns.offers.api import CampaignIdField, CampaignRefSerializer
+from campaigns.serializers import CampaignIdField, CampaignRefSerializer
 from campaigns.timelog import selectors, services
 from campaigns.timelog.filters import TimeEntryFilterSet
-from departments.api import DepartmentSummarySerializer, UserSummarySerializer
-from departments.models import Department
-from departments.selectors import department_list
+from departments.serializers import DepartmentSlugField, DepartmentSummarySerializer
 from socialops import drf
 from socialops.api import ServiceModelViewSet, Services, answers_with, router
-
-
-def _request_user(field: serializers.Field) -> Any:
-    request = field.context.get("request")
-    return getattr(request, "user", None)
-
-
-@extend_schema_field(drf.SLUG_SCHEMA)
-class TimeDepartmentField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", "The department's slug; one you belong to.")
-        super().__init__(slug_field="slug", **kwargs)
-
-    def get_queryset(self) -> QuerySet[Department]:
-        user = _request_user(self)
-        return department_list(user=user) if user else Department.objects.none()
+from socialops.serializers import UserSummarySerializer
 
 
 class TimeEntrySerializer(serializers.ModelSerializer):
@@ -73,7 +53,9 @@ class TimeEntryInputSerializer(serializers.Serializer):
     campaign = CampaignIdField(
         allow_null=True, required=False, help_text="The campaign's id, if the time was for one."
     )
-    department = TimeDepartmentField(allow_null=True, required=False)
+    department = DepartmentSlugField(
+        allow_null=True, required=False, help_text="The department's slug; one you belong to."
+    )
     note = serializers.CharField(max_length=300, allow_blank=True, required=False)
 
 

@@ -3,36 +3,30 @@ within what the selector already let the user see."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters as filters
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django_filters.widgets import DateRangeWidget
 
 from campaigns.models import Campaign, TimeEntry
-from campaigns.offers import selectors as campaign_selectors
+from campaigns.selectors import campaign_choices
 from departments import selectors as department_selectors
 from departments.models import Department
 from socialops.filters import DateRangeFilter
 from socialops.models import User
-
-
-def _user(request: HttpRequest | None) -> Any:
-    return getattr(request, "user", None) or AnonymousUser()
+from socialops.permissions import request_user
 
 
 def _campaigns(request: HttpRequest | None) -> QuerySet[Campaign]:
-    return campaign_selectors.campaign_choices(user=_user(request))
+    return campaign_choices(user=request_user(request))
 
 
 def _departments(request: HttpRequest | None) -> QuerySet[Department]:
-    return department_selectors.department_list(user=_user(request))
+    return department_selectors.department_list(user=request_user(request))
 
 
 def _users(request: HttpRequest | None) -> QuerySet[User]:
-    if not _user(request).is_authenticated:
+    if not request_user(request).is_authenticated:
         return User.objects.none()
     return User.objects.filter(is_active=True)
 

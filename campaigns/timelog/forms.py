@@ -8,10 +8,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from campaigns.models import Campaign, TimeEntry
-from campaigns.offers import selectors as campaign_selectors
-from departments.forms import DateInput
+from campaigns.selectors import campaign_choices
 from departments.models import Department
-from socialops.forms import DatesInRange
+from socialops.forms import DateInput, DatesInRange
 from socialops.models import User
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -66,7 +65,7 @@ class TimeEntryForm(DatesInRange, forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = campaign_selectors.campaign_choices(user=user)
+        self.fields["campaign"].queryset = campaign_choices(user=user)
         self.fields["campaign"].label_from_instance = lambda c: c.name
         departments = Department.objects.order_by("name")
         if not user.is_org_admin:

@@ -22,8 +22,8 @@ from campaigns.models import TimeEntry
 from campaigns.timelog import permissions as perms
 from campaigns.timelog import selectors, services
 from campaigns.timelog.forms import TeamFilterForm, TimeEntryForm
-from departments.forms import apply_service_errors
 from departments.models import Department, Membership
+from socialops.forms import apply_service_errors
 from socialops.permissions import require
 
 SHEET = "campaigns/timelog/time_week.html"
