@@ -18,7 +18,7 @@ from campaigns.models import Campaign, UtmTag, validate_utm_value
 from departments.models import Department, Goal
 from socialops.models import AuditEvent, User
 from socialops.permissions import require
-from socialops.services import audit_saved, instance_save, snapshot
+from socialops.services import audit_saved, fields_check, instance_save, snapshot
 
 Errors = dict[str, list[str]]
 
@@ -314,9 +314,7 @@ def _audit_update(*, actor: User, campaign: Campaign, before: dict[str, Any]) ->
 def campaign_update(*, actor: User, campaign: Campaign, **fields: Any) -> Campaign:
     """Change any of CAMPAIGN_FIELDS (the department stays). An emptied utm_campaign is
     made from the name again."""
-    unknown = set(fields) - CAMPAIGN_FIELDS
-    if unknown:
-        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    fields_check(fields, CAMPAIGN_FIELDS)
     require(
         perms.can_edit_campaign(actor, campaign.department),
         "Only this department's team can change its campaigns.",

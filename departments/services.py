@@ -17,7 +17,7 @@ from departments.models import KPI, Department, Goal, Measurement, Membership, O
 from departments.selectors import organisation_get
 from metrics.registry import metric_get
 from socialops.models import User
-from socialops.services import instance_delete, instance_save, snapshot
+from socialops.services import fields_check, instance_delete, instance_save, snapshot
 
 M = TypeVar("M", bound=Model)
 
@@ -29,9 +29,7 @@ def _locked(instance: M) -> M:
 
 
 def _assign(instance: Model, fields: dict[str, Any], allowed: set[str]) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    fields_check(fields, allowed)
     for name, value in fields.items():
         setattr(instance, name, value)
 

@@ -66,6 +66,14 @@ def audit_record(
     )
 
 
+def fields_check(fields: dict[str, Any], allowed: set[str]) -> None:
+    """Refuse a keyword an update service does not take: a misspelt field must fail
+    loudly, not be ignored."""
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+
+
 def audit_saved(
     *,
     actor: User | None,

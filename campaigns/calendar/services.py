@@ -52,7 +52,7 @@ from departments.models import Department
 from listening.models import XAccount
 from socialops.models import User
 from socialops.permissions import require
-from socialops.services import audit_saved, instance_save, snapshot
+from socialops.services import audit_saved, fields_check, instance_save, snapshot
 
 Status = ScheduledPost.Status
 Kind = ScheduledPost.Kind
@@ -294,9 +294,7 @@ def post_update(*, actor: User, post: ScheduledPost, **fields: Any) -> Scheduled
     4. Anything else (time, notes, owner, campaign, slot) keeps the status; a post that
        loses its time is approved rather than scheduled (see also post_reschedule)."""
     require(perms.can_edit_posts(actor, post.department), NOT_YOURS)
-    unknown = set(fields) - POST_FIELDS
-    if unknown:
-        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    fields_check(fields, POST_FIELDS)
     post = _locked(post)
     if post.status not in selectors.EDITABLE:
         raise ValidationError({"status": f"A {_status_label(post)} post can no longer be edited."})
@@ -767,9 +765,7 @@ def recurring_slot_create(
 @transaction.atomic
 def recurring_slot_update(*, actor: User, slot: RecurringSlot, **fields: Any) -> RecurringSlot:
     require(perms.can_edit_posts(actor, slot.department), NOT_YOURS)
-    unknown = set(fields) - SLOT_FIELDS
-    if unknown:
-        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    fields_check(fields, SLOT_FIELDS)
     slot = RecurringSlot.objects.select_for_update().get(pk=slot.pk)
     before = snapshot(slot)
     for name, value in fields.items():

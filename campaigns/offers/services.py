@@ -22,7 +22,7 @@ from campaigns.offers import permissions as perms
 from departments.selectors import organisation_get
 from socialops.models import User
 from socialops.permissions import require
-from socialops.services import audit_saved, instance_save, snapshot
+from socialops.services import audit_saved, fields_check, instance_save, snapshot
 
 # Letters, digits, - and _: what a customer can type at a checkout without surprises.
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -138,9 +138,7 @@ def offer_update(*, actor: User, offer: Offer, **fields: Any) -> Offer:
     require(
         perms.can_edit_offer(actor, offer.campaign), "Only this campaign's department can do that."
     )
-    unknown = set(fields) - OFFER_FIELDS
-    if unknown:
-        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    fields_check(fields, OFFER_FIELDS)
     offer = (
         Offer.objects.select_for_update().select_related("campaign__department").get(pk=offer.pk)
     )

@@ -18,7 +18,7 @@ from departments.models import Department
 from departments.selectors import organisation_get
 from socialops.models import User
 from socialops.permissions import require
-from socialops.services import instance_delete, instance_save, snapshot
+from socialops.services import fields_check, instance_delete, instance_save, snapshot
 
 DAY_MINUTES = 24 * 60
 
@@ -110,9 +110,7 @@ TIME_ENTRY_FIELDS = {"day", "minutes", "activity", "campaign", "department", "no
 @transaction.atomic
 def time_entry_update(*, actor: User, entry: TimeEntry, **fields: Any) -> TimeEntry:
     require(perms.can_change_entry(actor, entry), "Only the person who logged it can change it.")
-    unknown = set(fields) - TIME_ENTRY_FIELDS
-    if unknown:
-        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    fields_check(fields, TIME_ENTRY_FIELDS)
     _lock_author(actor)
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     before = snapshot(entry)
