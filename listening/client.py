@@ -2,6 +2,8 @@
 
 It returns plain typed records and turns X's failures into four errors the rest of the
 product can act on: RateLimited (until a time), AuthRevoked, Transient, Permanent.
+The client for one of our accounts comes from client_for (its token refreshed when it
+is about to expire), or with_fresh_token (and refreshed once more if X refuses it).
 
 tweepy hard-codes https://api.twitter.com; a requests.Session that rewrites that prefix
 points it at X_API_BASE_URL (the bundled simulator in development), and sets the
@@ -13,16 +15,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
 import tweepy
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from listening.models import XAccount
 
 X_HOST = "https://api.twitter.com"
 
@@ -568,3 +574,56 @@ def exchange_code(*, code: str, verifier: str, redirect_uri: str) -> TokenSet:
 
 def refresh(*, refresh_token: str) -> TokenSet:
     return _token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+# --- The client for one of our accounts -----------------------------------------------
+
+REFRESH_AHEAD = timedelta(minutes=10)
+T = TypeVar("T")
+
+
+def account_token(*, account: XAccount, refused: str = "") -> str:
+    """The account's access token, refreshed first when it is about to expire — or when
+    X just refused `refused` (clocks differ; X may end a token early). Two workers must
+    not both refresh: X rotates the refresh token, so the loser's would be dead. The row
+    lock makes the second one read the first one's new token."""
+    if account.auth == XAccount.Auth.APP or not account.refresh_token:
+        return account.access_token
+    fresh_enough = timezone.now() + REFRESH_AHEAD
+    if not refused and account.token_expires_at and account.token_expires_at > fresh_enough:
+        return account.access_token
+    with transaction.atomic():
+        locked = XAccount.objects.select_for_update().get(pk=account.pk)
+        if refused and locked.access_token != refused:
+            return locked.access_token  # another worker refreshed it meanwhile
+        if not refused and locked.token_expires_at and locked.token_expires_at > fresh_enough:
+            return locked.access_token
+        tokens = refresh(refresh_token=locked.refresh_token)
+        locked.access_token = tokens.access_token
+        locked.refresh_token = tokens.refresh_token or locked.refresh_token
+        locked.token_expires_at = tokens.expires_at
+        locked.status = XAccount.Status.OK
+        locked.save(update_fields=["access_token", "refresh_token", "token_expires_at", "status"])
+        return locked.access_token
+
+
+def client_for(account: XAccount) -> XClient:
+    """A client with the account's token (refreshed first when it is about to expire)."""
+    return XClient(token=account_token(account=account))
+
+
+def with_fresh_token(account: XAccount, call: Callable[[XClient], T]) -> T:
+    """`call(client)` with a client for the account. When X refuses the token (a 401)
+    and the account can refresh it, the token is refreshed once and `call` runs again
+    with a client for the new one (the account re-read): X may end a token before its
+    time. A second refusal, or one for an account that cannot refresh, is raised: the
+    caller marks the account as needing reconnection. `call` must be safe to run again
+    after a refusal (X took nothing on a 401)."""
+    try:
+        return call(client_for(account))
+    except AuthRevoked:
+        if account.auth != XAccount.Auth.USER or not account.refresh_token:
+            raise
+        account_token(account=account, refused=account.access_token)
+        account.refresh_from_db()
+        return call(client_for(account))

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from departments.models import Department, Membership
 from listening import client as x
 from listening.models import Source, XAccount
 from listening.services import SCOPES, account_connect, source_create
@@ -91,8 +92,6 @@ def demo_x_setup(*, out=print) -> XAccount | None:
 
 @transaction.atomic
 def _demo_sources(*, account: XAccount, admin: User) -> int:
-    from departments.models import Department, Membership
-
     if Source.objects.filter(account=account).exists():
         # A restart: pull at once instead of waiting for the intervals.
         Source.objects.filter(account=account).update(next_run_at=timezone.now())

@@ -586,12 +586,6 @@ def _finished(source: Source, page: x.Page, pages_this_run: int, now: datetime) 
     return False
 
 
-def client_for(account: XAccount) -> x.XClient:
-    from listening.services import account_token
-
-    return x.XClient(token=account_token(account=account))
-
-
 def source_run(*, source_id: int, now: datetime | None = None, on_page=None) -> RunResult | None:
     """Run a source once, to the end of what X has. None when another run holds it.
     `on_page(result)` is called after each committed page (for progress lines)."""
@@ -612,19 +606,17 @@ def source_run(*, source_id: int, now: datetime | None = None, on_page=None) -> 
     billing.reads_forget(account_id=source.account_id, now=now)
     run = SourceRun.objects.create(source=source, started_at=now)
     result = RunResult(status=SourceRun.Status.OK)
-    try:
-        try:
-            _run_source(source, token, run, result, on_page, clock)
-        except x.AuthRevoked:
-            if source.account.auth != XAccount.Auth.USER or not source.account.refresh_token:
-                raise
-            # X refused the token before its time (clocks differ; X may end a token
-            # early): refresh once and go on from the last committed page.
-            from listening.services import account_token
+    tried = False
 
-            account_token(account=source.account, refused=source.account.access_token)
+    def pull(client: x.XClient) -> None:
+        nonlocal source, tried
+        if tried:  # X refused the token, now refreshed: go on from the last committed page
             source = Source.objects.select_related("account").get(pk=source_id)
-            _run_source(source, token, run, result, on_page, clock)
+        tried = True
+        _run_source(source, client, token, run, result, on_page, clock)
+
+    try:
+        x.with_fresh_token(source.account, pull)
     except x.RateLimited as exc:
         _end(source, token, run, result, SourceRun.Status.RATE_LIMITED, str(exc))
         Source.objects.filter(pk=source_id).update(next_run_at=exc.reset_at)
@@ -664,6 +656,7 @@ def _clock(now: datetime | None) -> Callable[[], datetime]:
 
 def _run_source(
     source: Source,
+    client: x.XClient,
     token: str,
     run: SourceRun,
     result: RunResult,
@@ -671,9 +664,9 @@ def _run_source(
     clock: Callable[[], datetime] = timezone.now,
 ) -> None:
     if source.kind == Source.Kind.FOLLOWERS:
-        _run_followers(source, run, clock)
+        _run_followers(source, client, run, clock)
     else:
-        _run_pages(source, token, run, result, on_page, clock)
+        _run_pages(source, client, token, run, result, on_page, clock)
 
 
 def _budget_reached(source: Source, now: datetime) -> bool:
@@ -685,6 +678,7 @@ def _budget_reached(source: Source, now: datetime) -> bool:
 
 def _run_pages(
     source: Source,
+    client: x.XClient,
     token: str,
     run: SourceRun,
     result: RunResult,
@@ -696,7 +690,6 @@ def _run_pages(
     or two pages. A failure commits the pages already read before it is raised, so the
     next run goes on after them; so does reaching the account's budget when it pauses
     there. A list is read in pages sized by list_page_sizes once it has a cursor."""
-    client = client_for(source.account)
     page_token = source.page_token or None
     sizes = None
     if source.kind == Source.Kind.LIST and source.since_id:
@@ -769,9 +762,11 @@ def _run_pages(
 
 
 def _run_followers(
-    source: Source, run: SourceRun, clock: Callable[[], datetime] = timezone.now
+    source: Source,
+    client: x.XClient,
+    run: SourceRun,
+    clock: Callable[[], datetime] = timezone.now,
 ) -> None:
-    client = client_for(source.account)
     me = client.user_by_username(source.account.username)
     if me is None or me.followers_count is None:
         raise x.Permanent(f"X has no follower count for @{source.account.username}")

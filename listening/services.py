@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -20,7 +21,6 @@ from listening.models import Source, XAccount
 from socialops.models import User
 from socialops.services import instance_delete, instance_save, snapshot
 
-REFRESH_AHEAD = timedelta(minutes=10)
 SCOPES = [
     "tweet.read",
     "tweet.write",
@@ -33,31 +33,6 @@ SCOPES = [
 
 
 # --- Accounts -------------------------------------------------------------------------
-
-
-def account_token(*, account: XAccount, refused: str = "") -> str:
-    """The account's access token, refreshed first when it is about to expire — or when
-    X just refused `refused` (clocks differ; X may end a token early). Two workers must
-    not both refresh: X rotates the refresh token, so the loser's would be dead. The row
-    lock makes the second one read the first one's new token."""
-    if account.auth == XAccount.Auth.APP or not account.refresh_token:
-        return account.access_token
-    fresh_enough = timezone.now() + REFRESH_AHEAD
-    if not refused and account.token_expires_at and account.token_expires_at > fresh_enough:
-        return account.access_token
-    with transaction.atomic():
-        locked = XAccount.objects.select_for_update().get(pk=account.pk)
-        if refused and locked.access_token != refused:
-            return locked.access_token  # another worker refreshed it meanwhile
-        if not refused and locked.token_expires_at and locked.token_expires_at > fresh_enough:
-            return locked.access_token
-        tokens = x.refresh(refresh_token=locked.refresh_token)
-        locked.access_token = tokens.access_token
-        locked.refresh_token = tokens.refresh_token or locked.refresh_token
-        locked.token_expires_at = tokens.expires_at
-        locked.status = XAccount.Status.OK
-        locked.save(update_fields=["access_token", "refresh_token", "token_expires_at", "status"])
-        return locked.access_token
 
 
 @transaction.atomic
@@ -281,17 +256,13 @@ def source_delete(*, actor: User, source: Source) -> None:
 def source_run_now(*, actor: User, source: Source) -> None:
     """Queue a run at once (the lease still keeps it to one at a time)."""
     perms.require(perms.can_edit_source(actor, source), "Only its owner or an admin can do that.")
-    from listening.tasks import pull_source
-
-    transaction.on_commit(lambda: pull_source.delay(source.pk))
+    transaction.on_commit(lambda: _pull_source_later(source.pk))
 
 
 def sources_enqueue_due(*, now: datetime | None = None) -> list[int]:
     """Queue every enabled source that is due and not held by a live run. Moving
     next_run_at forward with a conditional UPDATE first means a second beat, or this
     function run twice, queues nothing twice."""
-    from listening.tasks import pull_source
-
     now = now or timezone.now()
     due = (
         Source.objects.filter(enabled=True, next_run_at__lte=now)
@@ -312,5 +283,12 @@ def sources_enqueue_due(*, now: datetime | None = None) -> list[int]:
     for pk in queued:
         # robust: with the broker away, one failed send must not stop the others. The
         # source that was not queued runs an interval later; X keeps what it missed.
-        transaction.on_commit(lambda pk=pk: pull_source.delay(pk), robust=True)
+        transaction.on_commit(lambda pk=pk: _pull_source_later(pk), robust=True)
     return queued
+
+
+def _pull_source_later(source_id: int) -> None:
+    # By name: listening.tasks calls these services, so they cannot import it back.
+    # ListeningConfig.ready registers the task in every process (a KeyError otherwise,
+    # never a send without the task's queue and limits).
+    current_app.tasks["listening.pull_source"].delay(source_id)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 
 from listening import client as x
+from listening.ingest import source_run
+from listening.services import sources_enqueue_due
 
 
 @shared_task(
     name="listening.enqueue_due_sources", queue="ingest", time_limit=60, soft_time_limit=50
 )
 def enqueue_due_sources() -> int:
-    from listening.services import sources_enqueue_due
-
     return len(sources_enqueue_due())
 
 
@@ -31,7 +31,5 @@ def enqueue_due_sources() -> int:
     soft_time_limit=840,
 )
 def pull_source(self, source_id: int) -> str:
-    from listening.ingest import source_run
-
     result = source_run(source_id=source_id)
     return "busy" if result is None else result.status

@@ -326,10 +326,8 @@ def source_owned_lists(request):
         key = f"listening:owned-lists:{account.pk}"
         lists = cache.get(key)
         if lists is None:
-            from listening.ingest import client_for
-
             try:
-                lists = client_for(account).owned_lists(account.x_user_id)
+                lists = x.client_for(account).owned_lists(account.x_user_id)
             except x.XError as exc:
                 context["error"] = f"X did not list them ({exc}); enter the list's id instead."
             else:

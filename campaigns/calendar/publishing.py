@@ -269,19 +269,11 @@ def post_publish(*, post_id: int, claim_token: str, check_x: bool = False) -> st
     post = ScheduledPost.objects.select_related("account").get(pk=post_id)
     check_x = check_x or post.attempts > 1
     try:
-        try:
-            published = _send(post, lease, check_x=check_x)
-        except x.AuthRevoked:
-            account = post.account
-            if account.auth != XAccount.Auth.USER or not account.refresh_token:
-                raise
-            # X may end a token before its time: refresh once and go on where we were
-            # (a 401 means X took nothing, and stored ids are not sent again).
-            from listening.services import account_token
-
-            account_token(account=account, refused=account.access_token)
-            post.account.refresh_from_db()
-            published = _send(post, lease, check_x=check_x)
+        # A refused token is refreshed once and the post sent from where it was (a 401
+        # means X took nothing, and stored ids are not sent again).
+        published = x.with_fresh_token(
+            post.account, lambda client: _send(post, client, lease, check_x=check_x)
+        )
     except _ClaimLost:
         return Outcome.STALE
     except x.RateLimited as exc:
@@ -325,11 +317,8 @@ def _refusal(post: ScheduledPost, client: x.XClient) -> str:
     return ""
 
 
-def _send(post: ScheduledPost, lease: _Lease, *, check_x: bool) -> bool:
+def _send(post: ScheduledPost, client: x.XClient, lease: _Lease, *, check_x: bool) -> bool:
     """Send what X does not have yet; True once the post is published."""
-    from listening.ingest import client_for
-
-    client = client_for(post.account)
     refusal = _refusal(post, client)
     if refusal:
         raise x.Permanent(refusal)

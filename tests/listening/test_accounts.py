@@ -10,9 +10,10 @@ from django.db import connection
 from django.utils import timezone
 
 from listening import client as x
+from listening.client import account_token
 from listening.demo import _authorise
 from listening.models import XAccount
-from listening.services import account_connect, account_token
+from listening.services import account_connect
 from tests.xsim_server import xsim, xsim_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from departments.selectors import organisation_get
 from listening import client as x
-from listening.ingest import client_for, pages_bill, store_posts
+from listening.ingest import pages_bill, store_posts
 from listening.models import Source, SourceRun
 
 BAR_WIDTH = 30
@@ -59,7 +59,7 @@ class Command(BaseCommand):
         if source.kind == Source.Kind.MENTIONS:
             self.stderr.write("Note: X serves an account's latest 800 mentions only.")
 
-        client = client_for(source.account)
+        client = x.client_for(source.account)
         run = SourceRun.objects.create(source=source, started_at=now)
         pages = posts = new = 0
         token: str | None = None
