@@ -29,6 +29,7 @@ from rest_framework.response import Response
 
 from departments.serializers import DepartmentSlugField, DepartmentSummarySerializer
 from listening import filters, selectors, services
+from listening.columns import METRICS
 from listening.models import Source, SourceTweet, Tweet, XAccount, XUser
 from listening.serializers import AccountIdField, AccountSummarySerializer
 from socialops import drf
@@ -206,15 +207,7 @@ class TweetSerializer(serializers.ModelSerializer):
             "conversation_id",
             "in_reply_to_tweet_id",
             "is_retweet",
-            "like_count",
-            "retweet_count",
-            "reply_count",
-            "quote_count",
-            "impression_count",
-            "bookmark_count",
-            "url_link_clicks",
-            "user_profile_clicks",
-            "engagements",
+            *METRICS,
             "sources",
             "inbox",
             "first_seen_at",

@@ -101,8 +101,19 @@ def _int(value: Any) -> int | None:
 _NOTHING: dict = {}
 
 
+# A record's fields are also its database columns, in order: listening/columns.py derives
+# the rows, the COPY lines and the column lists from them. Unmarked, a field is stored under
+# its own name when X first sends the post or user and kept as it was; these say otherwise.
+UPDATED = {"updated": True}  # rewritten whenever X sends the post again
+METRIC = {"updated": True, "metric": True}
+PRIVATE_METRIC = {**METRIC, "private": True}  # X sends it only with user auth, for 30 days
+NOT_STORED = {"stored": False}
+
+
 @dataclass(frozen=True)
 class UserRecord:
+    """A user; stored in XUser, every field rewritten when X sends a changed profile."""
+
     id: int
     username: str
     name: str = ""
@@ -115,32 +126,35 @@ class UserRecord:
     following_count: int | None = None
     tweet_count: int | None = None
     listed_count: int | None = None
-    created_at: datetime | None = None
+    created_at: datetime | None = field(default=None, metadata={"column": "x_created_at"})
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class TweetRecord:
+    """A post; stored in Tweet."""
+
     id: int
-    text: str
-    author_id: int | None = None
+    text: str = field(metadata=UPDATED)
+    # Stored as author 0 when X does not say (old payloads): a post needs an author row.
+    author_id: int | None = field(default=None, metadata={"none_as": 0})
     created_at: datetime | None = None
     conversation_id: int | None = None
     in_reply_to_user_id: int | None = None
     in_reply_to_tweet_id: int | None = None
     lang: str = ""
     is_retweet: bool = False
-    like_count: int | None = None
-    retweet_count: int | None = None
-    reply_count: int | None = None
-    quote_count: int | None = None
-    impression_count: int | None = None
-    bookmark_count: int | None = None
-    url_link_clicks: int | None = None
-    user_profile_clicks: int | None = None
-    engagements: int | None = None
-    mentioned_usernames: tuple[str, ...] = ()
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    like_count: int | None = field(default=None, metadata=METRIC)
+    retweet_count: int | None = field(default=None, metadata=METRIC)
+    reply_count: int | None = field(default=None, metadata=METRIC)
+    quote_count: int | None = field(default=None, metadata=METRIC)
+    impression_count: int | None = field(default=None, metadata=METRIC)
+    bookmark_count: int | None = field(default=None, metadata=METRIC)
+    url_link_clicks: int | None = field(default=None, metadata=PRIVATE_METRIC)
+    user_profile_clicks: int | None = field(default=None, metadata=PRIVATE_METRIC)
+    engagements: int | None = field(default=None, metadata=PRIVATE_METRIC)
+    mentioned_usernames: tuple[str, ...] = field(default=(), metadata=NOT_STORED)
+    raw: dict = field(default_factory=dict, compare=False, repr=False, metadata=UPDATED)
 
 
 @dataclass(frozen=True)

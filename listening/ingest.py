@@ -37,6 +37,18 @@ from django.utils import timezone
 
 from listening import billing, selectors
 from listening import client as x
+from listening.columns import (
+    PRIVATE_METRICS,
+    TWEET_FIELDS,
+    TWEET_INDEX,
+    TWEET_UPDATE_FIELDS,
+    USER_FIELDS,
+    USER_INDEX,
+    USER_UPDATE_FIELDS,
+    tweet_line,
+    tweet_row,
+    user_row,
+)
 from listening.models import (
     FollowerCount,
     InboxItem,
@@ -48,9 +60,7 @@ from listening.models import (
     XUser,
 )
 from listening.upsert import (
-    NULL,
     adapt_json,
-    copy_escape,
     copy_into,
     copy_line,
     staging,
@@ -70,37 +80,6 @@ OWN_POSTS_WINDOW = timedelta(days=30)  # X gives non-public metrics for 30 days 
 MAX_PAGES_FIRST_LIST_RUN = 8  # a list's history can be long; 800 posts is plenty to start
 LIST_PAGE_MAX = 100  # X's largest max_results for a list timeline
 MENTIONS_REACH = 800  # X returns a user's latest 800 mentions, no more
-
-USER_UPDATE_FIELDS = [
-    "username",
-    "name",
-    "description",
-    "location",
-    "profile_image_url",
-    "verified",
-    "protected",
-    "followers_count",
-    "following_count",
-    "tweet_count",
-    "listed_count",
-    "x_created_at",
-    "raw",
-    "fetched_at",
-]
-TWEET_UPDATE_FIELDS = [
-    "text",
-    "like_count",
-    "retweet_count",
-    "reply_count",
-    "quote_count",
-    "impression_count",
-    "bookmark_count",
-    "url_link_clicks",
-    "user_profile_clicks",
-    "engagements",
-    "raw",
-    "updated_at",
-]
 
 
 class LeaseLost(Exception):
@@ -141,20 +120,6 @@ def source_release(*, source_id: int, token: str, **fields) -> None:
 # --- Writing a page -------------------------------------------------------------------
 
 
-USER_FIELDS = ["id", *USER_UPDATE_FIELDS]
-TWEET_FIELDS = [
-    "id",
-    "author_id",
-    "created_at",
-    "conversation_id",
-    "in_reply_to_user_id",
-    "in_reply_to_tweet_id",
-    "lang",
-    "is_retweet",
-    "first_seen_at",
-    *TWEET_UPDATE_FIELDS,
-]
-PRIVATE_METRICS = {"url_link_clicks", "user_profile_clicks", "engagements"}
 # How many users a run remembers having stored (about 100 bytes each).
 USERS_REMEMBERED = 50_000
 
@@ -162,70 +127,9 @@ USERS_REMEMBERED = 50_000
 # costs more to build than its row does to write.
 _tweet_values = attrgetter(*(f.name for f in fields(x.TweetRecord)))
 _user_values = attrgetter(*(f.name for f in fields(x.UserRecord)))
-
-
-def _user_row(v: tuple, raw: str, now, adapt) -> tuple:
-    """A user's values (x.user_values) as a row of USER_FIELDS, which take them in the
-    same order; `raw` is their JSON."""
-    created_at = v[12]
-    return (*v[:12], None if created_at is None else adapt(created_at), raw, now)
-
-
-def _tweet_row(v: tuple, now, adapt) -> tuple:
-    """A post's values (x.tweet_values) as a row of TWEET_FIELDS."""
-    (
-        pk, text, author_id, created_at, conversation_id, reply_user, reply_tweet, lang,
-        is_retweet, likes, retweets, replies, quotes, impressions, bookmarks,
-        clicks, profile_clicks, engagements, _mentioned, raw,
-    ) = v  # fmt: skip
-    return (
-        pk,
-        author_id or 0,
-        None if created_at is None else adapt(created_at),
-        conversation_id,
-        reply_user,
-        reply_tweet,
-        lang,
-        is_retweet,
-        now,
-        # TWEET_UPDATE_FIELDS, in order
-        text,
-        likes,
-        retweets,
-        replies,
-        quotes,
-        impressions,
-        bookmarks,
-        clicks,
-        profile_clicks,
-        engagements,
-        adapt_json(raw),
-        now,
-    )
-
-
-def _tweet_line(v: tuple, now: str) -> str:
-    """_tweet_row in COPY's text format, written out for PostgreSQL: formatting each
-    value through copy_line cost more than the database's share of a post."""
-    (
-        pk, text, author_id, created_at, conversation_id, reply_user, reply_tweet, lang,
-        is_retweet, likes, retweets, replies, quotes, impressions, bookmarks,
-        clicks, profile_clicks, engagements, _mentioned, raw,
-    ) = v  # fmt: skip
-    return (
-        f"{pk}\t{author_id or 0}\t{NULL if created_at is None else created_at.isoformat()}\t"
-        f"{NULL if conversation_id is None else conversation_id}\t"
-        f"{NULL if reply_user is None else reply_user}\t"
-        f"{NULL if reply_tweet is None else reply_tweet}\t"
-        f"{copy_escape(lang)}\t{'t' if is_retweet else 'f'}\t{now}\t{copy_escape(text)}\t"
-        f"{NULL if likes is None else likes}\t{NULL if retweets is None else retweets}\t"
-        f"{NULL if replies is None else replies}\t{NULL if quotes is None else quotes}\t"
-        f"{NULL if impressions is None else impressions}\t"
-        f"{NULL if bookmarks is None else bookmarks}\t{NULL if clicks is None else clicks}\t"
-        f"{NULL if profile_clicks is None else profile_clicks}\t"
-        f"{NULL if engagements is None else engagements}\t"
-        f"{copy_escape(adapt_json(raw))}\t{now}\n"
-    )
+_ID, _AUTHOR = TWEET_INDEX["id"], TWEET_INDEX["author_id"]
+_CREATED, _USER_ID = TWEET_INDEX["created_at"], USER_INDEX["id"]
+_USER_RAW = USER_INDEX["raw"]
 
 
 def store_posts(
@@ -267,11 +171,12 @@ def _store(
     postgresql = connection.vendor == "postgresql"
     # Formatted once for every row (COPY takes text; SQLite's adapter makes text too).
     row_now = now.isoformat() if postgresql else adapt(now)
-    users_by_id = {v[0]: (v, adapt_json(v[-1])) for v in users}  # with their raw JSON
-    posts = list({v[0]: v for v in tweets}.values())
+    # With their raw JSON.
+    users_by_id = {v[_USER_ID]: (v, adapt_json(v[_USER_RAW])) for v in users}
+    posts = list({v[_ID]: v for v in tweets}.values())
     # A post whose author X did not include still needs an author row to join on.
     # (Author 0 stands for "X did not say": old payloads without author_id.)
-    missing = {v[2] or 0 for v in posts} - users_by_id.keys()
+    missing = {v[_AUTHOR] or 0 for v in posts} - users_by_id.keys()
     if users_stored is not None:
         users_by_id = {
             pk: (v, raw)
@@ -280,7 +185,7 @@ def _store(
         }
         written = {pk: hash(raw) for pk, (_v, raw) in users_by_id.items()}
         transaction.on_commit(lambda: _remember(users_stored, written))
-    user_rows = [_user_row(v, raw, row_now, adapt) for v, raw in users_by_id.values()]
+    user_rows = [user_row(v, raw, row_now, adapt) for v, raw in users_by_id.values()]
     update = TWEET_UPDATE_FIELDS
     if keep_metrics_from_public:
         # Read without user auth: X sent no private metrics; keep the ones we have.
@@ -288,8 +193,11 @@ def _store(
     store = _store_postgresql if postgresql else _store_rows
     new_ids = store(user_rows, posts, update=update, source=source, now=now, row_now=row_now)
     if missing:
-        stub = _user_row(_user_values(x.UserRecord(id=0, username="")), "{}", row_now, adapt)
-        upsert(XUser, USER_FIELDS, [(pk, *stub[1:]) for pk in missing], conflict=["id"])
+        stubs = [
+            user_row(_user_values(x.UserRecord(id=pk, username="")), "{}", row_now, adapt)
+            for pk in missing
+        ]
+        upsert(XUser, USER_FIELDS, stubs, conflict=["id"])
     return new_ids
 
 
@@ -315,9 +223,9 @@ def _store_rows(
     if not posts:
         return set()
     adapt = connection.ops.adapt_datetimefield_value
-    ids = [v[0] for v in posts]
+    ids = [v[_ID] for v in posts]
     existing = set(Tweet.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    rows = [_tweet_row(v, row_now, adapt) for v in posts]
+    rows = [tweet_row(v, row_now, adapt) for v in posts]
     upsert(Tweet, TWEET_FIELDS, rows, conflict=["id"], update=update, unless_same="raw")
     if source is not None:
         upsert(
@@ -359,7 +267,7 @@ def _store_postgresql(
                 )
             )
         if posts:
-            copy_into(cursor, posts_staged, (_tweet_line(v, row_now) for v in posts))
+            copy_into(cursor, posts_staged, (tweet_line(v, row_now) for v in posts))
             upsert_posts = upsert_sql(
                 Tweet,
                 TWEET_FIELDS,
@@ -392,14 +300,14 @@ def _route_mentions(source: Source, tweets: list[tuple]) -> None:
     account_id = source.account.x_user_id
     items = [
         InboxItem(
-            tweet_id=pk,
+            tweet_id=v[_ID],
             account_id=source.account_id,
             department_id=source.department_id,
-            received_at=created_at or timezone.now(),
+            received_at=v[_CREATED] or timezone.now(),
         )
-        for (pk, _text, author_id, created_at, *_rest) in tweets  # x.tweet_values
+        for v in tweets
         # Our own posts are not mentions to answer.
-        if author_id != account_id
+        if v[_AUTHOR] != account_id
     ]
     InboxItem.objects.bulk_create(items, ignore_conflicts=True)
 
