@@ -6,7 +6,7 @@ import zoneinfo
 
 from django import forms
 
-from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from departments.models import KPI, Department, Goal, Membership, Organisation
 from metrics.registry import METRICS
 from socialops.forms import DateInput, DatesInRange
 from socialops.models import User
@@ -92,14 +92,6 @@ class KPIForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].required = False
         self.fields["name"].required = False
-
-
-class MeasurementForm(DatesInRange, forms.ModelForm):
-    class Meta:
-        model = Measurement
-        fields = ["measured_on", "value", "note"]
-        labels = {"measured_on": "Date"}
-        widgets = {"measured_on": DateInput()}
 
 
 class SuggestionForm(DatesInRange, forms.Form):

@@ -1,4 +1,7 @@
-"""Pages for the organisation, departments, goals, KPIs and measurements.
+"""Pages that edit the organisation, departments, memberships, goals and KPIs.
+
+The pages that show how KPIs stand (home, the departments overview, a department's, a
+goal's and a KPI's page) are in metrics/views.py: metrics sits above departments.
 
 Views are thin: a form validates, one service or selector call, render. A form posted by
 HTMX with `?validate=1` is only validated (inline validation) and
@@ -11,95 +14,28 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from campaigns.calendar.selectors import post_stuck_list
 from departments import permissions as perms
 from departments import selectors, services
 from departments.forms import (
     DepartmentForm,
     GoalForm,
     KPIForm,
-    MeasurementForm,
     MembershipForm,
     MembershipUpdateForm,
     OrganisationForm,
     SuggestionForm,
 )
-from departments.models import KPI, Department, Goal, Membership
+from departments.models import KPI, Department, Goal
 from departments.suggestions import suggestions_for
 from metrics.registry import metric_get
-from metrics.selectors import Status, kpi_progress
 from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect, render_form, validate_only
-from socialops.tokens import api_token_create, api_token_list
-
-# --- helpers --------------------------------------------------------------------------
-
-
-def _with_progress(goals, today: date):
-    """Attach progress to every KPI of the goals (measurements are prefetched)."""
-    for goal in goals:
-        goal.kpi_rows = [(kpi, kpi_progress(kpi=kpi, today=today)) for kpi in goal.kpis.all()]
-    return goals
-
-
-def _status_counts(goals) -> dict[str, int]:
-    counts = {status.value: 0 for status in Status}
-    for goal in goals:
-        for _, progress in goal.kpi_rows:
-            counts[progress.status.value] += 1
-    return counts
-
-
-# --- home -----------------------------------------------------------------------------
-
-STUCK_LISTED = 20  # late posts listed on the dashboard; the rest are counted
-
-
-@login_required
-def home(request):
-    today = timezone.localdate()
-    mine = list(selectors.department_list_for_member(user=request.user))
-    # Every active goal once: my departments' cards and the all-departments table share it.
-    active = _with_progress(
-        selectors.goal_list(user=request.user).filter(status=Goal.Status.ACTIVE), today
-    )
-    by_department: dict[int, list] = {}
-    departments = {}
-    for goal in active:
-        by_department.setdefault(goal.department_id, []).append(goal)
-        departments[goal.department_id] = goal.department
-    stuck = post_stuck_list(user=request.user)
-    stuck_posts = list(stuck[:STUCK_LISTED])
-    overview_rows = [
-        {
-            "department": dept,
-            "goals": len(by_department[pk]),
-            "counts": _status_counts(by_department[pk]),
-        }
-        for pk, dept in sorted(departments.items(), key=lambda item: item[1].name)
-    ]
-    return render(
-        request,
-        "departments/home.html",
-        {
-            "my_departments": [(d, by_department.get(d.pk, [])) for d in mine],
-            "overview_rows": overview_rows,
-            "department_count": selectors.department_list(user=request.user).count(),
-            "today": today,
-            # Posts late going out to X, for the people who can act on them.
-            "stuck_posts": stuck_posts,
-            "stuck_more": stuck.count() - STUCK_LISTED if len(stuck_posts) == STUCK_LISTED else 0,
-        },
-    )
-
 
 # --- organisation ---------------------------------------------------------------------
 
@@ -123,52 +59,7 @@ def organisation_settings(request):
     return render(request, "departments/organisation_form.html", {"form": form})
 
 
-@never_cache  # the answer to a POST carries a new secret: no cache may keep it
-@login_required
-@require_http_methods(["GET", "POST"])
-def api_token(request):
-    issued = None
-    if request.method == "POST":
-        # Replacing revokes the old token at once: integrations using it stop working. The
-        # secret is in this answer only (no redirect, nothing in the session): we keep a hash.
-        issued = api_token_create(user=request.user, replace=True)
-    token = api_token_list(user=request.user).first()
-    return render(request, "departments/api_token.html", {"token": token, "issued": issued})
-
-
 # --- departments ----------------------------------------------------------------------
-
-
-@login_required
-def department_list(request):
-    today = timezone.localdate()
-    departments = list(selectors.department_list(user=request.user))
-    goals = _with_progress(
-        selectors.goal_list(user=request.user).filter(status=Goal.Status.ACTIVE), today
-    )
-    goals_by_department: dict[int, list] = {}
-    for goal in goals:
-        goals_by_department.setdefault(goal.department_id, []).append(goal)
-    member_counts = {
-        row["department_id"]: row["n"]
-        for row in selectors.membership_list(user=request.user)
-        .values("department_id")
-        .annotate(n=Count("id"))
-    }
-    rows = [
-        {
-            "department": d,
-            "members": member_counts.get(d.pk, 0),
-            "goals": len(goals_by_department.get(d.pk, [])),
-            "counts": _status_counts(goals_by_department.get(d.pk, [])),
-        }
-        for d in departments
-    ]
-    return render(
-        request,
-        "departments/department_list.html",
-        {"rows": rows, "can_add": perms.can_manage_organisation(request.user)},
-    )
 
 
 @login_required
@@ -189,31 +80,6 @@ def department_create(request):
             )
             return redirect("departments:suggestions", slug=department.slug)
     return render_form(request, "departments/department_form.html", {"form": form})
-
-
-@login_required
-def department_detail(request, slug: str):
-    department = get_object_or_404(selectors.department_list(user=request.user), slug=slug)
-    today = timezone.localdate()
-    goals = _with_progress(selectors.goal_list(user=request.user, department=department), today)
-    memberships = selectors.membership_list(user=request.user, department=department)
-    can_manage = perms.can_manage_department(request.user, department)
-    return render(
-        request,
-        "departments/department_detail.html",
-        {
-            "department": department,
-            "goals": goals,
-            "counts": _status_counts([g for g in goals if g.status == Goal.Status.ACTIVE]),
-            "memberships": memberships,
-            "representatives": [m for m in memberships if m.is_representative],
-            "leads": [m for m in memberships if m.role == Membership.Role.LEAD],
-            "can_edit": perms.can_edit_goals(request.user, department),
-            "can_manage": can_manage,
-            "member_form": MembershipForm(department=department) if can_manage else None,
-            "activity": selectors.audit_list(user=request.user, department=department)[:8],
-        },
-    )
 
 
 @login_required
@@ -244,7 +110,7 @@ def _members_partial(request, department: Department, form=None, status: int = 2
     memberships = selectors.membership_list(user=request.user, department=department)
     return render(
         request,
-        "departments/department_detail.html#members",
+        "departments/_members.html",
         {
             "department": department,
             "memberships": memberships,
@@ -341,21 +207,6 @@ def goal_create(request, slug: str):
             return htmx_redirect(request, reverse("departments:kpi_create", kwargs={"pk": goal.pk}))
     return render_form(
         request, "departments/goal_form.html", {"form": form, "department": department}
-    )
-
-
-@login_required
-def goal_detail(request, pk: int):
-    goal = get_object_or_404(selectors.goal_list(user=request.user), pk=pk)
-    _with_progress([goal], timezone.localdate())
-    return render(
-        request,
-        "departments/goal_detail.html",
-        {
-            "goal": goal,
-            "department": goal.department,
-            "can_edit": perms.can_edit_goals(request.user, goal.department),
-        },
     )
 
 
@@ -526,45 +377,6 @@ def kpi_create(request, pk: int):
 
 
 @login_required
-def kpi_detail(request, pk: int):
-    kpi = get_object_or_404(_kpi_with_history(request.user), pk=pk)
-    progress = kpi_progress(kpi=kpi, today=timezone.localdate())
-    can_edit = perms.can_edit_goals(request.user, kpi.goal.department)
-    return render(
-        request,
-        "departments/kpi_detail.html",
-        {
-            "kpi": kpi,
-            "goal": kpi.goal,
-            "department": kpi.goal.department,
-            "progress": progress,
-            "metric": metric_get(kpi.metric),
-            "can_edit": can_edit,
-            "measurement_form": MeasurementForm(initial={"measured_on": timezone.localdate()})
-            if can_edit
-            else None,
-            "chart": _kpi_chart(kpi),
-        },
-    )
-
-
-def _kpi_with_history(user):
-    """KPIs with every measurement, for the page that lists and charts them all."""
-    return selectors.kpi_list(user=user).prefetch_related(selectors.measurements_prefetch())
-
-
-def _kpi_chart(kpi: KPI) -> dict:
-    points = sorted(kpi.measurements.all(), key=lambda m: m.measured_on)
-    return {
-        "labels": [m.measured_on.isoformat() for m in points],
-        "values": [float(m.value) for m in points],
-        "target": float(kpi.target),
-        "baseline": None if kpi.baseline is None else float(kpi.baseline),
-        "label": kpi.label,
-    }
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def kpi_edit(request, pk: int):
     kpi = get_object_or_404(selectors.kpi_list(user=request.user), pk=pk)
@@ -596,50 +408,3 @@ def kpi_delete(request, pk: int):
     services.kpi_delete(actor=request.user, kpi=kpi)
     messages.success(request, f"KPI “{kpi.label}” deleted.")
     return redirect(goal)
-
-
-# --- measurements ---------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def measurement_add(request, pk: int):
-    kpi = get_object_or_404(selectors.kpi_list(user=request.user), pk=pk)
-    if not perms.can_edit_goals(request.user, kpi.goal.department):
-        raise PermissionDenied("Only this department's team can do that.")
-    form = MeasurementForm(request.POST)
-    if form.is_valid():
-        try:
-            services.measurement_create(actor=request.user, kpi=kpi, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Measurement recorded.")
-            return htmx_redirect(request, reverse("departments:kpi", kwargs={"pk": kpi.pk}))
-    kpi = _kpi_with_history(request.user).get(pk=kpi.pk)
-    return render(
-        request,
-        "departments/kpi_detail.html#measurement-form"
-        if request.htmx
-        else "departments/kpi_detail.html",
-        {
-            "kpi": kpi,
-            "goal": kpi.goal,
-            "department": kpi.goal.department,
-            "progress": kpi_progress(kpi=kpi, today=timezone.localdate()),
-            "can_edit": True,
-            "measurement_form": form,
-            "chart": _kpi_chart(kpi),
-        },
-        status=422,
-    )
-
-
-@login_required
-@require_POST
-def measurement_delete(request, pk: int):
-    measurement = get_object_or_404(selectors.measurement_list(user=request.user), pk=pk)
-    kpi = measurement.kpi
-    services.measurement_delete(actor=request.user, measurement=measurement)
-    messages.success(request, "Measurement deleted.")
-    return redirect("departments:kpi", pk=kpi.pk)

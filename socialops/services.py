@@ -3,6 +3,7 @@ services use) and the heartbeat."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -37,10 +38,15 @@ def audit_record(
     before: dict[str, Any] | None = None,
     department=None,
     private_to: User | None = None,
+    exclude: Collection[str] = (),
 ) -> AuditEvent | None:
     """Record a change. For updates, store only the fields that changed; none, no row.
-    `private_to`: the change is to a private thing, and only this user may read the row."""
+    `private_to`: the change is to a private thing, and only this user may read the row.
+    `exclude`: fields never stored (a secret, or what is derived from one)."""
     after = snapshot(instance) if action != AuditEvent.Action.DELETE else {}
+    if exclude:
+        after = {key: value for key, value in after.items() if key not in exclude}
+        before = before and {key: value for key, value in before.items() if key not in exclude}
     if action == AuditEvent.Action.UPDATE:
         before = before or {}
         changes = {

@@ -19,14 +19,16 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from socialops.models import ApiToken, User
-from socialops.services import lockout_record
+from socialops.models import ApiToken, AuditEvent, User
+from socialops.services import audit_record, lockout_record
 from socialops.throttle import client_ip, rule_api_token, throttle_fail, throttle_locked
 
 KEY_PREFIX = "sop_"
 VISIBLE_CHARS = 12  # "sop_" and 8 random characters: tells tokens apart, guesses nothing
 # Recording each use would write a row per API request; once a minute says enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# Not for the audit trail: the digest is what a presented secret is looked up by.
+SECRET_FIELDS = frozenset({"digest", "password_fingerprint"})
 
 
 def token_digest(key: str) -> str:
@@ -56,10 +58,8 @@ def api_token_create(
     name: str = "",
     scopes: list[str] | None = None,
     expires_at=None,
-    replace: bool = False,
 ) -> IssuedToken:
-    """Make a token for `user`; with `replace`, the user's other tokens end in the same
-    transaction."""
+    """Make a token for `user`, beside any they have."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -71,11 +71,24 @@ def api_token_create(
         expires_at=expires_at,
     )
     token.full_clean()
-    with transaction.atomic():
-        if replace:
-            ApiToken.objects.filter(user=user).delete()
-        token.save()
+    token.save()
     return IssuedToken(token=token, key=key)
+
+
+@transaction.atomic
+def api_token_rotate(*, user: User) -> IssuedToken:
+    """Replace the user's tokens with a new one ("Replace" on the API token page): the old
+    ones stop working at once. The audit row names the new token by its prefix; its digest
+    and the password fingerprint stay out of the trail."""
+    ApiToken.objects.filter(user=user).delete()
+    issued = api_token_create(user=user)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.CREATE,
+        instance=issued.token,
+        exclude=SECRET_FIELDS,
+    )
+    return issued
 
 
 def api_token_revoke(*, user: User, token_id: int) -> None:

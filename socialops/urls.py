@@ -10,7 +10,10 @@ import campaigns.offers.api
 import campaigns.timelog.api  # noqa: F401
 import departments.api  # noqa: F401
 import listening.api  # noqa: F401
+import metrics.api  # noqa: F401
 from campaigns.links.urls import shortlink_urls
+from departments.urls import urlpatterns as department_pages
+from metrics.urls import urlpatterns as progress_pages
 from socialops import views
 from socialops.api import router
 from socialops.auth import PasswordResetView
@@ -19,7 +22,12 @@ urlpatterns = [
     # Short links first: the redirect is the hot path, and URL matching is in list order.
     path("l/", include(shortlink_urls)),  # /l/<code>
     path("healthz", views.healthz, name="healthz"),
-    path("", include("departments.urls")),
+    # One namespace for the organisation's, departments', goals' and KPIs' pages, whichever
+    # app serves them: metrics serves those that show progress (it sits above departments,
+    # which never imports it). Departments' first: "departments/new/" before
+    # "departments/<slug>/".
+    path("", include((department_pages + progress_pages, "departments"))),
+    path("settings/api-token/", views.api_token, name="api_token"),
     path("listening/", include("listening.urls")),
     path("", include("campaigns.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),

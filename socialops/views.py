@@ -4,14 +4,17 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from socialops.csp import csp_override
 from socialops.health import health_report
+from socialops.tokens import api_token_list, api_token_rotate
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +63,16 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     """Swagger UI with its start-up script served from ?script, not inline (CSP)."""
 
     template_name = "api/swagger_ui.html"
+
+
+@never_cache  # the answer to a POST carries a new secret: no cache may keep it
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token(request):
+    issued = None
+    if request.method == "POST":
+        # The secret is in this answer only (no redirect, nothing in the session): we keep
+        # a hash.
+        issued = api_token_rotate(user=request.user)
+    token = api_token_list(user=request.user).first()
+    return render(request, "socialops/api_token.html", {"token": token, "issued": issued})

@@ -14,8 +14,8 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from socialops.models import ApiToken
-from socialops.tokens import api_token_create
+from socialops.models import ApiToken, AuditEvent
+from socialops.tokens import api_token_create, api_token_rotate
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +123,35 @@ class TestTokenLife:
         issued.token.refresh_from_db()
         assert issued.token.last_used_at is not None
         assert issued.token.last_used_ip == "127.0.0.9"
+
+
+class TestRotation:
+    def test_rotating_ends_the_old_key_and_writes_one_audit_row(self, owner, marketing):
+        old = api_token_create(user=owner)
+        assert api(old.key).get(URL).status_code == 200
+
+        new = api_token_rotate(user=owner)
+
+        assert api(old.key).get(URL).status_code == 401
+        assert api(new.key).get(URL).status_code == 200
+        assert list(ApiToken.objects.filter(user=owner)) == [new.token]
+        [event] = AuditEvent.objects.filter(object_type="socialops.apitoken")
+        assert event.actor == owner and event.action == AuditEvent.Action.CREATE
+        assert event.object_id == str(new.token.pk)
+        assert event.changes["prefix"] == new.token.prefix
+        # Nothing a secret is looked up by, or derived from, goes into the trail.
+        assert "digest" not in event.changes and "password_fingerprint" not in event.changes
+        assert new.token.digest not in str(event.changes)
+
+    def test_the_page_rotates_through_the_service(self, client, owner, marketing):
+        old = api_token_create(user=owner)
+        client.force_login(owner)
+
+        new_key = client.post("/settings/api-token/").context["issued"].key
+
+        assert api(old.key).get(URL).status_code == 401
+        assert api(new_key).get(URL).status_code == 200
+        assert AuditEvent.objects.filter(object_type="socialops.apitoken").count() == 1
 
 
 class TestAdmin:

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from metrics import views
+
+# Mounted with departments' pages under the one `departments` namespace (socialops/urls.py).
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("departments/", views.department_list, name="list"),
+    path("departments/<slug:slug>/", views.department_detail, name="detail"),
+    path("goals/<int:pk>/", views.goal_detail, name="goal"),
+    path("kpis/<int:pk>/", views.kpi_detail, name="kpi"),
+    path("kpis/<int:pk>/measurements/", views.measurement_add, name="measurement_add"),
+    path("measurements/<int:pk>/delete/", views.measurement_delete, name="measurement_delete"),
+]
