@@ -1,8 +1,10 @@
 """Redirects: gunicorn with the production settings (DEBUG off) on PostgreSQL + Redis,
 wrk with 32 connections, the tracked short link `/l/<code>` (lookup, click captured into
-the process's spool, which writes it to the database) beside an untracked 302 from the
-same server (`/l/-/<code>`, bench/redirect_urls.py: same middleware, same headers, no
-lookup, no capture).
+the process's spool, which writes it to the database) beside the yardstick: a bare
+Django project's 302 (bench/bare/: the project `django-admin startproject` makes, with
+its default middleware, plus one view that redirects) under the same gunicorn settings.
+A 302 from the product itself would carry the product's middleware, and its ratio would
+hide that cost.
 
 Each kind is measured ROUNDS times, alternating, after its own warm-up; the best round
 of each counts. After each tracked round, once the spools have shipped, the click buffer
@@ -56,6 +58,8 @@ WORKERS = os.cpu_count() or 1
 THREADS = 4
 
 REPO = Path(__file__).resolve().parent.parent
+# The yardstick's project directory (its package `bare` is imported from there).
+BARE = Path(__file__).resolve().parent / "bare"
 
 # wrk counts every response by status in each thread; done() adds them up. The headers
 # are a person's browser behind the TLS proxy (production redirects plain HTTP).
@@ -168,7 +172,7 @@ def _free_port() -> int:
 
 def _server_env(served_dir: str, spool_dir: str) -> dict[str, str]:
     """Production settings (DEBUG off, required secrets set) on the benchmark's throw-away
-    test database and the same Redis."""
+    test database and the same Redis; the bare project reads SECRET_KEY and the rest."""
     from django.conf import settings
     from django.db import connection
 
@@ -176,7 +180,7 @@ def _server_env(served_dir: str, spool_dir: str) -> dict[str, str]:
     env.pop("SOCIALOPS_TESTING", None)
     database = urlsplit(env["DATABASE_URL"])
     env.update(
-        DJANGO_SETTINGS_MODULE="bench.redirect_settings",
+        DJANGO_SETTINGS_MODULE="socialops.settings",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         FIELD_ENCRYPTION_KEY=urlsafe_b64encode(secrets.token_bytes(32)).decode(),
@@ -190,10 +194,11 @@ def _server_env(served_dir: str, spool_dir: str) -> dict[str, str]:
     return env
 
 
-def _start(port: int, env: dict[str, str], log) -> subprocess.Popen:
+def _start(port: int, env: dict[str, str], log, *, app: str = "socialops.wsgi") -> subprocess.Popen:
+    """gunicorn serving `app` with the benchmark's settings (the same for both servers)."""
     server = subprocess.Popen(
         [
-            *(sys.executable, "-m", "gunicorn", "socialops.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *(sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"),
             *("--workers", str(WORKERS), "--worker-class", WORKER_CLASS, "--threads", str(THREADS)),
             *("--config", "python:bench.redirect_gunicorn", "--log-level", "warning"),
         ],
@@ -254,25 +259,31 @@ def _flush(spool_dir: Path) -> tuple[int, float]:
 def _rounds(
     wrk: str, folder: Path, *, warm: TrackedLink, links: list[TrackedLink]
 ) -> tuple[list[Round], list[Round], list[tuple[int, float]]]:
-    """Untracked and tracked rounds alternately against one gunicorn, each after its own
-    warm-up; the click buffer is flushed after each tracked round."""
+    """Bare and tracked rounds alternately, each against its own gunicorn (the other one
+    idles) after its own warm-up; the click buffer is flushed after each tracked round."""
     script = folder / "count.lua"
     script.write_text(LUA)
     served_dir = folder / "served"
     served_dir.mkdir()
+    (folder / "served-bare").mkdir()
     spool_dir = folder / "spool"
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+    env = _server_env(str(served_dir), str(spool_dir))
+    bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bare.settings"}
+    bare_env["BENCH_SERVED_DIR"] = str(folder / "served-bare")
+    bare_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BARE), env.get("PYTHONPATH")]))
+    port, bare_port = _free_port(), _free_port()
+    base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
     tracked: list[Round] = []
-    untracked: list[Round] = []
+    bare: list[Round] = []
     flushes: list[tuple[int, float]] = []
     with (folder / "gunicorn.log").open("w") as log:
-        server = None
+        server = bare_server = None
         try:
-            server = _start(port, _server_env(str(served_dir), str(spool_dir)), log)
+            server = _start(port, env, log)
+            bare_server = _start(bare_port, bare_env, log, app="bare.wsgi")
             for n, link in enumerate(links):
-                _wrk(wrk, script, f"{base}/l/-/warm", WARMUP_SECONDS)
-                untracked.append(_measure(wrk, script, f"{base}/l/-/u{n}", server))
+                _wrk(wrk, script, f"{bare_base}/l/warm", WARMUP_SECONDS)
+                bare.append(_measure(wrk, script, f"{bare_base}/l/b{n}", bare_server))
                 _wrk(wrk, script, f"{base}/l/{warm.code}", WARMUP_SECONDS)
                 _flush(spool_dir)  # the warm-up's clicks: the round starts with nothing queued
                 tracked.append(_measure(wrk, script, f"{base}/l/{link.code}", server))
@@ -284,10 +295,11 @@ def _rounds(
             print((folder / "gunicorn.log").read_text()[-3000:])
             raise
         finally:
-            if server is not None:
-                _stop(server)  # graceful: the workers write what they served
+            for running in (bare_server, server):
+                if running is not None:
+                    _stop(running)  # graceful: the workers write what they served
     late, _ = _flush(spool_dir)  # anything served after the round's own flush
-    return tracked, untracked, [*flushes[:-1], (flushes[-1][0] + late, flushes[-1][1])]
+    return tracked, bare, [*flushes[:-1], (flushes[-1][0] + late, flushes[-1][1])]
 
 
 def _served(folder: Path) -> Counter[str]:
@@ -340,7 +352,7 @@ def run() -> None:
     ]
 
     with tempfile.TemporaryDirectory(prefix="redirect-bench-") as folder:
-        tracked, untracked, flushes = _rounds(wrk, Path(folder), warm=warm, links=links)
+        tracked, bare, flushes = _rounds(wrk, Path(folder), warm=warm, links=links)
         served = _served(Path(folder, "served"))
 
     served_302 = sum(served[f"302 /l/{link.code}"] for link in links)
@@ -349,8 +361,8 @@ def run() -> None:
     flushed = sum(n for n, _ in flushes)
     flush_seconds = sum(s for _, s in flushes)
     best_t = max(tracked, key=lambda r: r.rate)
-    best_u = max(untracked, key=lambda r: r.rate)
-    errors = sum(r.errors for r in tracked + untracked)
+    best_b = max(bare, key=lambda r: r.rate)
+    errors = sum(r.errors for r in tracked + bare)
     print(
         f"redirects, gunicorn {WORKER_CLASS} {WORKERS} workers × {THREADS} threads, production "
         f"settings, PostgreSQL + Redis; wrk {CONNECTIONS} connections × {SECONDS} s, best of "
@@ -359,15 +371,15 @@ def run() -> None:
     )
     print(
         f"  tracked /l/<code>: {best_t.rate:7,.0f} req/s (p50 {best_t.p50_ms:.1f} ms, p99 "
-        f"{best_t.p99_ms:.1f} ms) | untracked 302: {best_u.rate:7,.0f} req/s (p50 "
-        f"{best_u.p50_ms:.1f} ms, p99 {best_u.p99_ms:.1f} ms) | tracked "
-        f"{best_t.rate / best_u.rate:.0%} of untracked (target ≥ 80%)"
+        f"{best_t.p99_ms:.1f} ms) | bare Django 302: {best_b.rate:7,.0f} req/s (p50 "
+        f"{best_b.p50_ms:.1f} ms, p99 {best_b.p99_ms:.1f} ms) | tracked "
+        f"{best_t.rate / best_b.rate:.0%} of bare (target ≥ 80%)"
     )
     print(
         f"  rounds, req/s: tracked {', '.join(f'{r.rate:,.0f}' for r in tracked)}; "
-        f"untracked {', '.join(f'{r.rate:,.0f}' for r in untracked)} | gunicorn CPU per "
+        f"bare {', '.join(f'{r.rate:,.0f}' for r in bare)} | gunicorn CPU per "
         f"response (least of the rounds): tracked {min(r.cpu_us for r in tracked):.0f} µs, "
-        f"untracked {min(r.cpu_us for r in untracked):.0f} µs"
+        f"bare {min(r.cpu_us for r in bare):.0f} µs"
     )
     print(
         f"  redirects served {served_302:,} (wrk received {wrk_302:,}; "
