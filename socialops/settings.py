@@ -215,6 +215,20 @@ MIDDLEWARE = [
     # Last, as axes asks: turns a sign-in that hit the lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# GET and HEAD on /l/ (the short-link redirect, served at visitors' pace) go through these
+# alone, in MIDDLEWARE's order (socialops/handlers.py): what every response must carry
+# (the NUL refusal, the CSP, HTTPS redirect and security headers, host validation and
+# Content-Length, X-Frame-Options). Skipped because a redirect reads none of it:
+# WhiteNoise (/static/ only), sessions, CSRF (a safe method; a POST goes the whole way),
+# auth, messages, htmx, the organisation's time zone (it skipped /l/ already) and axes
+# (sign-in lockouts). A 404 is answered by the whole chain, so its page is unchanged.
+SHORT_LINK_MIDDLEWARE = [
+    "socialops.middleware.RefuseNulMiddleware",
+    "socialops.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
 
 ROOT_URLCONF = "socialops.urls"
 WSGI_APPLICATION = "socialops.wsgi.application"
