@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from socialops.fields import EncryptedTextField
 from socialops.models import AuditEvent, Heartbeat, User
 
 
@@ -21,13 +22,25 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+SECRET = "(secret)"
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The concrete field values of a model instance, ready to diff and store as JSON."""
+    """The concrete field values of a model instance, ready to diff and store as JSON. A
+    field encrypted at rest (an X token) is a secret: the audit says whether it is set,
+    never what it is — the snapshot holds the decrypted value, and the audit trail is read
+    by more people than may use the account."""
     return {
-        field.attname: _jsonable(getattr(instance, field.attname))
+        field.attname: _secret(getattr(instance, field.attname))
+        if isinstance(field, EncryptedTextField)
+        else _jsonable(getattr(instance, field.attname))
         for field in instance._meta.concrete_fields
         if field.attname not in {"created_at", "updated_at"}
     }
+
+
+def _secret(value: Any) -> str:
+    return SECRET if value else ""
 
 
 def audit_record(

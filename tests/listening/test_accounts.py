@@ -4,8 +4,11 @@ the bundled simulator."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import json
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.utils import timezone
 
@@ -14,6 +17,7 @@ from listening.client import account_token
 from listening.demo import _authorise
 from listening.models import XAccount
 from listening.services import account_connect
+from socialops.models import AuditEvent
 from tests.xsim_server import xsim, xsim_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +42,20 @@ def test_connect_stores_tokens_encrypted(connected):
     assert connected.access_token not in stored_access
     assert connected.refresh_token not in stored_refresh
     assert XAccount.objects.get(pk=connected.pk).access_token == connected.access_token
+
+
+def test_the_audit_trail_never_holds_a_token(connected, xsim, admin_user):  # noqa: F811
+    # Connected, then reconnected with new tokens: both rows say a token is set, not what.
+    tokens = _authorise(xsim.url, "brightline")
+    me = x.XClient(token=tokens.access_token).me()
+    account_connect(actor=admin_user, tokens=tokens, me=me)
+    events = list(AuditEvent.objects.filter(object_type="listening.xaccount").order_by("pk"))
+    assert [e.action for e in events] == [AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE]
+    assert events[0].changes["access_token"] == "(secret)"
+    assert events[0].changes["refresh_token"] == "(secret)"
+    stored = json.dumps([e.changes for e in events])
+    for token in (connected.access_token, connected.refresh_token, tokens.access_token):
+        assert token not in stored
 
 
 def test_token_is_refreshed_before_it_expires(connected):
@@ -83,3 +101,31 @@ def test_a_refused_token_is_refreshed_once_before_giving_up(connected, xsim):  #
     assert source_run(source_id=source.pk).status == "ok"
     connected.refresh_from_db()
     assert connected.status == XAccount.Status.OK
+
+
+def test_audit_rows_written_before_hold_no_token_after_the_migration():
+    scrub = importlib.import_module("socialops.migrations.0005_audit_scrub_x_tokens").scrub
+    created = AuditEvent.objects.create(
+        action=AuditEvent.Action.CREATE,
+        object_type="listening.xaccount",
+        object_id="1",
+        changes={"username": "brightline", "access_token": "a-secret", "refresh_token": ""},
+    )
+    updated = AuditEvent.objects.create(
+        action=AuditEvent.Action.UPDATE,
+        object_type="listening.xaccount",
+        object_id="1",
+        changes={"access_token": ["a-secret", "b-secret"], "status": ["ok", "reconnect"]},
+    )
+    scrub(django_apps, None)
+    created.refresh_from_db()
+    updated.refresh_from_db()
+    assert created.changes == {
+        "username": "brightline",
+        "access_token": "(secret)",
+        "refresh_token": "",
+    }
+    assert updated.changes == {
+        "access_token": ["(secret)", "(secret)"],
+        "status": ["ok", "reconnect"],
+    }
