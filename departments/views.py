@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from departments import permissions as perms
 from departments import selectors, services
+from departments.demo import DEMO_PASSWORD, demo_logins
 from departments.forms import (
     DepartmentForm,
     GoalForm,
@@ -408,3 +411,15 @@ def kpi_delete(request, pk: int):
     services.kpi_delete(actor=request.user, kpi=kpi)
     messages.success(request, f"KPI “{kpi.label}” deleted.")
     return redirect(goal)
+
+
+class LoginView(auth_views.LoginView):
+    """Sign in; on a demo installation, the page lists the demo organisation's logins."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if settings.SHOW_DEMO_LOGINS:
+            context.update(demo_logins=demo_logins(), demo_password=DEMO_PASSWORD)
+        return context

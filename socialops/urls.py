@@ -13,6 +13,7 @@ import listening.api  # noqa: F401
 import metrics.api  # noqa: F401
 from campaigns.links.urls import shortlink_urls
 from departments.urls import urlpatterns as department_pages
+from departments.views import LoginView
 from metrics.urls import urlpatterns as progress_pages
 from socialops import views
 from socialops.api import router
@@ -30,7 +31,7 @@ urlpatterns = [
     path("settings/api-token/", views.api_token, name="api_token"),
     path("listening/", include("listening.urls")),
     path("", include("campaigns.urls")),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -41,20 +39,6 @@ def healthz(request):
         )
         response._has_been_logged = True  # django.utils.log.log_response skips it
     return response
-
-
-class LoginView(auth_views.LoginView):
-    """Sign in; on a demo installation, the page lists the demo logins."""
-
-    redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if settings.SHOW_DEMO_LOGINS:
-            from departments.demo import DEMO_PASSWORD, demo_logins
-
-            context.update(demo_logins=demo_logins(), demo_password=DEMO_PASSWORD)
-        return context
 
 
 # Swagger UI's stylesheet draws its icons from data: URLs; nothing else is relaxed.
