@@ -8,6 +8,7 @@ from django import forms
 from campaigns import permissions as perms
 from campaigns.models import Campaign, UtmTag, validate_utm_value
 from campaigns.selectors import utm_choices
+from campaigns.services import CAMPAIGN_FIELDS
 from departments.models import Goal
 from socialops.forms import DateInput, DatesInRange, ModelMultipleChoiceField
 from socialops.models import User
@@ -34,21 +35,7 @@ class CampaignForm(DatesInRange, forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = [
-            "department",
-            "name",
-            "objective",
-            "goals",
-            "description",
-            "period_start",
-            "period_end",
-            "status",
-            "budget",
-            "spend",
-            "utm_source",
-            "utm_medium",
-            "utm_campaign",
-        ]
+        fields = ["department", *CAMPAIGN_FIELDS]
         widgets = {
             "period_start": DateInput(),
             "period_end": DateInput(),

@@ -268,7 +268,8 @@ def campaign_create(
     return campaign
 
 
-CAMPAIGN_FIELDS = {
+# What people set on a campaign besides its department, in the order forms and the API show it.
+CAMPAIGN_FIELDS = (
     "name",
     "objective",
     "goals",
@@ -281,7 +282,7 @@ CAMPAIGN_FIELDS = {
     "utm_source",
     "utm_medium",
     "utm_campaign",
-}
+)
 
 
 def _goal_ids(campaign: Campaign) -> list[int]:

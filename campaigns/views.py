@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from campaigns.links import permissions as link_perms
 from campaigns.links.selectors import links_visible_to
 from campaigns.models import Campaign, UtmTag
 from socialops.charts import day_chart
+from socialops.filters import filtered_page
 from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect, render_submitted_form, validate_only
 from socialops.permissions import require
@@ -48,17 +48,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         queryset=selectors.campaigns_visible_to(user=request.user),
         request=request,
     )
-    campaigns = (
-        Campaign.objects.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
-    )
-    page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "filterset": filterset,
-        "page": page,
-        "query": query.urlencode(),
-        "filtered": any(request.GET.get(name) for name in filterset.filters),
+        **filtered_page(request, filterset, per_page=PAGE_SIZE),
         "can_create": perms.can_create_campaigns(request.user),
         "registry_empty": not UtmTag.objects.exists(),
     }

@@ -1,14 +1,17 @@
-"""Filters shared by every app's FilterSets. Dates and moments are held to the product's
-range (socialops/params.py) and moments are compared in UTC: a year-1 or year-9999 bound
-overflowed, and an offset such as +21:30 (valid in Python) was refused by PostgreSQL,
-both a 500 instead of a field error."""
+"""Filters shared by every app's FilterSets, and the context of a filtered, paged list.
+Dates and moments are held to the product's range (socialops/params.py) and moments are
+compared in UTC: a year-1 or year-9999 bound overflowed, and an offset such as +21:30
+(valid in Python) was refused by PostgreSQL, both a 500 instead of a field error."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest
 from django.utils import timezone
 from django_filters.fields import DateRangeField, IsoDateTimeField, IsoDateTimeRangeField
 from drf_spectacular.utils import extend_schema_field
@@ -92,3 +95,22 @@ class _DateField(_Bounded, django_filters.DateFilter.field_class):
 @extend_schema_field(params.DAY_SCHEMA)
 class DateFilter(django_filters.DateFilter):
     field_class = _DateField
+
+
+def filtered_page(
+    request: HttpRequest, filterset: django_filters.FilterSet, *, per_page: int
+) -> dict[str, Any]:
+    """What a filtered, paged list shows: the filter form, `rows` (none while a filter is
+    invalid, its error shown instead), this `page` of them, the query without its page
+    number for the pager's links, and whether any filter is set."""
+    invalid = filterset.is_bound and not filterset.is_valid()
+    rows = filterset.queryset.none() if invalid else filterset.qs
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "filterset": filterset,
+        "rows": rows,
+        "page": Paginator(rows, per_page).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+        "filtered": any(request.GET.get(name) for name in filterset.filters),
+    }

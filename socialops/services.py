@@ -85,10 +85,10 @@ def audit_record(
     )
 
 
-def fields_check(fields: dict[str, Any], allowed: set[str]) -> None:
+def fields_check(fields: dict[str, Any], allowed: Collection[str]) -> None:
     """Refuse a keyword an update service does not take: a misspelt field must fail
     loudly, not be ignored."""
-    unknown = set(fields) - allowed
+    unknown = set(fields).difference(allowed)
     if unknown:
         raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
 

@@ -7,7 +7,6 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -33,6 +32,7 @@ from campaigns.links.selectors import (
 from campaigns.links.services import ClickEvent, click_capture, link_create_tagged
 from campaigns.models import TrackedLink
 from socialops.charts import day_chart
+from socialops.filters import filtered_page
 from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect, render_submitted_form, validate_only
 from socialops.permissions import require
@@ -89,21 +89,10 @@ def link_list(request: HttpRequest) -> HttpResponse:
     filterset = LinkFilterSet(
         request.GET or None, queryset=links_visible_to(user=request.user), request=request
     )
-    links = (
-        TrackedLink.objects.none()
-        if filterset.is_bound and not filterset.is_valid()
-        else filterset.qs
-    )
-    page = Paginator(links, LINK_PAGE_SIZE).get_page(request.GET.get("page"))
-    for link in page:
+    context = filtered_page(request, filterset, per_page=LINK_PAGE_SIZE)
+    for link in context["page"]:
         link.short_url = _short_url(request, link.code)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "filterset": filterset,
-        "page": page,
-        "query": query.urlencode(),
-        "filtered": any(request.GET.get(name) for name in filterset.filters),
+    context |= {
         "can_create": link_perms.can_create_link(request.user, None),
     }
     template = "campaigns/links/list.html"

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from campaigns.offers import selectors, services
 from campaigns.offers.filters import ConversionFilterSet, OfferFilterSet
 from campaigns.offers.forms import ConversionForm, OfferForm
 from socialops import params
+from socialops.filters import filtered_page
 from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect, render_form
 from socialops.permissions import require
@@ -148,19 +148,14 @@ def conversion_list(request: HttpRequest) -> HttpResponse:
         queryset=selectors.conversion_list(user=request.user),
         request=request,
     )
-    invalid = filterset.is_bound and not filterset.is_valid()
-    conversions = Conversion.objects.none() if invalid else filterset.qs
-    page = Paginator(conversions, CONVERSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = filtered_page(request, filterset, per_page=CONVERSIONS_PER_PAGE)
     return _results(
         request,
         "campaigns/offers/conversion_list.html",
         {
-            "filterset": filterset,
-            "page": page,
-            "query": query.urlencode(),
-            "totals": selectors.conversion_totals(conversions=conversions),
+            **listing,
+            "totals": selectors.conversion_totals(conversions=listing["rows"]),
+            # Any parameter but the page counts here, not only the filters' own.
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
             "can_record": perms.can_record_conversion(request.user),
         },
