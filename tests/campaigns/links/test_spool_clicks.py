@@ -227,6 +227,14 @@ class Load(threading.Thread):
                 self.failed += 1  # the server is gone: the visitor saw an error
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _serve_then_kill(link, folder: Path, *, ship_ms: int, log_path: Path) -> tuple[int, int]:
     """A gunicorn serves redirects one visitor at a time until it is SIGKILLed; returns the
     redirects it served and its port."""
@@ -238,6 +246,10 @@ def _serve_then_kill(link, folder: Path, *, ship_ms: int, log_path: Path) -> tup
         assert wait_for(lambda: load.served >= 400, timeout=60, interval=0.005)
         os.killpg(web.pid, signal.SIGKILL)
         web.wait(timeout=10)
+        # Waiting for the master is not enough: its workers, now orphans, hold their
+        # journals' locks until they have exited too, and a journal still locked is
+        # (rightly) not adopted. On a busy machine that took long enough to be seen.
+        assert wait_for(lambda: not _group_alive(web.pid), timeout=30)
         load.join(timeout=30)
     finally:
         load.stop.set()
