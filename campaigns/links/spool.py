@@ -3,7 +3,7 @@ disk, and a thread of the same process ships the journal to the database in batc
 
 Why: a Redis round trip per redirect was most of the redirect's cost (~40 µs of CPU in
 redis-py, Redis's own work and the thread switches around the wait: `bench redirects`
-measured the tracked redirect at 59% of an untracked 302). Appending a line is one
+then measured the tracked redirect at 59% of the product's untracked 302). Appending a line is one
 write(2) of ~1 µs. A write that returned is in the kernel's page cache, so a process
 killed with SIGKILL loses none of it; only the machine itself dying before the kernel
 writes it back could (as with a Redis that does not fsync its append-only file).
