@@ -23,24 +23,38 @@ def _jsonable(value: Any) -> Any:
 
 
 SECRET = "(secret)"
+NEW_SECRET = "(new secret)"
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The concrete field values of a model instance, ready to diff and store as JSON. A
-    field encrypted at rest (an X token) is a secret: the audit says whether it is set,
-    never what it is — the snapshot holds the decrypted value, and the audit trail is read
-    by more people than may use the account."""
+    """The concrete field values of a model instance, ready to diff (audit_record() keeps
+    its secrets out of what it stores)."""
     return {
-        field.attname: _secret(getattr(instance, field.attname))
-        if isinstance(field, EncryptedTextField)
-        else _jsonable(getattr(instance, field.attname))
+        field.attname: _jsonable(getattr(instance, field.attname))
         for field in instance._meta.concrete_fields
         if field.attname not in {"created_at", "updated_at"}
     }
 
 
-def _secret(value: Any) -> str:
+def secret_fields(instance: models.Model) -> set[str]:
+    """What the audit trail says is set or changed but never shows: fields encrypted at
+    rest (an X account's tokens) and those the model names in `audit_secrets` (a calendar
+    feed's token, its address's password). The trail is read by more people than may use
+    them."""
+    encrypted = {
+        field.attname
+        for field in instance._meta.concrete_fields
+        if isinstance(field, EncryptedTextField)
+    }
+    return encrypted | set(getattr(instance, "audit_secrets", ()))
+
+
+def _masked(value: Any) -> str:
     return SECRET if value else ""
+
+
+def _masked_change(before: Any, after: Any) -> list[str]:
+    return [SECRET, NEW_SECRET] if before and after else [_masked(before), _masked(after)]
 
 
 def audit_record(
@@ -55,24 +69,27 @@ def audit_record(
 ) -> AuditEvent | None:
     """Record a change. For updates, store only the fields that changed; none, no row.
     `private_to`: the change is to a private thing, and only this user may read the row.
-    `exclude`: fields never stored (a secret, or what is derived from one)."""
+    `exclude`: fields never stored at all (what a secret is looked up by or derived
+    from); secrets themselves are shown as set or changed (secret_fields())."""
     after = snapshot(instance) if action != AuditEvent.Action.DELETE else {}
     if exclude:
         after = {key: value for key, value in after.items() if key not in exclude}
         before = before and {key: value for key, value in before.items() if key not in exclude}
+    secrets = secret_fields(instance)
     if action == AuditEvent.Action.UPDATE:
         before = before or {}
         changes = {
-            key: [before.get(key), value]
+            key: _masked_change(before.get(key), value)
+            if key in secrets
+            else [before.get(key), value]
             for key, value in after.items()
             if before.get(key) != value
         }
         if not changes:
             return None
-    elif action == AuditEvent.Action.CREATE:
-        changes = after
     else:
-        changes = before or {}
+        values = after if action == AuditEvent.Action.CREATE else before or {}
+        changes = {key: _masked(v) if key in secrets else v for key, v in values.items()}
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,

@@ -290,6 +290,8 @@ class CalendarFeed(models.Model):
         Department, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feed"
     )
     token = models.CharField(max_length=64, unique=True)
+    # The address's password: the audit trail says it was set or changed, never what it is.
+    audit_secrets = ("token",)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -783,14 +783,6 @@ def recurring_slot_update(*, actor: User, slot: RecurringSlot, **fields: Any) ->
 FEED_TOKEN_BYTES = 32  # 43 url-safe characters
 
 
-def _feed_save(*, actor: User, feed: CalendarFeed, before: dict[str, Any] | None = None) -> None:
-    # The token is the feed's password: the audit says it changed, never what it is.
-    event = instance_save(actor=actor, instance=feed, before=before, department=feed.department)
-    if event is not None and "token" in event.changes:
-        event.changes["token"] = "(secret)" if before is None else ["(secret)", "(new secret)"]
-        event.save(update_fields=["changes"])
-
-
 @transaction.atomic
 def calendar_feed_create(*, actor: User, department: Department | None = None) -> CalendarFeed:
     """A secret iCalendar address for a department's calendar (or everyone's). Leads of
@@ -809,7 +801,7 @@ def calendar_feed_create(*, actor: User, department: Department | None = None) -
     feed = CalendarFeed(
         department=department, token=secrets.token_urlsafe(FEED_TOKEN_BYTES), created_by=actor
     )
-    _feed_save(actor=actor, feed=feed)
+    instance_save(actor=actor, instance=feed, department=feed.department)
     return feed
 
 
@@ -823,5 +815,5 @@ def calendar_feed_rotate(*, actor: User, feed: CalendarFeed) -> CalendarFeed:
     before = snapshot(feed)
     feed.token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
     feed.created_by = actor
-    _feed_save(actor=actor, feed=feed, before=before)
+    instance_save(actor=actor, instance=feed, before=before, department=feed.department)
     return feed
