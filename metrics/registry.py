@@ -121,7 +121,7 @@ METRICS: dict[str, Metric] = {
             Unit.PERCENT,
             True,
             Source.DERIVED,
-            "Conversions per click, in percent.",
+            "Conversions per unique visitor, in percent.",
         ),
         Metric(
             "revenue",
@@ -149,6 +149,32 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "retweets", "Reposts", Unit.COUNT, True, Source.X, "Reposts (retweets) of our posts."
+        ),
+        Metric("likes", "Likes", Unit.COUNT, True, Source.X, "Likes our own posts received."),
+        Metric(
+            "replies_received",
+            "Replies received",
+            Unit.COUNT,
+            True,
+            Source.X,
+            "Replies our own posts received (X's reply count).",
+        ),
+        Metric(
+            "x_link_clicks",
+            "Link clicks reported by X",
+            Unit.COUNT,
+            True,
+            Source.X,
+            "X's own count of clicks on links in our posts (url_link_clicks): shown beside "
+            "our tracked clicks, never added to them.",
+        ),
+        Metric(
+            "posts_published",
+            "Posts published",
+            Unit.COUNT,
+            True,
+            Source.X,
+            "Posts, threads, replies, quotes and reposts we published from the calendar.",
         ),
         Metric(
             "replies", "Replies answered", Unit.COUNT, True, Source.INBOX, "Mentions we replied to."
@@ -200,6 +226,38 @@ METRICS: dict[str, Metric] = {
             False,
             Source.TIME_LOG,
             "Hours the team logged on social media work.",
+        ),
+        Metric(
+            "staff_cost",
+            "Staff cost",
+            Unit.CURRENCY,
+            False,
+            Source.TIME_LOG,
+            "Hours logged × the organisation's loaded hourly cost.",
+        ),
+        Metric(
+            "campaign_spend",
+            "Campaign spend",
+            Unit.CURRENCY,
+            False,
+            Source.DERIVED,
+            "Campaigns' spend, spread evenly over each campaign's days.",
+        ),
+        Metric(
+            "cost",
+            "Cost",
+            Unit.CURRENCY,
+            False,
+            Source.DERIVED,
+            "Staff cost plus campaign spend.",
+        ),
+        Metric(
+            "x_api_spend",
+            "X API spend",
+            Unit.CURRENCY,
+            False,
+            Source.X,
+            "What our reads from the X API cost, as X bills them.",
         ),
         Metric(
             "cost_per_conversion",

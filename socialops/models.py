@@ -120,3 +120,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_action_display()} {self.object_repr}"
+
+
+class DirtyDay(models.Model):
+    """A day whose raw rows of one family (clicks, conversions, …) landed or changed since
+    the metrics rollups last read them. Written by whatever lands the rows, in the same
+    transaction (socialops.marks); read and cleared by metrics, the only reader, which
+    recomputes the organisation's days that overlap it. `version` grows with every mark,
+    so a mark made while metrics was recomputing is not cleared with the older one."""
+
+    pk = models.CompositePrimaryKey("family", "day")
+    family = models.CharField(max_length=20)
+    day = models.DateField(help_text="UTC date of the rows that landed.")
+    version = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.day} (v{self.version})"

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -363,6 +364,21 @@ CELERY_BEAT_SCHEDULE["campaigns-flush-clicks"] = {
     "task": "campaigns.flush_clicks",
     "schedule": float(CLICK_FLUSH_INTERVAL),
     "options": {"queue": "default", "expires": CLICK_FLUSH_INTERVAL * 2},
+}
+# --- Metrics rollups ---------------------------------------------------------------------
+# Days whose raw rows changed are recomputed every METRICS_ROLLUP_INTERVAL seconds; the last
+# week is recomputed every night at METRICS_NIGHTLY_HOUR (the organisation's late data).
+METRICS_ROLLUP_INTERVAL = env_int("METRICS_ROLLUP_INTERVAL", 60)
+METRICS_NIGHTLY_HOUR = env_int("METRICS_NIGHTLY_HOUR", 3)
+CELERY_BEAT_SCHEDULE["metrics-rollup-marked"] = {
+    "task": "metrics.rollup_marked",
+    "schedule": float(METRICS_ROLLUP_INTERVAL),
+    "options": {"queue": "default", "expires": METRICS_ROLLUP_INTERVAL * 2},
+}
+CELERY_BEAT_SCHEDULE["metrics-rollup-recent"] = {
+    "task": "metrics.rollup_recent",
+    "schedule": crontab(hour=METRICS_NIGHTLY_HOUR, minute=20),
+    "options": {"queue": "default", "expires": 3600},
 }
 # --- Publishing scheduled posts ----------------------------------------------------------
 # Every PUBLISH_TICK seconds due posts are claimed (PUBLISH_BATCH at most per tick) and one

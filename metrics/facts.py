@@ -1,0 +1,408 @@
+"""What each metric counts, computed from the raw rows, and whom each row is attributed to.
+
+Attribution, written down once (tests/metrics/test_facts.py holds it):
+- A **click** (bots left out) belongs to its tracked link; the link's campaign; the
+  department of the link's post, else of its campaign; the X account that published the
+  post; and the post's kind (its activity).
+- A **conversion** belongs to its link and campaign as recorded when it arrived (click id
+  or coupon), and through the link like a click to a department, account and activity;
+  without a link, the campaign's department. Revenue counts the organisation's currency
+  only (as the campaign page does); conversions in other currencies are counted.
+- A **published post** belongs to its department, account, campaign and kind, on the day
+  it was published. X's figures for our posts (impressions, engagements, likes, reposts,
+  replies, X's link clicks) are lifetime counters: they count on the day the post was
+  published, attributed like the calendar post that published it (a post made outside
+  the product belongs to its account only).
+- A **mention** (an inbox item) belongs to the account it mentions and the department it
+  was routed to, on the day it arrived.
+- **Followers** are a level, not a count: each account's snapshot of the day; the
+  organisation's is the sum over accounts that day.
+- **Time** logged belongs to its department, campaign and activity kind (the time log's
+  activities map onto kinds: writing → post, replying → reply, reposting → repost, direct
+  messages → dm; planning, listening, reporting and approving → other). Staff cost is
+  hours × the organisation's loaded hourly cost.
+- **Campaign spend** is spread evenly over the campaign's days (the last day takes the
+  rounding), belonging to the campaign and its department.
+- **X API spend** is each run's cost on the day it started, for its account, source and
+  the source's department.
+
+Every figure lands on the organisation's day (its time zone) and also on the organisation
+(Dim.ORG, id 0)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+
+from campaigns.calendar.models import ScheduledPost
+from campaigns.links.models import Click
+from campaigns.models import Campaign
+from campaigns.offers.models import Conversion
+from campaigns.timelog.models import TimeEntry
+from departments.models import Organisation
+from listening.models import FollowerCount, InboxItem, SourceRun, Tweet, XAccount
+from metrics.models import Dim
+from socialops.marks import Family
+
+# Activity kinds, stored as Dim.ACTIVITY ids.
+ACTIVITY_POST = 1
+ACTIVITY_THREAD = 2
+ACTIVITY_REPLY = 3
+ACTIVITY_QUOTE = 4
+ACTIVITY_REPOST = 5
+ACTIVITY_DM = 6
+ACTIVITY_OTHER = 9
+ACTIVITY_LABELS = {
+    ACTIVITY_POST: "Post",
+    ACTIVITY_THREAD: "Thread",
+    ACTIVITY_REPLY: "Reply",
+    ACTIVITY_QUOTE: "Quote",
+    ACTIVITY_REPOST: "Repost",
+    ACTIVITY_DM: "Direct message",
+    ACTIVITY_OTHER: "Other work",
+}
+POST_KIND_ACTIVITY = {
+    ScheduledPost.Kind.POST: ACTIVITY_POST,
+    ScheduledPost.Kind.THREAD: ACTIVITY_THREAD,
+    ScheduledPost.Kind.REPLY: ACTIVITY_REPLY,
+    ScheduledPost.Kind.QUOTE: ACTIVITY_QUOTE,
+    ScheduledPost.Kind.REPOST: ACTIVITY_REPOST,
+}
+TIME_ACTIVITY = {
+    TimeEntry.Activity.WRITING: ACTIVITY_POST,
+    TimeEntry.Activity.REPLYING: ACTIVITY_REPLY,
+    TimeEntry.Activity.REPOSTING: ACTIVITY_REPOST,
+    TimeEntry.Activity.DMS: ACTIVITY_DM,
+}
+
+MONEY = DecimalField(max_digits=20, decimal_places=4)
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Cell:
+    day: date
+    metric: str
+    dim: str
+    dim_id: int
+    count: int
+    total: Decimal
+
+
+def _kind_code(field: str) -> Case:
+    return Case(
+        *(When(**{field: kind}, then=Value(code)) for kind, code in POST_KIND_ACTIVITY.items()),
+        default=Value(ACTIVITY_OTHER),
+        output_field=IntegerField(),
+    )
+
+
+def _window(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(first, time.min, tzinfo=zone),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _grouped(
+    rows: QuerySet,
+    *,
+    day: object,
+    dims: dict[str, object],
+    measures: dict[str, tuple[str, object]],
+) -> Iterator[Cell]:
+    """One GROUP BY per dimension: `measures` maps a metric to (count|total, aggregate)."""
+    for dim, expression in dims.items():
+        annotated = rows.annotate(_day=day, _dim=expression).order_by()
+        if dim != Dim.ORG:
+            annotated = annotated.exclude(_dim=None)
+        values = annotated.values("_day", "_dim").annotate(
+            **{f"m_{n}": aggregate for n, (_, (_, aggregate)) in enumerate(measures.items())}
+        )
+        for row in values:
+            for n, (metric, (kind, _)) in enumerate(measures.items()):
+                value = row[f"m_{n}"]
+                if value is None:
+                    continue
+                if kind == "count":
+                    if value:
+                        yield Cell(row["_day"], metric, dim, row["_dim"] or 0, int(value), ZERO)
+                else:
+                    yield Cell(row["_day"], metric, dim, row["_dim"] or 0, 0, Decimal(value))
+
+
+# --- the families ----------------------------------------------------------------------
+
+
+def clicks(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    start, end = _window(first, last, zone)
+    rows = Click.objects.filter(is_bot=False, clicked_at__gte=start, clicked_at__lt=end)
+    yield from _grouped(
+        rows,
+        day=TruncDate("clicked_at", tzinfo=zone),
+        dims={
+            Dim.ORG: Value(0),
+            Dim.LINK: F("link_id"),
+            Dim.CAMPAIGN: F("link__campaign_id"),
+            Dim.DEPARTMENT: Coalesce("link__post__department_id", "link__campaign__department_id"),
+            Dim.ACCOUNT: F("link__post__account_id"),
+            Dim.ACTIVITY: Case(
+                When(link__post=None, then=Value(None)),
+                default=_kind_code("link__post__kind"),
+                output_field=IntegerField(),
+            ),
+        },
+        measures={
+            "link_clicks": ("count", Count("id")),
+            "unique_clicks": (
+                "count",
+                Count("visitor_key", filter=~Q(visitor_key=""), distinct=True),
+            ),
+        },
+    )
+
+
+def conversions(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    start, end = _window(first, last, zone)
+    currency = Organisation.objects.values_list("currency", flat=True).first() or "USD"
+    rows = Conversion.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+    own = Q(currency=currency)
+    yield from _grouped(
+        rows,
+        day=TruncDate("occurred_at", tzinfo=zone),
+        dims={
+            Dim.ORG: Value(0),
+            Dim.LINK: F("link_id"),
+            Dim.CAMPAIGN: F("campaign_id"),
+            Dim.DEPARTMENT: Coalesce("link__post__department_id", "campaign__department_id"),
+            Dim.ACCOUNT: F("link__post__account_id"),
+            Dim.ACTIVITY: Case(
+                When(link__post=None, then=Value(None)),
+                default=_kind_code("link__post__kind"),
+                output_field=IntegerField(),
+            ),
+        },
+        measures={
+            "conversions": ("count", Count("id")),
+            "revenue": ("total", Sum("value", filter=own)),
+            "coupon_redemptions": (
+                "count",
+                Count(
+                    "id",
+                    filter=Q(kind=Conversion.Kind.REDEMPTION)
+                    | Q(attribution=Conversion.Attribution.COUPON),
+                ),
+            ),
+            "new_customers": ("count", Count("id", filter=Q(is_new_customer=True))),
+        },
+    )
+
+
+def posts(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    start, end = _window(first, last, zone)
+    dims = {
+        Dim.ORG: Value(0),
+        Dim.DEPARTMENT: F("department_id"),
+        Dim.ACCOUNT: F("account_id"),
+        Dim.CAMPAIGN: F("campaign_id"),
+        Dim.ACTIVITY: _kind_code("kind"),
+    }
+    published = ScheduledPost.objects.filter(
+        status=ScheduledPost.Status.PUBLISHED, published_at__gte=start, published_at__lt=end
+    )
+    yield from _grouped(
+        published,
+        day=TruncDate("published_at", tzinfo=zone),
+        dims=dims,
+        measures={"posts_published": ("count", Count("id"))},
+    )
+    # Our own posts' X metrics, on the day X says each was posted.
+    ours = XAccount.objects.exclude(x_user_id=None).values("x_user_id")
+    calendar = ScheduledPost.objects.filter(x_post_id=OuterRef("id"))
+
+    def of_post(field: str) -> Subquery:
+        return Subquery(calendar.values(field)[:1])
+
+    tweets = Tweet.objects.filter(
+        author_id__in=ours, created_at__gte=start, created_at__lt=end
+    ).annotate(
+        _account=Subquery(
+            XAccount.objects.filter(x_user_id=OuterRef("author_id")).values("id")[:1]
+        ),
+        _department=of_post("department_id"),
+        _campaign=of_post("campaign_id"),
+        _kind=of_post("kind"),
+    )
+    engagements = Coalesce(
+        "engagements",
+        Coalesce("like_count", 0)
+        + Coalesce("reply_count", 0)
+        + Coalesce("retweet_count", 0)
+        + Coalesce("quote_count", 0),
+    )
+    yield from _grouped(
+        tweets,
+        day=TruncDate("created_at", tzinfo=zone),
+        dims={
+            Dim.ORG: Value(0),
+            Dim.ACCOUNT: F("_account"),
+            Dim.DEPARTMENT: F("_department"),
+            Dim.CAMPAIGN: F("_campaign"),
+            Dim.ACTIVITY: Case(
+                When(_kind=None, then=Value(None)),
+                default=_kind_code("_kind"),
+                output_field=IntegerField(),
+            ),
+        },
+        measures={
+            "impressions": ("count", Sum("impression_count")),
+            "engagements": ("count", Sum(engagements)),
+            "likes": ("count", Sum("like_count")),
+            "retweets": ("count", Sum("retweet_count")),
+            "replies_received": ("count", Sum("reply_count")),
+            "x_link_clicks": ("count", Sum("url_link_clicks")),
+        },
+    )
+
+
+def mentions(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    start, end = _window(first, last, zone)
+    rows = InboxItem.objects.filter(received_at__gte=start, received_at__lt=end)
+    yield from _grouped(
+        rows,
+        day=TruncDate("received_at", tzinfo=zone),
+        dims={
+            Dim.ORG: Value(0),
+            Dim.ACCOUNT: F("account_id"),
+            Dim.DEPARTMENT: F("department_id"),
+        },
+        measures={"mentions": ("count", Count("id"))},
+    )
+
+
+def followers(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    rows = FollowerCount.objects.filter(day__gte=first, day__lte=last)
+    yield from _grouped(
+        rows,
+        day=F("day"),
+        dims={Dim.ORG: Value(0), Dim.ACCOUNT: F("account_id")},
+        measures={"followers": ("total", Sum("followers"))},
+    )
+
+
+def time_logged(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    rate = Organisation.objects.values_list("hourly_staff_cost", flat=True).first() or ZERO
+    rows = TimeEntry.objects.filter(day__gte=first, day__lte=last)
+    activity = Case(
+        *(When(activity=a, then=Value(code)) for a, code in TIME_ACTIVITY.items()),
+        default=Value(ACTIVITY_OTHER),
+        output_field=IntegerField(),
+    )
+    for cell in _grouped(
+        rows,
+        day=F("day"),
+        dims={
+            Dim.ORG: Value(0),
+            Dim.DEPARTMENT: F("department_id"),
+            Dim.CAMPAIGN: F("campaign_id"),
+            Dim.ACTIVITY: activity,
+        },
+        measures={"minutes": ("total", Sum("minutes"))},
+    ):
+        hours = cell.total / 60
+        yield Cell(cell.day, "hours_spent", cell.dim, cell.dim_id, 0, hours.quantize(Q4))
+        yield Cell(cell.day, "staff_cost", cell.dim, cell.dim_id, 0, (hours * rate).quantize(Q4))
+
+
+Q4 = Decimal("0.0001")
+
+
+def spend(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    totals: dict[tuple[date, str, int], Decimal] = {}
+    campaigns = Campaign.objects.filter(
+        period_start__lte=last, period_end__gte=first, spend__gt=0
+    ).values_list("id", "department_id", "spend", "period_start", "period_end")
+    for campaign_id, department_id, amount, period_start, period_end in campaigns:
+        days = (period_end - period_start).days + 1
+        share = (amount / days).quantize(Q4)
+        for n in range(days):
+            day = period_start + timedelta(days=n)
+            if not first <= day <= last:
+                continue
+            # The last day takes the rounding, so the days add up to the spend.
+            value = amount - share * (days - 1) if n == days - 1 else share
+            for key in (
+                (day, Dim.ORG, 0),
+                (day, Dim.DEPARTMENT, department_id),
+                (day, Dim.CAMPAIGN, campaign_id),
+            ):
+                totals[key] = totals.get(key, ZERO) + value
+    for (day, dim, dim_id), value in totals.items():
+        yield Cell(day, "campaign_spend", dim, dim_id, 0, value)
+
+
+def x_spend(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    start, end = _window(first, last, zone)
+    rows = SourceRun.objects.filter(started_at__gte=start, started_at__lt=end, cost__gt=0)
+    yield from _grouped(
+        rows,
+        day=TruncDate("started_at", tzinfo=zone),
+        dims={
+            Dim.ORG: Value(0),
+            Dim.ACCOUNT: F("source__account_id"),
+            Dim.SOURCE: F("source_id"),
+            Dim.DEPARTMENT: F("source__department_id"),
+        },
+        measures={"x_api_spend": ("total", Sum("cost", output_field=MONEY))},
+    )
+
+
+Compute = Callable[[date, date, tzinfo], Iterator[Cell]]
+
+# Each family's computation and the metrics it writes (its rollup rows are replaced whole
+# for the days it recomputes).
+FAMILIES: dict[str, tuple[Compute, tuple[str, ...]]] = {
+    Family.CLICKS: (clicks, ("link_clicks", "unique_clicks")),
+    Family.CONVERSIONS: (
+        conversions,
+        ("conversions", "revenue", "coupon_redemptions", "new_customers"),
+    ),
+    Family.POSTS: (
+        posts,
+        (
+            "posts_published",
+            "impressions",
+            "engagements",
+            "likes",
+            "retweets",
+            "replies_received",
+            "x_link_clicks",
+        ),
+    ),
+    Family.MENTIONS: (mentions, ("mentions",)),
+    Family.FOLLOWERS: (followers, ("followers",)),
+    Family.TIME: (time_logged, ("hours_spent", "staff_cost")),
+    Family.SPEND: (spend, ("campaign_spend",)),
+    Family.X_SPEND: (x_spend, ("x_api_spend",)),
+}
+
+# Which family writes each stored metric.
+FAMILY_OF = {metric: family for family, (_, metrics) in FAMILIES.items() for metric in metrics}

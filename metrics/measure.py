@@ -1,0 +1,205 @@
+"""Reading the metrics: a metric's value over a range of days for a scope, or its series,
+from the daily rollup only. None means "no data yet": the scope has never had a row of the
+metric's kind up to the range's end (a measured zero is 0). Ratios (conversion rate, cost
+per conversion, ROI) are the ratio of the range's sums, never an average of daily ratios;
+followers, a level, take the last snapshot on or before the range's end."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Min, Q
+
+from metrics.facts import FAMILIES, FAMILY_OF
+from metrics.models import DailyRollup, Dim
+
+
+@dataclass(frozen=True)
+class Scope:
+    dim: str = Dim.ORG
+    id: int = 0
+
+
+ORG = Scope()
+
+LEVELS = frozenset({"followers"})
+
+
+def _ratio(
+    numerator: Decimal | None, denominator: Decimal | None, scale: int = 1
+) -> Decimal | None:
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator * scale / denominator
+
+
+def _sum(*values: Decimal | None) -> Decimal | None:
+    known = [v for v in values if v is not None]
+    return sum(known, Decimal(0)) if known else None
+
+
+def _roi(v: dict[str, Decimal | None]) -> Decimal | None:
+    cost = _sum(v["staff_cost"], v["campaign_spend"])
+    if v["revenue"] is None or cost is None:
+        return None
+    return _ratio(v["revenue"] - cost, cost, 100)
+
+
+# Metrics computed from other metrics' sums over the same range: (inputs, formula).
+DERIVED: dict[
+    str, tuple[tuple[str, ...], Callable[[dict[str, Decimal | None]], Decimal | None]]
+] = {
+    "conversion_rate": (
+        ("conversions", "unique_clicks"),
+        lambda v: _ratio(v["conversions"], v["unique_clicks"], 100),
+    ),
+    "cost": (
+        ("staff_cost", "campaign_spend"),
+        lambda v: _sum(v["staff_cost"], v["campaign_spend"]),
+    ),
+    "cost_per_conversion": (
+        ("staff_cost", "campaign_spend", "conversions"),
+        lambda v: _ratio(_sum(v["staff_cost"], v["campaign_spend"]), v["conversions"]),
+    ),
+    "roi": (("revenue", "staff_cost", "campaign_spend"), _roi),
+}
+
+
+def is_computed(key: str) -> bool:
+    """Whether the product measures this metric from its data (else: entered by hand, or
+    not measured yet: the inbox and prospects metrics)."""
+    return key in FAMILY_OF or key in DERIVED
+
+
+def stored_inputs(key: str) -> tuple[str, ...]:
+    if key in DERIVED:
+        return DERIVED[key][0]
+    return (key,) if key in FAMILY_OF else ()
+
+
+@dataclass(frozen=True)
+class Request:
+    metric: str
+    scope: Scope
+    first: date
+    last: date
+
+
+class Table:
+    """The rollup rows a set of requests needs, read in two queries."""
+
+    def __init__(self, requests: Sequence[Request]) -> None:
+        stored = {m for r in requests for m in stored_inputs(r.metric)}
+        scopes = {r.scope for r in requests}
+        self.daily: dict[tuple[str, Scope], dict[date, Decimal]] = defaultdict(dict)
+        # The first day each (family, scope) has any row: before it, "no data yet".
+        self.since: dict[tuple[str, Scope], date] = {}
+        if not stored or not requests:
+            return
+        where = Q()
+        for scope in scopes:
+            where |= Q(dim=scope.dim, dim_id=scope.id)
+        first = min(r.first for r in requests)
+        last = max(r.last for r in requests)
+        families = {FAMILY_OF[m] for m in stored}
+        family_metrics = [m for f in families for m in FAMILIES[f][1]]
+        for row in (
+            DailyRollup.objects.filter(where, metric__in=family_metrics, day__lte=last)
+            .values("metric", "dim", "dim_id")
+            .annotate(since=Min("day"))
+            .order_by()
+        ):
+            key = (FAMILY_OF[row["metric"]], Scope(row["dim"], row["dim_id"]))
+            self.since[key] = min(row["since"], self.since.get(key, row["since"]))
+        # Levels look back before the range for their last snapshot.
+        level_first = {m: None for m in stored if m in LEVELS}
+        rows = DailyRollup.objects.filter(where, metric__in=stored, day__lte=last)
+        rows = rows.filter(Q(day__gte=first) | Q(metric__in=list(level_first)))
+        for metric, dim, dim_id, day, count, total in rows.values_list(
+            "metric", "dim", "dim_id", "day", "count", "total"
+        ).order_by():
+            self.daily[(metric, Scope(dim, dim_id))][day] = Decimal(count) + total
+
+    def _stored(self, metric: str, scope: Scope, first: date, last: date) -> Decimal | None:
+        since = self.since.get((FAMILY_OF[metric], scope))
+        if since is None or since > last:
+            return None
+        days = self.daily.get((metric, scope), {})
+        if metric in LEVELS:
+            known = [d for d in days if d <= last]
+            return days[max(known)] if known else None
+        return sum((v for d, v in days.items() if first <= d <= last), Decimal(0))
+
+    def value(self, metric: str, scope: Scope, first: date, last: date) -> Decimal | None:
+        if metric in DERIVED:
+            inputs, formula = DERIVED[metric]
+            return formula({m: self._stored(m, scope, first, last) for m in inputs})
+        if metric in FAMILY_OF:
+            return self._stored(metric, scope, first, last)
+        return None
+
+
+def metric_value(metric: str, *, scope: Scope = ORG, first: date, last: date) -> Decimal | None:
+    return Table([Request(metric, scope, first, last)]).value(metric, scope, first, last)
+
+
+def values(requests: Sequence[Request]) -> list[Decimal | None]:
+    """Many values in two queries (a page's KPIs, a table of departments)."""
+    table = Table(requests)
+    return [table.value(r.metric, r.scope, r.first, r.last) for r in requests]
+
+
+INTERVALS = ("day", "week", "month")
+
+
+def periods(first: date, last: date, interval: str) -> list[tuple[date, date]]:
+    """first..last cut into days, ISO weeks (Monday first) or calendar months; the first
+    and last period are clipped to the range."""
+    out: list[tuple[date, date]] = []
+    start = first
+    while start <= last:
+        if interval == "day":
+            end = start
+        elif interval == "week":
+            end = start + timedelta(days=6 - start.weekday())
+        elif interval == "month":
+            following = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+            end = following - timedelta(days=1)
+        else:
+            raise ValueError(f"unknown interval {interval!r}")
+        end = min(end, last)
+        out.append((start, end))
+        start = end + timedelta(days=1)
+    return out
+
+
+@dataclass(frozen=True)
+class Point:
+    start: date
+    end: date
+    value: Decimal | None
+
+
+def metric_series(
+    metric: str, *, scope: Scope = ORG, first: date, last: date, interval: str = "day"
+) -> list[Point]:
+    cuts = periods(first, last, interval)
+    table = Table([Request(metric, scope, first, last)])
+    return [Point(a, b, table.value(metric, scope, a, b)) for a, b in cuts]
+
+
+def series_many(requests: Iterable[Request], *, interval: str) -> list[list[Point]]:
+    """Several series in two queries (a page's sparklines)."""
+    requests = list(requests)
+    table = Table(requests)
+    return [
+        [
+            Point(a, b, table.value(r.metric, r.scope, a, b))
+            for a, b in periods(r.first, r.last, interval)
+        ]
+        for r in requests
+    ]

@@ -1,0 +1,42 @@
+"""The daily rollup: every computed metric, per day of the organisation's calendar and per
+dimension (the organisation, a department, an X account, a campaign, a tracked link, a
+source, an activity kind). Pages, the API and KPIs read these rows, never the raw ones;
+metrics.facts computes them from the raw rows and `metrics_verify` re-checks them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Dim(models.TextChoices):
+    ORG = "org", "Organisation"
+    DEPARTMENT = "department", "Department"
+    ACCOUNT = "account", "X account"
+    CAMPAIGN = "campaign", "Campaign"
+    LINK = "link", "Tracked link"
+    SOURCE = "source", "Source"
+    ACTIVITY = "activity", "Activity kind"
+
+
+class DailyRollup(models.Model):
+    day = models.DateField(help_text="A day in the organisation's time zone.")
+    metric = models.CharField(max_length=40)
+    dim = models.CharField(max_length=12, choices=Dim.choices)
+    # 0 for the organisation; an activity kind's code for activities (metrics.facts).
+    dim_id = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    total = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    # Durations: how many fell in each of metrics.histogram.BUCKETS, so a median or p90
+    # over any range is recombined without the raw rows.
+    buckets = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "dim", "dim_id", "day"], name="rollup_one_cell"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "metric"], name="rollup_day_metric")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.dim}:{self.dim_id} {self.day} = {self.total}"

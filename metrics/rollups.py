@@ -1,0 +1,229 @@
+"""Keeping the daily rollup equal to the raw rows: recompute a family's days (replace its
+rows for those days whole, so running it twice changes nothing), the marked days, the last
+week every night, everything (`metrics_rebuild`), and the check (`metrics_verify`)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta, tzinfo
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from campaigns.calendar.models import ScheduledPost
+from campaigns.links.models import Click
+from campaigns.models import Campaign
+from campaigns.offers.models import Conversion
+from campaigns.timelog.models import TimeEntry
+from departments.models import Organisation
+from listening.models import FollowerCount, InboxItem, SourceRun, Tweet
+from metrics.facts import FAMILIES, Cell
+from metrics.models import DailyRollup
+from socialops.models import DirtyDay
+
+# Late data: every night the last week is recomputed whatever was marked.
+NIGHTLY_DAYS = 7
+# Rebuilds and checks go this many days at a time (and report progress after each).
+CHUNK_DAYS = 31
+# The first key of the advisory locks recomputes take (the second is the family's hash).
+LOCK_SPACE = 7211
+
+Key = tuple[date, str, str, int]
+
+
+def organisation_zone() -> tzinfo:
+    name = Organisation.objects.values_list("time_zone", flat=True).first() or "UTC"
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def organisation_today() -> date:
+    return timezone.localdate(timezone=organisation_zone())
+
+
+def _cells(family: str, first: date, last: date, zone: tzinfo) -> dict[Key, Cell]:
+    compute, _ = FAMILIES[family]
+    cells: dict[Key, Cell] = {}
+    for cell in compute(first, last, zone):
+        cells[(cell.day, cell.metric, cell.dim, cell.dim_id)] = cell
+    return cells
+
+
+def recompute(family: str, first: date, last: date, *, zone: tzinfo | None = None) -> int:
+    """Replace the family's rollup rows for the days first..last with freshly computed
+    ones. Returns how many rows it wrote."""
+    zone = zone or organisation_zone()
+    _, metrics = FAMILIES[family]
+    cells = _cells(family, first, last, zone)
+    with transaction.atomic():
+        _lock(family)
+        DailyRollup.objects.filter(metric__in=metrics, day__gte=first, day__lte=last).delete()
+        DailyRollup.objects.bulk_create(
+            [
+                DailyRollup(
+                    day=c.day,
+                    metric=c.metric,
+                    dim=c.dim,
+                    dim_id=c.dim_id,
+                    count=c.count,
+                    total=c.total,
+                )
+                for c in cells.values()
+            ],
+            batch_size=2000,
+        )
+    return len(cells)
+
+
+def _lock(family: str) -> None:
+    """One recompute of a family at a time (two would both delete, then both insert): a
+    PostgreSQL lock held to the end of the transaction. SQLite has one writer anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_SPACE, family])
+
+
+def _local_days(utc_days: Iterable[date]) -> list[tuple[date, date]]:
+    """The organisation's days overlapping these UTC dates (a UTC date overlaps the local
+    day before, of and after it, whatever the offset), merged into ranges."""
+    days = sorted({d + timedelta(days=n) for d in utc_days for n in (-1, 0, 1)})
+    ranges: list[tuple[date, date]] = []
+    for day in days:
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def recompute_marked() -> int:
+    """Recompute the days marked since the last pass; clear each mark only if it was not
+    marked again meanwhile. Returns the number of (family, day) marks handled."""
+    marks = list(DirtyDay.objects.values_list("family", "day", "version"))
+    if not marks:
+        return 0
+    zone = organisation_zone()
+    by_family: dict[str, list[date]] = {}
+    for family, day, _ in marks:
+        by_family.setdefault(family, []).append(day)
+    for family, days in by_family.items():
+        if family not in FAMILIES:
+            continue
+        for first, last in _local_days(days):
+            recompute(family, first, last, zone=zone)
+    for family, day, version in marks:
+        DirtyDay.objects.filter(family=family, day=day, version=version).delete()
+    return len(marks)
+
+
+def recompute_recent(days: int = NIGHTLY_DAYS) -> None:
+    today = organisation_today()
+    zone = organisation_zone()
+    for family in FAMILIES:
+        recompute(family, today - timedelta(days=days), today, zone=zone)
+
+
+def first_raw_day(zone: tzinfo) -> date | None:
+    """The earliest day any raw row counts on."""
+    moments = [
+        Click.objects.aggregate(m=Min("clicked_at"))["m"],
+        Conversion.objects.aggregate(m=Min("occurred_at"))["m"],
+        ScheduledPost.objects.aggregate(m=Min("published_at"))["m"],
+        Tweet.objects.aggregate(m=Min("created_at"))["m"],
+        InboxItem.objects.aggregate(m=Min("received_at"))["m"],
+        SourceRun.objects.aggregate(m=Min("started_at"))["m"],
+    ]
+    days = [m.astimezone(zone).date() for m in moments if m is not None]
+    days += [
+        d
+        for d in (
+            FollowerCount.objects.aggregate(m=Min("day"))["m"],
+            TimeEntry.objects.aggregate(m=Min("day"))["m"],
+            Campaign.objects.filter(spend__gt=0).aggregate(m=Min("period_start"))["m"],
+        )
+        if d is not None
+    ]
+    return min(days) if days else None
+
+
+def _chunks(first: date, last: date) -> list[tuple[date, date]]:
+    chunks = []
+    start = first
+    while start <= last:
+        end = min(last, start + timedelta(days=CHUNK_DAYS - 1))
+        chunks.append((start, end))
+        start = end + timedelta(days=1)
+    return chunks
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def rebuild(*, since: date | None = None, progress: Progress | None = None) -> int:
+    """Recompute every family from `since` (default: the earliest raw row) to the end of
+    the last campaign or today. Returns the rows written."""
+    zone = organisation_zone()
+    first = since or first_raw_day(zone)
+    last = max(
+        organisation_today(),
+        Campaign.objects.filter(spend__gt=0)
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .first()
+        or date.min,
+    )
+    if first is None:
+        if since is None:
+            DailyRollup.objects.all().delete()
+        return 0
+    if since is None:
+        DailyRollup.objects.filter(day__lt=first).delete()
+    DirtyDay.objects.all().delete()  # what they mark is about to be recomputed
+    chunks = _chunks(first, last)
+    written = 0
+    steps = len(chunks) * len(FAMILIES)
+    for n, (start, end) in enumerate(chunks):
+        for m, family in enumerate(FAMILIES):
+            written += recompute(family, start, end, zone=zone)
+            if progress:
+                progress(n * len(FAMILIES) + m + 1, steps, f"{start:%Y-%m}")
+    return written
+
+
+@dataclass(frozen=True)
+class Difference:
+    day: date
+    metric: str
+    dim: str
+    dim_id: int
+    stored: Decimal | None
+    computed: Decimal | None
+
+
+def verify(first: date, last: date, *, progress: Progress | None = None) -> list[Difference]:
+    """Every rollup cell between first and last that differs from the raw rows."""
+    zone = organisation_zone()
+    differences: list[Difference] = []
+    chunks = _chunks(first, last)
+    steps = len(chunks) * len(FAMILIES)
+    for n, (start, end) in enumerate(chunks):
+        for m, (family, (_, metrics)) in enumerate(FAMILIES.items()):
+            computed = {k: c.count + c.total for k, c in _cells(family, start, end, zone).items()}
+            stored = {
+                (r.day, r.metric, r.dim, r.dim_id): r.count + r.total
+                for r in DailyRollup.objects.filter(
+                    metric__in=metrics, day__gte=start, day__lte=end
+                )
+            }
+            for key in sorted(set(computed) | set(stored)):
+                if computed.get(key) != stored.get(key):
+                    differences.append(Difference(*key, stored.get(key), computed.get(key)))
+            if progress:
+                progress(n * len(FAMILIES) + m + 1, steps, f"{start:%Y-%m}")
+    return differences

@@ -1,0 +1,64 @@
+"""Marks for the metrics rollups: every service that lands or changes raw rows that
+metrics count (clicks, conversions, posts, time entries, …) calls mark() in the same
+transaction, naming the row family and when the rows happened. metrics.rollups reads the
+marks and recomputes only the days they touch; a mark is cleared only once metrics has
+read what it stands for (DirtyDay.version)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import connections
+
+from socialops.models import DirtyDay
+
+
+class Family:
+    """The families of raw rows metrics rolls up (metrics.facts computes each)."""
+
+    CLICKS = "clicks"
+    CONVERSIONS = "conversions"
+    POSTS = "posts"  # published posts and their X metrics
+    MENTIONS = "mentions"
+    FOLLOWERS = "followers"
+    TIME = "time"  # the time log
+    SPEND = "spend"  # campaign spend
+    X_SPEND = "x_spend"  # X API reads
+
+    ALL = (CLICKS, CONVERSIONS, POSTS, MENTIONS, FOLLOWERS, TIME, SPEND, X_SPEND)
+
+
+def _utc_day(moment: date | datetime) -> date:
+    if isinstance(moment, datetime):
+        return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+    return moment
+
+
+def mark(family: str, moments: Iterable[date | datetime | None], *, using: str = "default") -> None:
+    """Record that rows of `family` dated `moments` (datetimes, or days as the rows store
+    them) landed or changed. Call it inside the transaction that writes the rows."""
+    if family not in Family.ALL:
+        raise ValueError(f"unknown metrics family {family!r}")
+    days = sorted({_utc_day(m) for m in moments if m is not None})
+    if not days:
+        return
+    table = DirtyDay._meta.db_table
+    placeholders = ", ".join(["(%s, %s, 1)"] * len(days))
+    params: list[object] = []
+    for day in days:
+        params += [family, day]
+    # An upsert both back ends speak (SQLite ≥ 3.24): a second mark of the same day bumps
+    # the version, so the reader clears only the marks it saw.
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (family, day, version) VALUES {placeholders} "
+            f"ON CONFLICT (family, day) DO UPDATE SET version = {table}.version + 1",
+            params,
+        )
+
+
+def mark_all(family: str, first: date, last: date) -> None:
+    """Mark every day from `first` to `last`, e.g. after an attribution changed (a link
+    moved to another campaign): the reader recomputes them all."""
+    mark(family, (first + timedelta(days=n) for n in range((last - first).days + 1)))
