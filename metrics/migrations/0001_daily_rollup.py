@@ -4,28 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DailyRollup',
+            name="DailyRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(help_text="A day in the organisation's time zone.")),
-                ('metric', models.CharField(max_length=40)),
-                ('dim', models.CharField(choices=[('org', 'Organisation'), ('department', 'Department'), ('account', 'X account'), ('campaign', 'Campaign'), ('link', 'Tracked link'), ('source', 'Source'), ('activity', 'Activity kind')], max_length=12)),
-                ('dim_id', models.BigIntegerField(default=0)),
-                ('count', models.BigIntegerField(default=0)),
-                ('total', models.DecimalField(decimal_places=4, default=0, max_digits=20)),
-                ('buckets', models.JSONField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(help_text="A day in the organisation's time zone.")),
+                ("metric", models.CharField(max_length=40)),
+                (
+                    "dim",
+                    models.CharField(
+                        choices=[
+                            ("org", "Organisation"),
+                            ("department", "Department"),
+                            ("account", "X account"),
+                            ("campaign", "Campaign"),
+                            ("link", "Tracked link"),
+                            ("source", "Source"),
+                            ("activity", "Activity kind"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("dim_id", models.BigIntegerField(default=0)),
+                ("count", models.BigIntegerField(default=0)),
+                ("total", models.DecimalField(decimal_places=4, default=0, max_digits=20)),
+                ("buckets", models.JSONField(blank=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['day', 'metric'], name='rollup_day_metric')],
-                'constraints': [models.UniqueConstraint(fields=('metric', 'dim', 'dim_id', 'day'), name='rollup_one_cell')],
+                "indexes": [models.Index(fields=["day", "metric"], name="rollup_day_metric")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("metric", "dim", "dim_id", "day"), name="rollup_one_cell"
+                    )
+                ],
             },
         ),
     ]
