@@ -1,6 +1,7 @@
 """The demo organisation `make run` loads into an empty database: a B2B software company
 whose departments each have a lead, a member and a viewer, goals and KPIs taken from the
-suggestions, and a few weeks of manual measurements."""
+suggestions, and a few weeks of measurements typed in for the KPIs whose numbers come from
+outside SocialOps (the others are measured from the demo's own data)."""
 
 from __future__ import annotations
 
@@ -179,9 +180,12 @@ def demo_load(*, today: date) -> None:
 
 def _measure(*, goal: Goal, actor: User, rng: random.Random, today: date) -> None:
     """Weekly values that move from the baseline towards the target, some faster than
-    the calendar and some slower, so the pages show every status."""
+    the calendar and some slower, for the KPIs typed in by hand: the others show what the
+    demo's data says."""
     weeks = max(1, (today - goal.period_start).days // 7)
     for kpi in goal.kpis.all():
+        if not kpi.entered_by_hand:
+            continue
         baseline = kpi.baseline if kpi.baseline is not None else kpi.target / 3
         pace = rng.choice([0.55, 0.8, 1.0, 1.15])
         span_weeks = max(1, (goal.period_end - goal.period_start).days / 7)

@@ -92,10 +92,12 @@ class KPIFilterSet(filters.FilterSet):
         help_text="A department's slug.",
     )
     metric = filters.ChoiceFilter(choices=metric_choices())
+    scope = filters.ChoiceFilter(choices=KPI.Scope.choices)
+    direction = filters.ChoiceFilter(choices=KPI.Direction.choices)
 
     class Meta:
         model = KPI
-        fields = ["goal", "department", "metric"]
+        fields = ["goal", "department", "metric", "scope", "direction"]
 
 
 class MeasurementFilterSet(filters.FilterSet):

@@ -76,15 +76,40 @@ class KPIForm(forms.ModelForm):
         help_text="What is measured. Pick “Custom (manual)” for a number you track yourselves.",
     )
     direction = forms.ChoiceField(
-        choices=[("", "The metric's own"), *KPI.Direction.choices], required=False
+        choices=[("", "The metric's own"), *KPI.Direction.choices],
+        required=False,
+        help_text="Reach: a total that adds up over the period, judged pro rata. Stay above "
+        "or below: a level or a ratio, judged as it stands.",
+    )
+    scope = forms.ChoiceField(
+        choices=[
+            ("", "The department, where the metric is counted per department"),
+            *KPI.Scope.choices,
+        ],
+        required=False,
+        help_text="Whose figures count: the organisation's, the department's, one X account's "
+        "or one of the department's campaigns.",
     )
 
     class Meta:
         model = KPI
-        fields = ["metric", "name", "unit", "target", "baseline", "direction", "cadence"]
+        fields = [
+            "metric",
+            "name",
+            "unit",
+            "target",
+            "baseline",
+            "direction",
+            "cadence",
+            "scope",
+            "account",
+            "campaign",
+            "green_from",
+            "amber_from",
+        ]
         help_texts = {
             "target": "The value the KPI should reach by the end of the goal's period.",
-            "baseline": "Where it stood at the start; progress runs from here to the target.",
+            "baseline": "Where it stood before the period, for comparison.",
             "unit": "Only for custom KPIs; registry metrics have their own unit.",
         }
 
@@ -92,6 +117,19 @@ class KPIForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].required = False
         self.fields["name"].required = False
+        goal = self.instance.goal
+        # A campaign KPI counts one of its own department's campaigns.
+        campaigns = self.fields["campaign"].queryset
+        self.fields["campaign"].queryset = campaigns.filter(department_id=goal.department_id)
+
+    # "The metric's own" is filled in here, so the model validates what will be saved.
+    def clean_direction(self) -> str:
+        metric = self.cleaned_data.get("metric") or self.instance.metric
+        return self.cleaned_data["direction"] or KPI.default_direction(metric)
+
+    def clean_scope(self) -> str:
+        metric = self.cleaned_data.get("metric") or self.instance.metric
+        return self.cleaned_data["scope"] or KPI.default_scope(metric)
 
 
 class SuggestionForm(DatesInRange, forms.Form):

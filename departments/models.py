@@ -7,12 +7,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from metrics.registry import CUSTOM, Unit, metric_choices, metric_get
+from metrics.registry import (
+    CUSTOM,
+    Unit,
+    entered_by_hand,
+    is_total,
+    metric_choices,
+    metric_get,
+    metric_scopes,
+)
 from socialops.params import validate_day_in_range
 
 
@@ -177,8 +185,11 @@ class Goal(models.Model):
 
 class KPI(models.Model):
     class Direction(models.TextChoices):
-        HIGHER = "higher", "Higher is better"
-        LOWER = "lower", "Lower is better"
+        # A total that accumulates over the goal's period, judged against the target pro
+        # rata; a level or a ratio, judged as it stands.
+        REACH = "reach", "Reach a total"
+        ABOVE = "above", "Stay above"
+        BELOW = "below", "Stay below"
 
     class Cadence(models.TextChoices):
         WEEKLY = "weekly", "Weekly"
@@ -186,8 +197,11 @@ class KPI(models.Model):
         QUARTERLY = "quarterly", "Quarterly"
 
     class Scope(models.TextChoices):
-        # X accounts, campaigns and prospect lists join here as their apps arrive.
+        # Prospect lists join here when their app arrives.
+        ORGANISATION = "organisation", "Whole organisation"
         DEPARTMENT = "department", "Whole department"
+        ACCOUNT = "account", "One X account"
+        CAMPAIGN = "campaign", "One campaign"
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="kpis")
     metric = models.CharField(max_length=50, choices=metric_choices())
@@ -197,9 +211,39 @@ class KPI(models.Model):
     unit = models.CharField(max_length=10, choices=[(u.value, u.value) for u in Unit], blank=True)
     target = models.DecimalField(max_digits=18, decimal_places=4)
     baseline = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.REACH)
     cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY)
     scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.DEPARTMENT)
+    # Named by string: listening and campaigns sit above departments, which never imports
+    # them. A deleted account or campaign leaves the KPI without data, not deleted.
+    account = models.ForeignKey(
+        "listening.XAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kpis",
+        help_text="The X account, for an account's KPI.",
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kpis",
+        help_text="One of the department's campaigns, for a campaign's KPI.",
+    )
+    green_from = models.PositiveSmallIntegerField(
+        "green from (%)",
+        default=99,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="Green at or above this share of the pro-rated target.",
+    )
+    amber_from = models.PositiveSmallIntegerField(
+        "amber from (%)",
+        default=81,
+        validators=[MinValueValidator(0), MaxValueValidator(999)],
+        help_text="Amber from this share up to green; red below.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -207,6 +251,13 @@ class KPI(models.Model):
         verbose_name = "KPI"
         verbose_name_plural = "KPIs"
         ordering = ["goal", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amber_from__lt=models.F("green_from")),
+                name="kpi_amber_below_green",
+                violation_error_message="Amber must start below green.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -225,6 +276,26 @@ class KPI(models.Model):
     def department(self) -> Department:
         return self.goal.department
 
+    @property
+    def entered_by_hand(self) -> bool:
+        return entered_by_hand(self.metric)
+
+    @classmethod
+    def default_direction(cls, metric_key: str) -> str:
+        """Lower-is-better metrics stay below their target; the others reach a total, or,
+        for a level or a ratio, stay above it."""
+        metric = metric_get(metric_key)
+        if metric is not None and not metric.higher_is_better:
+            return cls.Direction.BELOW
+        return cls.Direction.REACH if is_total(metric_key) else cls.Direction.ABOVE
+
+    @classmethod
+    def default_scope(cls, metric_key: str) -> str:
+        """The department, where the metric is counted per department (followers are not)."""
+        if cls.Scope.DEPARTMENT in metric_scopes(metric_key):
+            return cls.Scope.DEPARTMENT
+        return cls.Scope.ORGANISATION
+
     def clean(self) -> None:
         metric = metric_get(self.metric)
         if metric is None:
@@ -237,8 +308,47 @@ class KPI(models.Model):
             self.unit = metric.unit.value
         if not self.unit:
             self.unit = Unit.COUNT.value
+        errors: dict[str, str] = {}
         if self.baseline is not None and self.target is not None and self.baseline == self.target:
-            raise ValidationError({"target": "The target must differ from the baseline."})
+            errors["target"] = "The target must differ from the baseline."
+        self._clean_scope(metric.label, errors)
+        if self.direction == self.Direction.REACH:
+            if not is_total(metric.key):
+                errors["direction"] = (
+                    f"{metric.label} is a level or a ratio, not a total that adds up over "
+                    "the period: choose stay above or stay below."
+                )
+            elif self.target is not None and self.target <= 0:
+                errors["target"] = "A total to reach must be above zero."
+        if (
+            self.green_from is not None
+            and self.amber_from is not None
+            and self.amber_from >= self.green_from
+        ):
+            errors["amber_from"] = "Amber must start below green."
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_scope(self, metric_label: str, errors: dict[str, str]) -> None:
+        if self.scope not in metric_scopes(self.metric):
+            where = ", ".join(
+                str(self.Scope(s).label).lower()
+                for s in self.Scope.values
+                if s in metric_scopes(self.metric)
+            )
+            errors["scope"] = f"{metric_label} is counted for: {where}."
+        if self.scope == self.Scope.ACCOUNT:
+            self.campaign = None
+            if self.account_id is None:
+                errors["account"] = "Pick the X account."
+        elif self.scope == self.Scope.CAMPAIGN:
+            self.account = None
+            if self.campaign_id is None:
+                errors["campaign"] = "Pick the campaign."
+            elif self.goal_id and self.campaign.department_id != self.goal.department_id:
+                errors["campaign"] = "Pick one of this department's campaigns."
+        else:
+            self.account = self.campaign = None
 
 
 class Measurement(models.Model):
@@ -268,6 +378,13 @@ class Measurement(models.Model):
         return f"{self.kpi}: {self.value} on {self.measured_on}"
 
     def clean(self) -> None:
+        if self.kpi_id and not self.kpi.entered_by_hand:
+            raise ValidationError(
+                {
+                    "value": f"“{self.kpi.label}” is measured from SocialOps' own data; "
+                    "it takes no value typed in by hand."
+                }
+            )
         # Name the field; the constraint (still there for races) would only say "__all__".
         duplicate = Measurement.objects.filter(kpi_id=self.kpi_id, measured_on=self.measured_on)
         if self.kpi_id and self.measured_on and duplicate.exclude(pk=self.pk).exists():

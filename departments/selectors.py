@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from metrics.registry import METRICS, entered_by_hand
 from socialops.models import AuditEvent, User
 from socialops.selectors import audit_event_list
 
@@ -43,12 +44,18 @@ def measurements_prefetch() -> Prefetch:
     )
 
 
+RECENT_MEASUREMENTS = 40  # a KPI's sparkline of hand-typed values; progress reads one
+
+
 def recent_measurements_prefetch() -> Prefetch:
-    """The latest two measurements of each KPI (progress and its change need no more),
-    in one query however long a KPI's history grows."""
+    """The latest measurements of each KPI typed in by hand (a computed KPI reads the
+    rollup, not these), in one query however long a KPI's history grows."""
+    by_hand = [key for key in METRICS if entered_by_hand(key)]
     return Prefetch(
         "measurements",
-        queryset=Measurement.objects.order_by("-measured_on")[:2],
+        queryset=Measurement.objects.filter(kpi__metric__in=by_hand).order_by("-measured_on")[
+            :RECENT_MEASUREMENTS
+        ],
         to_attr="recent_measurements",
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Model
@@ -15,9 +15,12 @@ from django.utils.text import slugify
 from departments import permissions as perms
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
 from departments.selectors import organisation_get
-from metrics.registry import metric_get
 from socialops.models import User
 from socialops.services import fields_check, instance_delete, instance_save, snapshot
+
+if TYPE_CHECKING:  # a KPI's scope names them; departments never imports the apps above
+    from campaigns.models import Campaign
+    from listening.models import XAccount
 
 M = TypeVar("M", bound=Model)
 
@@ -191,14 +194,20 @@ def goal_delete(*, actor: User, goal: Goal) -> None:
 
 # --- KPIs -----------------------------------------------------------------------------
 
-KPI_FIELDS = {"metric", "name", "unit", "target", "baseline", "direction", "cadence", "scope"}
-
-
-def _default_direction(metric_key: str) -> str:
-    metric = metric_get(metric_key)
-    if metric is None or metric.higher_is_better:
-        return KPI.Direction.HIGHER
-    return KPI.Direction.LOWER
+KPI_FIELDS = {
+    "metric",
+    "name",
+    "unit",
+    "target",
+    "baseline",
+    "direction",
+    "cadence",
+    "scope",
+    "account",
+    "campaign",
+    "green_from",
+    "amber_from",
+}
 
 
 @transaction.atomic
@@ -213,7 +222,11 @@ def kpi_create(
     cadence: str = KPI.Cadence.WEEKLY,
     name: str = "",
     unit: str = "",
-    scope: str = KPI.Scope.DEPARTMENT,
+    scope: str = "",
+    account: XAccount | None = None,
+    campaign: Campaign | None = None,
+    green_from: int = 99,
+    amber_from: int = 81,
 ) -> KPI:
     perms.require(
         perms.can_edit_goals(actor, goal.department), "Only this department's team can do that."
@@ -223,11 +236,15 @@ def kpi_create(
         metric=metric,
         target=target,
         baseline=baseline,
-        direction=direction or _default_direction(metric),
+        direction=direction or KPI.default_direction(metric),
         cadence=cadence,
         name=name,
         unit=unit,
-        scope=scope,
+        scope=scope or KPI.default_scope(metric),
+        account=account,
+        campaign=campaign,
+        green_from=green_from,
+        amber_from=amber_from,
     )
     instance_save(actor=actor, instance=kpi, department=goal.department)
     return kpi
@@ -241,6 +258,11 @@ def kpi_update(*, actor: User, kpi: KPI, **fields: Any) -> KPI:
     )
     kpi = _locked(kpi)
     before = snapshot(kpi)
+    metric = fields.get("metric", kpi.metric)
+    if fields.get("direction") == "":
+        fields["direction"] = KPI.default_direction(metric)
+    if fields.get("scope") == "":
+        fields["scope"] = KPI.default_scope(metric)
     _assign(kpi, fields, KPI_FIELDS)
     instance_save(actor=actor, instance=kpi, department=department, before=before)
     return kpi

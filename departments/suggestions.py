@@ -156,7 +156,7 @@ def suggestions_for(*, department: Department, organisation: Organisation) -> li
                         _d(72),
                         KPI.Cadence.MONTHLY,
                         name="Median review time (hours)",
-                        direction=KPI.Direction.LOWER,
+                        direction=KPI.Direction.BELOW,
                     ),
                 ],
             ),

@@ -24,11 +24,14 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from campaigns.serializers import CampaignIdField
 from departments import filters, selectors, services
 from departments.models import KPI, Goal
 from departments.serializers import DepartmentSlugField, DepartmentSummarySerializer, GoalIdField
-from metrics.registry import METRICS, Source, metric_choices, metric_get, unit_choices
-from metrics.selectors import STATUS_LABELS, kpi_progress
+from listening.serializers import AccountIdField
+from metrics.registry import METRICS, metric_choices, metric_get, unit_choices
+from metrics.registry import Source as MetricSource
+from metrics.selectors import RAG_LABELS, KPIProgress, Rag, Source, kpi_progress, kpi_progress_many
 from socialops import drf
 from socialops.api import ServiceModelViewSet, Services, answers_with, router
 from socialops.serializers import UsernameField, UserSummarySerializer
@@ -49,29 +52,86 @@ class MetricSerializer(serializers.Serializer):
     label = serializers.CharField(read_only=True)
     unit = serializers.ChoiceField(choices=unit_choices(), read_only=True)
     higher_is_better = serializers.BooleanField(read_only=True)
-    source = serializers.ChoiceField(choices=[(s.value, s.value) for s in Source], read_only=True)
+    source = serializers.ChoiceField(
+        choices=[(s.value, s.value) for s in MetricSource], read_only=True
+    )
     description = serializers.CharField(read_only=True)
 
 
 class KPIProgressSerializer(serializers.Serializer):
-    current = serializers.DecimalField(**DECIMAL, allow_null=True, read_only=True)
-    measured_on = serializers.DateField(allow_null=True, read_only=True)
-    previous = serializers.DecimalField(**DECIMAL, allow_null=True, read_only=True)
-    change = serializers.DecimalField(**DECIMAL, allow_null=True, read_only=True)
-    progress = serializers.FloatField(
-        allow_null=True, read_only=True, help_text="0 at the baseline, 1 at the target."
+    source = serializers.ChoiceField(
+        choices=[(s.value, s.value) for s in Source],
+        read_only=True,
+        help_text="Where the actual comes from: `data` (computed from SocialOps' own rows, "
+        "over the goal's period up to today, in the KPI's scope), `hand` (the latest "
+        "measurement typed in) or `not_yet` (inbox and prospect metrics, not measured yet).",
     )
-    percent = serializers.IntegerField(allow_null=True, read_only=True)
-    expected = serializers.FloatField(
-        read_only=True, help_text="Share of the goal's period that has passed (0 to 1)."
+    actual = serializers.DecimalField(
+        **DECIMAL, allow_null=True, read_only=True, help_text="Null: no data yet (never 0)."
     )
-    expected_percent = serializers.IntegerField(read_only=True)
-    # A plain string, not an enum: an enum named "status" would collide with Goal.status
-    # in the schema's enum naming.
-    status = serializers.CharField(
-        read_only=True, help_text="One of: " + ", ".join(str(s) for s in STATUS_LABELS) + "."
+    as_of = serializers.DateField(
+        allow_null=True,
+        read_only=True,
+        help_text="The last day the actual counts, or the day it was measured.",
     )
-    status_label = serializers.CharField(read_only=True)
+    period_start = serializers.DateField(read_only=True)
+    period_end = serializers.DateField(read_only=True)
+    days_total = serializers.IntegerField(read_only=True)
+    days_gone = serializers.IntegerField(
+        read_only=True, help_text="Days of the period over by the time of the actual."
+    )
+    percent_of_target = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text="actual ÷ target, in percent."
+    )
+    expected = serializers.DecimalField(
+        **DECIMAL,
+        allow_null=True,
+        read_only=True,
+        help_text="For a total to reach: target × days_gone ÷ days_total. Null otherwise.",
+    )
+    projected = serializers.DecimalField(
+        **DECIMAL,
+        allow_null=True,
+        read_only=True,
+        help_text="The value at the end of the period at the current rate (a total's rate "
+        "so far; a level's straight line; a ratio as it stands).",
+    )
+    needed_per_day = serializers.DecimalField(
+        **DECIMAL,
+        allow_null=True,
+        read_only=True,
+        help_text="What each day left must add (a total) or change (a level) to end on "
+        "target; 0 when a level is already there; null for ratios or with no day left.",
+    )
+    rag = serializers.ChoiceField(
+        choices=[(r.value, RAG_LABELS[r]) for r in Rag],
+        read_only=True,
+        help_text="green, amber, red, or no_data (grey: nothing to judge yet).",
+    )
+    rag_label = serializers.CharField(read_only=True)
+    rag_rule = serializers.CharField(
+        read_only=True, help_text="The rule behind `rag` in words, with today's thresholds."
+    )
+
+
+def _progress_answer(p: KPIProgress) -> dict[str, Any]:
+    # Built by hand: a nested serializer per KPI cost more than the rest of the row.
+    return {
+        "source": p.source.value,
+        "actual": _decimal(p.actual),
+        "as_of": p.as_of.isoformat() if p.as_of else None,
+        "period_start": p.first.isoformat(),
+        "period_end": p.last.isoformat(),
+        "days_total": p.days_total,
+        "days_gone": p.days_gone,
+        "percent_of_target": p.percent_of_target,
+        "expected": _decimal(p.expected),
+        "projected": _decimal(p.projected),
+        "needed_per_day": _decimal(p.needed_per_day),
+        "rag": p.rag.value,
+        "rag_label": p.rag_label,
+        "rag_rule": p.rag_rule,
+    }
 
 
 class KPISerializer(serializers.ModelSerializer):
@@ -94,6 +154,10 @@ class KPISerializer(serializers.ModelSerializer):
             "direction",
             "cadence",
             "scope",
+            "account",
+            "campaign",
+            "green_from",
+            "amber_from",
             "progress",
             "created_at",
             "updated_at",
@@ -102,21 +166,12 @@ class KPISerializer(serializers.ModelSerializer):
 
     @extend_schema_field(KPIProgressSerializer)
     def get_progress(self, kpi: KPI) -> dict[str, Any]:
-        today = self.context.get("today") or timezone.localdate()
-        p = kpi_progress(kpi=kpi, today=today)
-        # Built by hand: a nested serializer per KPI cost more than the rest of the row.
-        return {
-            "current": _decimal(p.current),
-            "measured_on": p.measured_on.isoformat() if p.measured_on else None,
-            "previous": _decimal(p.previous),
-            "change": _decimal(p.change),
-            "progress": p.progress,
-            "percent": p.percent,
-            "expected": p.expected,
-            "expected_percent": p.expected_percent,
-            "status": p.status.value,
-            "status_label": p.status_label,
-        }
+        # A list's KPIs are measured together beforehand (KPIProgressMixin).
+        progress = self.context.get("progress", {}).get(kpi.pk)
+        if progress is None:
+            today = self.context.get("today") or timezone.localdate()
+            progress = kpi_progress(kpi=kpi, today=today)
+        return _progress_answer(progress)
 
 
 class GoalSerializer(serializers.ModelSerializer):
@@ -183,10 +238,38 @@ class KPIUpdateSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(
         choices=KPI.Direction.choices,
         required=False,
-        help_text="Defaults to the metric's own direction.",
+        help_text="reach: a total that adds up over the period, judged pro rata; above or "
+        "below: a level or a ratio, judged as it stands. Defaults to the metric's own: "
+        "below for lower-is-better metrics, above for levels and ratios, else reach.",
     )
     cadence = serializers.ChoiceField(choices=KPI.Cadence.choices, required=False)
-    scope = serializers.ChoiceField(choices=KPI.Scope.choices, required=False)
+    scope = serializers.ChoiceField(
+        choices=KPI.Scope.choices,
+        required=False,
+        help_text="Whose figures count. Defaults to the department (the organisation for "
+        "metrics not counted per department, e.g. followers). `account` needs `account`, "
+        "`campaign` needs `campaign`.",
+    )
+    account = AccountIdField(
+        allow_null=True, required=False, help_text="The X account's id, for scope `account`."
+    )
+    campaign = CampaignIdField(
+        allow_null=True,
+        required=False,
+        help_text="A campaign of the goal's department, for scope `campaign`.",
+    )
+    green_from = serializers.IntegerField(
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text="Green at or above this percent of the (pro-rated) target; default 99.",
+    )
+    amber_from = serializers.IntegerField(
+        min_value=0,
+        max_value=999,
+        required=False,
+        help_text="Amber from this percent up to green_from, red below; default 81.",
+    )
 
 
 class KPICreateSerializer(KPIUpdateSerializer):
@@ -215,8 +298,27 @@ class MetricViewSet(viewsets.GenericViewSet):
         return Response(MetricSerializer(metric).data)
 
 
+class KPIProgressMixin:
+    """A list measures its page's KPIs together (metrics.selectors.kpi_progress_many: the
+    rollup is read in four queries for the whole page, not per KPI)."""
+
+    def kpis_of(self, rows: list[Any]) -> list[KPI]:
+        return rows
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        context = self.get_serializer_context()
+        kpis = self.kpis_of(rows)
+        found = kpi_progress_many(kpis, today=context["today"])
+        context["progress"] = {kpi.pk: p for kpi, p in zip(kpis, found, strict=True)}
+        data = self.output_serializer_class(rows, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+
 @extend_schema_view(**answers_with(GoalSerializer))
-class GoalViewSet(ServiceModelViewSet):
+class GoalViewSet(KPIProgressMixin, ServiceModelViewSet):
     """Goals with their KPIs and each KPI's progress. Every member reads every
     department's goals; leads and members edit their own department's."""
 
@@ -224,6 +326,9 @@ class GoalViewSet(ServiceModelViewSet):
     create_serializer_class = GoalCreateSerializer
     update_serializer_class = GoalUpdateSerializer
     filterset_class = filters.GoalFilterSet
+
+    def kpis_of(self, rows: list[Goal]) -> list[KPI]:
+        return [kpi for goal in rows for kpi in goal.kpis.all()]
 
     use = Services(
         selector=selectors.goal_list,
@@ -235,7 +340,7 @@ class GoalViewSet(ServiceModelViewSet):
 
 
 @extend_schema_view(**answers_with(KPISerializer))
-class KPIViewSet(ServiceModelViewSet):
+class KPIViewSet(KPIProgressMixin, ServiceModelViewSet):
     """KPIs with their label, unit and progress; edited by whoever may edit their goal."""
 
     output_serializer_class = KPISerializer

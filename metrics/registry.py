@@ -297,3 +297,59 @@ def metric_choices() -> list[tuple[str, str]]:
 
 def unit_choices() -> list[tuple[str, str]]:
     return [(u.value, u.value) for u in Unit]
+
+
+# --- What a KPI on a metric may be ------------------------------------------------------
+# Declared here, the one metrics module departments may read, so a KPI validates without
+# the rest of metrics; tests/metrics/test_kpi_progress.py holds these to metrics.facts.
+
+# Levels and ratios: a period's value is not the sum of its days' values (followers at the
+# period's end, a rate over the period). Every other metric is a total that accumulates
+# over the period, so a KPI on it can "reach" a target pro rata.
+NOT_TOTALS = frozenset(
+    {
+        "followers",
+        "conversion_rate",
+        "median_first_response_minutes",
+        "positive_sentiment_share",
+        "cost_per_conversion",
+        "roi",
+    }
+)
+
+ORGANISATION, DEPARTMENT, ACCOUNT, CAMPAIGN = "organisation", "department", "account", "campaign"
+ALL_SCOPES = frozenset({ORGANISATION, DEPARTMENT, ACCOUNT, CAMPAIGN})
+# Whom a metric's rows are attributed to (metrics.facts): followers belong to accounts, time
+# and spend to departments and campaigns, mentions and X's bill to accounts and the
+# departments that route or read them. Metrics not listed are counted for every scope.
+SCOPES: dict[str, frozenset[str]] = {
+    "followers": frozenset({ORGANISATION, ACCOUNT}),
+    "mentions": frozenset({ORGANISATION, DEPARTMENT, ACCOUNT}),
+    "x_api_spend": frozenset({ORGANISATION, DEPARTMENT, ACCOUNT}),
+    **{
+        key: frozenset({ORGANISATION, DEPARTMENT, CAMPAIGN})
+        for key in (
+            "hours_spent",
+            "staff_cost",
+            "campaign_spend",
+            "cost",
+            "cost_per_conversion",
+            "roi",
+        )
+    },
+}
+
+
+def is_total(key: str) -> bool:
+    return key not in NOT_TOTALS
+
+
+def metric_scopes(key: str) -> frozenset[str]:
+    return SCOPES.get(key, ALL_SCOPES)
+
+
+def entered_by_hand(key: str) -> bool:
+    """Whether a KPI on this metric takes measurements typed in by people. The others are
+    measured from the product's own data (or, for the inbox and prospect lists, will be)."""
+    metric = metric_get(key)
+    return metric is not None and metric.source == Source.MANUAL

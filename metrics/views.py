@@ -24,7 +24,7 @@ from departments import selectors, services
 from departments.models import KPI, Goal, Membership
 from metrics.forms import MeasurementForm
 from metrics.registry import metric_get
-from metrics.selectors import Status, kpi_progress
+from metrics.selectors import Source, kpi_progress, kpi_progress_many, rag_counts
 from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect
 
@@ -32,18 +32,18 @@ from socialops.htmx import htmx_redirect
 
 
 def _with_progress(goals, today: date):
-    """Attach progress to every KPI of the goals (measurements are prefetched)."""
+    """Attach progress to every KPI of the goals, all read together (KPIs and their
+    hand-typed measurements are prefetched; the computed ones read the rollup at once)."""
+    goals = list(goals)
+    kpis = [kpi for goal in goals for kpi in goal.kpis.all()]
+    progress = iter(kpi_progress_many(kpis, today=today))
     for goal in goals:
-        goal.kpi_rows = [(kpi, kpi_progress(kpi=kpi, today=today)) for kpi in goal.kpis.all()]
+        goal.kpi_rows = [(kpi, next(progress)) for kpi in goal.kpis.all()]
     return goals
 
 
 def _status_counts(goals) -> dict[str, int]:
-    counts = {status.value: 0 for status in Status}
-    for goal in goals:
-        for _, progress in goal.kpi_rows:
-            counts[progress.status.value] += 1
-    return counts
+    return rag_counts([progress for goal in goals for _, progress in goal.kpi_rows])
 
 
 # --- home -----------------------------------------------------------------------------
@@ -171,11 +171,20 @@ def goal_detail(request, pk: int):
 @login_required
 def kpi_detail(request, pk: int):
     kpi = get_object_or_404(_kpi_with_history(request.user), pk=pk)
-    progress = kpi_progress(kpi=kpi, today=timezone.localdate())
     can_edit = perms.can_edit_goals(request.user, kpi.goal.department)
+    form = None
+    if can_edit and kpi.entered_by_hand:
+        form = MeasurementForm(initial={"measured_on": timezone.localdate()})
+    return _kpi_page(request, kpi, can_edit=can_edit, form=form)
+
+
+def _kpi_page(request, kpi: KPI, *, can_edit: bool, form, status: int = 200):
+    progress = kpi_progress(kpi=kpi, today=timezone.localdate())
     return render(
         request,
-        "metrics/kpi_detail.html",
+        "metrics/kpi_detail.html#measurement-form"
+        if request.htmx and status != 200
+        else "metrics/kpi_detail.html",
         {
             "kpi": kpi,
             "goal": kpi.goal,
@@ -183,11 +192,11 @@ def kpi_detail(request, pk: int):
             "progress": progress,
             "metric": metric_get(kpi.metric),
             "can_edit": can_edit,
-            "measurement_form": MeasurementForm(initial={"measured_on": timezone.localdate()})
-            if can_edit
-            else None,
-            "chart": _kpi_chart(kpi),
+            "measurement_form": form,
+            "chart": _kpi_chart(kpi, progress),
+            "measured_from_data": progress.source == Source.DATA,
         },
+        status=status,
     )
 
 
@@ -196,11 +205,26 @@ def _kpi_with_history(user):
     return selectors.kpi_list(user=user).prefetch_related(selectors.measurements_prefetch())
 
 
-def _kpi_chart(kpi: KPI) -> dict:
-    points = sorted(kpi.measurements.all(), key=lambda m: m.measured_on)
+def _kpi_chart(kpi: KPI, progress) -> dict:
+    """The actual as it stood at each point of the period (a running total for a total),
+    and the target beside it: pro rata for a total to reach, flat otherwise."""
+    if progress.source == Source.HAND:
+        points = [(m.measured_on, m.value) for m in kpi.measurements.all()]
+        points.sort()
+    else:
+        points = progress.points
+    span = progress.days_total
+
+    def target_at(day) -> float:
+        if kpi.direction != KPI.Direction.REACH:
+            return float(kpi.target)
+        gone = max(0, min(span, (day - progress.first).days + 1))
+        return float(kpi.target * gone / span)
+
     return {
-        "labels": [m.measured_on.isoformat() for m in points],
-        "values": [float(m.value) for m in points],
+        "labels": [day.isoformat() for day, _ in points],
+        "values": [None if value is None else float(value) for _, value in points],
+        "targets": [target_at(day) for day, _ in points],
         "target": float(kpi.target),
         "baseline": None if kpi.baseline is None else float(kpi.baseline),
         "label": kpi.label,
@@ -223,20 +247,7 @@ def measurement_add(request, pk: int):
             messages.success(request, "Measurement recorded.")
             return htmx_redirect(request, reverse("departments:kpi", kwargs={"pk": kpi.pk}))
     kpi = _kpi_with_history(request.user).get(pk=kpi.pk)
-    return render(
-        request,
-        "metrics/kpi_detail.html#measurement-form" if request.htmx else "metrics/kpi_detail.html",
-        {
-            "kpi": kpi,
-            "goal": kpi.goal,
-            "department": kpi.goal.department,
-            "progress": kpi_progress(kpi=kpi, today=timezone.localdate()),
-            "can_edit": True,
-            "measurement_form": form,
-            "chart": _kpi_chart(kpi),
-        },
-        status=422,
-    )
+    return _kpi_page(request, kpi, can_edit=True, form=form, status=422)
 
 
 @login_required

@@ -1,4 +1,5 @@
-// Draws a KPI's measurements with its target (and baseline) as dashed lines.
+// Draws a KPI's actual over time with its target (pro rata for a total to reach: `targets`)
+// and baseline as dashed lines.
 (function () {
   const el = document.getElementById("kpi-chart-data");
   const canvas = document.getElementById("kpi-chart");
@@ -10,8 +11,10 @@
   });
   const datasets = [
     { label: data.label, data: data.values, borderColor: "#2b59c3", backgroundColor: "rgba(43,89,195,.12)",
-      fill: true, tension: 0.25, pointRadius: 3 },
-    flat(data.target, "Target", "#1f8a4c"),
+      fill: true, tension: 0.25, pointRadius: 3, spanGaps: true },
+    data.targets
+      ? { ...flat(data.target, "Target", "#1f8a4c"), data: data.targets }
+      : flat(data.target, "Target", "#1f8a4c"),
   ];
   if (data.baseline !== null) datasets.push(flat(data.baseline, "Baseline", "#a0aec0"));
   new Chart(canvas, {
