@@ -117,6 +117,8 @@ class KPIForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].required = False
         self.fields["name"].required = False
+        for threshold in ("green_from", "amber_from"):
+            self.fields[threshold].required = False  # left empty: the default
         goal = self.instance.goal
         # A campaign KPI counts one of its own department's campaigns.
         campaigns = self.fields["campaign"].queryset
@@ -126,6 +128,14 @@ class KPIForm(forms.ModelForm):
     def clean_direction(self) -> str:
         metric = self.cleaned_data.get("metric") or self.instance.metric
         return self.cleaned_data["direction"] or KPI.default_direction(metric)
+
+    def clean_green_from(self) -> int:
+        value = self.cleaned_data["green_from"]
+        return KPI._meta.get_field("green_from").default if value is None else value
+
+    def clean_amber_from(self) -> int:
+        value = self.cleaned_data["amber_from"]
+        return KPI._meta.get_field("amber_from").default if value is None else value
 
     def clean_scope(self) -> str:
         metric = self.cleaned_data.get("metric") or self.instance.metric

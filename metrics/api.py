@@ -300,7 +300,7 @@ class MetricViewSet(viewsets.GenericViewSet):
 
 class KPIProgressMixin:
     """A list measures its page's KPIs together (metrics.selectors.kpi_progress_many: the
-    rollup is read in four queries for the whole page, not per KPI)."""
+    rollup is read in two queries for the whole page, not per KPI)."""
 
     def kpis_of(self, rows: list[Any]) -> list[KPI]:
         return rows

@@ -4,8 +4,8 @@ now, where it is heading, and its red/amber/green.
 Where the actual comes from:
 - metrics the product computes (metrics.measure.is_computed): the metric over the goal's
   period up to today (period_start .. min(today, period_end)) in the KPI's scope, read
-  from the daily rollup; a page's KPIs are read together (measure.values and
-  measure.series_many: four queries however many KPIs);
+  from the daily rollup; a page's KPIs are read together (one measure.Table: two
+  queries however many KPIs);
 - metrics entered by hand (custom): the latest measurement on or before today;
 - the inbox's and prospect lists' metrics: no data yet, until their issues compute them.
 
@@ -31,7 +31,7 @@ from enum import StrEnum
 from django.utils.safestring import SafeString
 
 from departments.models import KPI
-from metrics.measure import Point, Request, Scope, is_computed, series_many, values
+from metrics.measure import Point, Request, Scope, Table, is_computed, periods
 from metrics.models import Dim
 from metrics.registry import entered_by_hand, is_total
 from socialops.charts import sparkline_svg
@@ -220,18 +220,19 @@ def _projection(
     first: date,
     last: date,
     as_of: date,
+    days_gone: int,
     level: bool,
 ) -> tuple[Decimal | None, Decimal | None]:
     """(projected end value, needed per remaining day).
-    - a total: its rate so far, carried to the end; needed: what is missing ÷ days left;
+    - a total: its rate over the days gone, carried to the end (so it is on target exactly
+      when it is at its pro-rated target); needed: what is missing ÷ days left;
     - a level (followers, a number typed in by hand): the straight line through its first
       and latest value in the period; needed: the change per day left to end on target;
     - a ratio: as it stands; nothing per day (a ratio does not add up by days)."""
     days_total = (last - first).days + 1
-    days_counted = max(1, min(days_total, (as_of - first).days + 1))
-    days_left = days_total - days_counted
+    days_left = days_total - days_gone
     if kpi.direction == KPI.Direction.REACH or (is_total(kpi.metric) and not level):
-        projected = actual * days_total / days_counted
+        projected = actual * days_total / max(1, days_gone)
         missing = max(Decimal(0), kpi.target - actual)
         return projected, (missing / days_left if days_left > 0 else None)
     if not level:
@@ -261,8 +262,11 @@ def _running(points: list[Point], total: bool) -> list[tuple[date, Decimal | Non
 
 
 def kpi_progress_many(kpis: Sequence[KPI], *, today: date) -> list[KPIProgress]:
-    """Every KPI's progress, the computed ones read together (four queries in all).
-    Hand-entered KPIs read their prefetched `recent_measurements` (departments.selectors)."""
+    """Every KPI's progress. The computed ones are read together from one measure.Table
+    (two queries for the page, as measure.values and measure.series_many would each
+    take): the actual over the whole period so far, and the series cut into days, weeks
+    or months for the sparkline. Hand-typed KPIs read their prefetched
+    `recent_measurements` (departments.selectors)."""
     requests: dict[int, Request] = {}
     for kpi in kpis:
         goal = kpi.goal
@@ -270,17 +274,13 @@ def kpi_progress_many(kpis: Sequence[KPI], *, today: date) -> list[KPIProgress]:
         if is_computed(kpi.metric) and scope is not None and today >= goal.period_start:
             last = min(today, goal.period_end)
             requests[kpi.pk] = Request(kpi.metric, scope, goal.period_start, last)
-    ordered = list(requests.items())
-    actuals = dict(zip(requests, values([r for _, r in ordered]), strict=True))
-    series: dict[int, list[Point]] = {}
-    by_interval: dict[str, list[tuple[int, Request]]] = {}
-    for pk, request in ordered:
-        span = (request.last - request.first).days + 1
-        by_interval.setdefault(_interval(span), []).append((pk, request))
-    for interval, items in by_interval.items():
-        found = series_many([r for _, r in items], interval=interval)
-        series.update(zip([pk for pk, _ in items], found, strict=True))
-    return [_progress(kpi, today, actuals.get(kpi.pk), series.get(kpi.pk)) for kpi in kpis]
+    table = Table(list(requests.values()))
+    found: dict[int, tuple[Decimal | None, list[Point]]] = {}
+    for pk, r in requests.items():
+        cuts = periods(r.first, r.last, _interval((r.last - r.first).days + 1))
+        series = [Point(a, b, table.value(r.metric, r.scope, a, b)) for a, b in cuts]
+        found[pk] = (table.value(r.metric, r.scope, r.first, r.last), series)
+    return [_progress(kpi, today, *found.get(kpi.pk, (None, None))) for kpi in kpis]
 
 
 def kpi_progress(*, kpi: KPI, today: date) -> KPIProgress:
@@ -349,7 +349,7 @@ def _progress(
     if kpi.direction == KPI.Direction.REACH:
         expected = kpi.target * days_gone / days_total
     projected, needed = _projection(
-        kpi, actual, spark, first=first, last=last, as_of=as_of, level=level
+        kpi, actual, spark, first=first, last=last, as_of=as_of, days_gone=days_gone, level=level
     )
     return KPIProgress(
         kpi=kpi,

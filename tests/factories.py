@@ -61,11 +61,13 @@ class KPIFactory(factory.django.DjangoModelFactory):
         model = KPI
 
     goal = factory.SubFactory(GoalFactory)
-    metric = "followers"
+    # Typed in by hand, so measurements count; a computed metric reads the rollup.
+    metric = "custom"
+    name = factory.Sequence(lambda n: f"Webinar sign-ups {n}")
     unit = "count"
     target = Decimal("1000")
     baseline = Decimal("100")
-    direction = KPI.Direction.HIGHER
+    direction = KPI.Direction.REACH
     cadence = KPI.Cadence.WEEKLY
 
 

@@ -41,7 +41,8 @@ def goal(marketing):
 
 @pytest.fixture
 def kpi(goal):
-    return KPIFactory(goal=goal, metric="followers", target=Decimal("1000"))
+    # Typed in by hand: a custom metric's measurements are its actual.
+    return KPIFactory(goal=goal, metric="custom", name="Webinar sign-ups", target=Decimal("1000"))
 
 
 @pytest.fixture
@@ -325,11 +326,12 @@ def test_goal_output_nests_kpis_with_progress(owner, goal, kpi, measurement):
 
     assert response.status_code == 200
     [kpi_body] = response.json()["kpis"]
-    assert kpi_body["label"] == "Followers"
+    assert kpi_body["label"] == "Webinar sign-ups"
     assert kpi_body["unit"] == "count"
-    assert kpi_body["progress"]["current"] == "400.0000"
-    assert kpi_body["progress"]["status"] in {"on_track", "behind", "at_risk"}
-    assert kpi_body["progress"]["percent"] == 33  # (400 − 100) ÷ (1000 − 100)
+    assert kpi_body["progress"]["actual"] == "400.0000"
+    assert kpi_body["progress"]["source"] == "hand"
+    assert kpi_body["progress"]["rag"] in {"green", "amber", "red"}
+    assert kpi_body["progress"]["percent_of_target"] == 40
 
 
 def test_a_period_that_ends_before_it_starts_is_a_field_error(owner, marketing):
@@ -477,10 +479,11 @@ def test_a_member_adds_a_kpi(owner, goal):
     body = response.json()
     assert body["label"] == "Median first-response time"
     assert body["unit"] == "minutes"
-    assert body["direction"] == "lower"  # the metric's own direction
+    assert body["direction"] == "below"  # the metric's own direction
     assert body["department"]["slug"] == "marketing"
-    assert body["progress"]["status"] == "no_data"
-    assert body["progress"]["current"] is None
+    assert body["progress"]["rag"] == "no_data"
+    assert body["progress"]["source"] == "not_yet"
+    assert body["progress"]["actual"] is None
     kpi = KPI.objects.get(pk=body["id"])
     assert audit_rows(kpi, "create").filter(actor=owner).exists()
 
@@ -531,9 +534,10 @@ def test_kpi_progress_follows_measurements(owner, kpi):
 
     progress = client.get(f"/api/v1/kpis/{kpi.pk}/").json()["progress"]
 
-    assert progress["status"] == "achieved"
-    assert progress["status_label"] == "Target reached"
-    assert progress["current"] == "1200.0000"
+    assert progress["rag"] == "green"
+    assert progress["rag_label"] == "Green"
+    assert progress["actual"] == "1200.0000"
+    assert progress["percent_of_target"] == 120
 
 
 def test_kpi_filters(owner, goal, kpi, sales):
@@ -549,7 +553,7 @@ def test_kpi_filters(owner, goal, kpi, sales):
     assert ids(f"goal={goal.pk}") == {kpi.pk}
     assert ids("department=marketing") == {kpi.pk, other_goal_kpi.pk}
     assert ids("department=sales") == {sales_kpi.pk}
-    assert ids("metric=followers") == {kpi.pk, sales_kpi.pk}
+    assert ids("metric=followers") == {sales_kpi.pk}
     assert client.get("/api/v1/kpis/?metric=vibes").status_code == 400
 
 

@@ -97,14 +97,14 @@ class TestKPIs:
             actor=owner, goal=goal, metric="conversion_rate", target=Decimal("3"), unit="hours"
         )
         assert kpi.unit == "percent"
-        assert kpi.direction == KPI.Direction.HIGHER
+        assert kpi.direction == KPI.Direction.ABOVE  # a ratio, not a total
 
     def test_lower_is_better_metric_defaults_direction(self, owner, marketing):
         goal = GoalFactory(department=marketing)
         kpi = services.kpi_create(
             actor=owner, goal=goal, metric="median_first_response_minutes", target=Decimal(30)
         )
-        assert kpi.direction == KPI.Direction.LOWER
+        assert kpi.direction == KPI.Direction.BELOW
 
     def test_unknown_metric(self, owner, marketing):
         goal = GoalFactory(department=marketing)
