@@ -1,5 +1,7 @@
 """Reading goals with their KPIs and progress: the API and the home page, beside the
-ceiling of fetching the same rows with three bare queries and serialising them."""
+ceiling of fetching the same rows with three bare queries and serialising them. Half the
+KPIs are typed in by hand (with measurements), half measured from the daily rollup (link
+clicks, a row per department and day of the period)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ def _seed():
     from django.contrib.auth.hashers import make_password
 
     from departments.models import KPI, Department, Goal, Measurement, Membership
+    from metrics.models import DailyRollup, Dim
     from socialops.models import User
 
     user = User.objects.create(username="bench", password=make_password("x"), is_superuser=True)
@@ -35,16 +38,34 @@ def _seed():
             for g in range(GOALS)
         )
         kpis = KPI.objects.bulk_create(
-            KPI(goal=goal, metric="followers", unit="count", target=Decimal(1000), baseline=0)
+            KPI(
+                goal=goal,
+                metric="custom" if k % 2 else "link_clicks",
+                name=f"Sign-ups {k}" if k % 2 else "",
+                unit="count",
+                target=Decimal(1000),
+                baseline=0,
+            )
             for goal in goals
-            for _ in range(KPIS)
+            for k in range(KPIS)
         )
         Measurement.objects.bulk_create(
             Measurement(
                 kpi=kpi, value=Decimal(50 * w), measured_on=today - dt.timedelta(days=7 * w)
             )
             for kpi in kpis
+            if kpi.metric == "custom"
             for w in range(MEASUREMENTS)
+        )
+        DailyRollup.objects.bulk_create(
+            DailyRollup(
+                day=today - dt.timedelta(days=n),
+                metric="link_clicks",
+                dim=Dim.DEPARTMENT,
+                dim_id=dept.pk,
+                count=10 + n % 7,
+            )
+            for n in range(61)
         )
     return user
 

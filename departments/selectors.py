@@ -44,7 +44,7 @@ def measurements_prefetch() -> Prefetch:
     )
 
 
-RECENT_MEASUREMENTS = 40  # a KPI's sparkline of hand-typed values; progress reads one
+RECENT_MEASUREMENTS = 12  # a KPI's sparkline of hand-typed values; progress reads one
 
 
 def recent_measurements_prefetch() -> Prefetch:

@@ -311,7 +311,7 @@ class KPIProgressMixin:
         rows = list(page if page is not None else queryset)
         context = self.get_serializer_context()
         kpis = self.kpis_of(rows)
-        found = kpi_progress_many(kpis, today=context["today"])
+        found = kpi_progress_many(kpis, today=context["today"], series=False)
         context["progress"] = {kpi.pk: p for kpi, p in zip(kpis, found, strict=True)}
         data = self.output_serializer_class(rows, many=True, context=context).data
         return self.get_paginated_response(data) if page is not None else Response(data)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from django.utils.safestring import SafeString
 
@@ -119,7 +120,7 @@ class KPIProgress:
     def days_left(self) -> int:
         return self.days_total - self.days_gone
 
-    @property
+    @cached_property
     def sparkline(self) -> SafeString:
         """The actual over the period so far (a running total for a total), with the
         target: pro rata from zero for a total, a flat line otherwise."""
@@ -148,7 +149,8 @@ def _scope(kpi: KPI) -> Scope | None:
 
 
 def _interval(days: int) -> str:
-    return "day" if days <= 62 else "week" if days <= 370 else "month"
+    # A sparkline needs no more than a few dozen points (each is a sum over its days).
+    return "day" if days <= 31 else "week" if days <= 190 else "month"
 
 
 def _days_gone(first: date, last: date, as_of: date, today: date) -> int:
@@ -261,12 +263,15 @@ def _running(points: list[Point], total: bool) -> list[tuple[date, Decimal | Non
     return out
 
 
-def kpi_progress_many(kpis: Sequence[KPI], *, today: date) -> list[KPIProgress]:
+def kpi_progress_many(
+    kpis: Sequence[KPI], *, today: date, series: bool = True
+) -> list[KPIProgress]:
     """Every KPI's progress. The computed ones are read together from one measure.Table
     (two queries for the page, as measure.values and measure.series_many would each
     take): the actual over the whole period so far, and the series cut into days, weeks
     or months for the sparkline. Hand-typed KPIs read their prefetched
-    `recent_measurements` (departments.selectors)."""
+    `recent_measurements` (departments.selectors). `series=False` leaves the computed
+    KPIs' sparklines out (the API answers none)."""
     requests: dict[int, Request] = {}
     for kpi in kpis:
         goal = kpi.goal
@@ -277,9 +282,11 @@ def kpi_progress_many(kpis: Sequence[KPI], *, today: date) -> list[KPIProgress]:
     table = Table(list(requests.values()))
     found: dict[int, tuple[Decimal | None, list[Point]]] = {}
     for pk, r in requests.items():
-        cuts = periods(r.first, r.last, _interval((r.last - r.first).days + 1))
-        series = [Point(a, b, table.value(r.metric, r.scope, a, b)) for a, b in cuts]
-        found[pk] = (table.value(r.metric, r.scope, r.first, r.last), series)
+        points = []
+        if series:
+            cuts = periods(r.first, r.last, _interval((r.last - r.first).days + 1))
+            points = [Point(a, b, table.value(r.metric, r.scope, a, b)) for a, b in cuts]
+        found[pk] = (table.value(r.metric, r.scope, r.first, r.last), points)
     return [_progress(kpi, today, *found.get(kpi.pk, (None, None))) for kpi in kpis]
 
 
