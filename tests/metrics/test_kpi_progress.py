@@ -467,3 +467,47 @@ def test_the_data_migration_maps_higher_and_lower(marketing):
         "custom_pct": "above",
     }
     assert after["followers"].scope == "organisation"
+
+
+def test_a_computed_kpis_page_charts_its_running_actual(client, clicks, owner, marketing):
+    goal = GoalFactory(department=marketing, period_start=START, period_end=END)
+    kpi = KPIFactory(goal=goal, metric="link_clicks", name="")
+    client.force_login(owner)
+    body = client.get(kpi.get_absolute_url()).content.decode()
+    assert "kpi-chart-data" in body
+    assert "measured from SocialOps&#x27; data" in body or "measured from SocialOps' data" in body
+    assert "Expected by now" in body and "Needed per day left" in body
+    assert "Record a measurement" not in body
+
+
+def test_the_kpi_form_offers_only_the_departments_campaigns(client, owner, marketing, sales):
+    goal = GoalFactory(department=marketing)
+    ours, theirs = CampaignFactory(department=marketing), CampaignFactory(department=sales)
+    client.force_login(owner)
+    page = client.get(f"/goals/{goal.pk}/kpis/new/").content.decode()
+    assert ours.name in page and theirs.name not in page
+    response = client.post(
+        f"/goals/{goal.pk}/kpis/new/",
+        {
+            "metric": "link_clicks",
+            "target": "100",
+            "cadence": "weekly",
+            "scope": "campaign",
+            "campaign": theirs.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    response = client.post(
+        f"/goals/{goal.pk}/kpis/new/",
+        {
+            "metric": "link_clicks",
+            "target": "100",
+            "cadence": "weekly",
+            "scope": "campaign",
+            "campaign": ours.pk,
+        },
+    )
+    assert response.status_code == 302
+    kpi = KPI.objects.get(goal=goal)
+    assert (kpi.campaign, kpi.green_from, kpi.amber_from, kpi.direction) == (ours, 99, 81, "reach")
