@@ -100,8 +100,9 @@ class KPIProgressSerializer(serializers.Serializer):
         **DECIMAL,
         allow_null=True,
         read_only=True,
-        help_text="What each day left must add (a total) or change (a level) to end on "
-        "target; 0 when a level is already there; null for ratios or with no day left.",
+        help_text="What each day left must add (a total to reach) or change (a level) to "
+        "end on target; for a total to stay below, the most each day left may add; 0 when "
+        "already there (or no room is left); null for ratios or with no day left.",
     )
     rag = serializers.ChoiceField(
         choices=[(r.value, RAG_LABELS[r]) for r in Rag],
