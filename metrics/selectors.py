@@ -117,6 +117,13 @@ class KPIProgress:
         return max(0, min(100, self.percent_of_target or 0))
 
     @property
+    def per_day_label(self) -> str:
+        """needed_per_day's name: for a total to stay below, the room each day has left."""
+        if self.kpi.direction == KPI.Direction.BELOW and is_total(self.kpi.metric):
+            return "Room per day left"
+        return "Needed per day left"
+
+    @property
     def days_left(self) -> int:
         return self.days_total - self.days_gone
 
