@@ -119,7 +119,9 @@ class KPIProgress:
     @property
     def per_day_label(self) -> str:
         """needed_per_day's name: for a total to stay below, the room each day has left."""
-        if self.kpi.direction == KPI.Direction.BELOW and is_total(self.kpi.metric):
+        below = self.kpi.direction == KPI.Direction.BELOW
+        # A typed-in value is read as a level (see _projection); a computed total adds up.
+        if below and self.source == Source.DATA and is_total(self.kpi.metric):
             return "Room per day left"
         return "Needed per day left"
 
