@@ -8,6 +8,7 @@ namespace, see socialops/urls.py)."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns.calendar.selectors import post_stuck_list
+from campaigns.timelog import permissions as time_perms
 from departments import permissions as perms
 from departments import selectors, services
 from departments.models import KPI, Goal, Membership
@@ -195,9 +197,48 @@ def _kpi_page(request, kpi: KPI, *, can_edit: bool, form, status: int = 200):
             "measurement_form": form,
             "chart": _kpi_chart(kpi, progress),
             "measured_from_data": progress.source == Source.DATA,
+            "rows_behind": _rows_behind(request.user, kpi, progress),
         },
         status=status,
     )
+
+
+# Filters of the conversion list that pick the rows a conversion metric counts.
+CONVERSION_METRICS = {
+    "conversions": {},
+    "revenue": {},
+    "new_customers": {"is_new_customer": "true"},
+}
+TIME_METRICS = {"hours_spent", "staff_cost"}
+
+
+def _rows_behind(user, kpi: KPI, progress) -> str | None:
+    """A list that holds exactly the rows a computed actual counts, where one exists: the
+    conversions of the period (the organisation's, or a campaign's), or a department's
+    time entries (for those who may see its team's time). Other actuals link to their
+    series on the KPI's page."""
+    if progress.source != Source.DATA or progress.as_of is None:
+        return None
+    exact_scope = kpi.scope in {KPI.Scope.ORGANISATION, KPI.Scope.CAMPAIGN}
+    if kpi.metric in CONVERSION_METRICS and exact_scope:
+        query = {
+            "occurred_after": progress.first.isoformat(),
+            "occurred_before": progress.as_of.isoformat(),
+            **CONVERSION_METRICS[kpi.metric],
+        }
+        if kpi.scope == KPI.Scope.CAMPAIGN:
+            query["campaign"] = str(kpi.campaign_id)
+        return f"{reverse('campaigns:conversion_list')}?{urlencode(query)}"
+    department = kpi.goal.department_id
+    may_see = user.is_org_admin or department in time_perms.led_department_ids(user)
+    if kpi.metric in TIME_METRICS and kpi.scope == KPI.Scope.DEPARTMENT and may_see:
+        query = {
+            "start": progress.first.isoformat(),
+            "end": progress.as_of.isoformat(),
+            "department": str(department),
+        }
+        return f"{reverse('campaigns:time_team')}?{urlencode(query)}"
+    return None
 
 
 def _kpi_with_history(user):

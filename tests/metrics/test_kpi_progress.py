@@ -4,6 +4,8 @@ scope (the same count the raw rows give), and one red/amber/green rule judges it
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import uuid
 from decimal import Decimal
 from importlib import import_module
@@ -15,6 +17,7 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from campaigns.links.models import Click, TrackedLink
+from campaigns.offers.models import Conversion
 from departments import services
 from departments.models import KPI, Measurement
 from metrics.models import DailyRollup
@@ -511,3 +514,34 @@ def test_the_kpi_form_offers_only_the_departments_campaigns(client, owner, marke
     assert response.status_code == 302
     kpi = KPI.objects.get(goal=goal)
     assert (kpi.campaign, kpi.green_from, kpi.amber_from, kpi.direction) == (ours, 99, 81, "reach")
+
+
+def test_a_conversion_kpi_links_to_exactly_the_rows_it_counts(client, org, owner, marketing):
+    campaign = CampaignFactory(department=marketing)
+    moments = [
+        dt.datetime.combine(dt.date(2026, 10, 31), dt.time(23, 30), tzinfo=ZONE),  # before
+        dt.datetime.combine(START, dt.time(0, 5), tzinfo=ZONE),
+        dt.datetime.combine(TODAY, dt.time(23, 30), tzinfo=ZONE),  # tomorrow in UTC
+    ]
+    for n, moment in enumerate(moments):
+        Conversion.objects.create(
+            kind="purchase",
+            value=Decimal("10"),
+            currency="EUR",
+            occurred_at=moment,
+            campaign=campaign,
+            external_id=f"order-{n}",
+        )
+    rebuild(since=dt.date(2026, 10, 25))
+    goal = GoalFactory(department=marketing, period_start=START, period_end=END)
+    kpi = KPIFactory(goal=goal, metric="conversions", scope="campaign", campaign=campaign, name="")
+    # Seen after the period ended: the whole period counts.
+    assert kpi_progress(kpi=kpi, today=END + dt.timedelta(days=3)).actual == 2
+
+    client.force_login(owner)
+    page = client.get(kpi.get_absolute_url()).content.decode()
+    url = html.unescape(re.search(r'href="([^"]+)">The rows behind it', page).group(1))
+    assert f"campaign={campaign.pk}" in url
+    listed = client.get(url)
+    assert listed.status_code == 200
+    assert len(listed.context["rows"]) == 2
