@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connections
+from django.db.models import DateTimeField, QuerySet
 
 from socialops.models import DirtyDay
 
@@ -29,6 +30,10 @@ class Family:
     ALL = (CLICKS, CONVERSIONS, POSTS, MENTIONS, FOLLOWERS, TIME, SPEND, X_SPEND)
 
 
+# Days one INSERT marks (two parameters each).
+MARK_BATCH = 1000
+
+
 def _utc_day(moment: date | datetime) -> date:
     if isinstance(moment, datetime):
         return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
@@ -44,21 +49,36 @@ def mark(family: str, moments: Iterable[date | datetime | None], *, using: str =
     if not days:
         return
     table = DirtyDay._meta.db_table
-    placeholders = ", ".join(["(%s, %s, 1)"] * len(days))
-    params: list[object] = []
-    for day in days:
-        params += [family, day]
-    # An upsert both back ends speak (SQLite ≥ 3.24): a second mark of the same day bumps
-    # the version, so the reader clears only the marks it saw.
     with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (family, day, version) VALUES {placeholders} "
-            f"ON CONFLICT (family, day) DO UPDATE SET version = {table}.version + 1",
-            params,
-        )
+        # In slices: a campaign may span centuries, and both back ends cap the
+        # parameters of one statement.
+        for start in range(0, len(days), MARK_BATCH):
+            batch = days[start : start + MARK_BATCH]
+            placeholders = ", ".join(["(%s, %s, 1)"] * len(batch))
+            params: list[object] = []
+            for day in batch:
+                params += [family, day]
+            # An upsert both back ends speak (SQLite ≥ 3.24): a second mark of the same
+            # day bumps the version, so the reader clears only the marks it saw.
+            cursor.execute(
+                f"INSERT INTO {table} (family, day, version) VALUES {placeholders} "
+                f"ON CONFLICT (family, day) DO UPDATE SET version = {table}.version + 1",
+                params,
+            )
 
 
 def mark_all(family: str, first: date, last: date) -> None:
     """Mark every day from `first` to `last`, e.g. after an attribution changed (a link
     moved to another campaign): the reader recomputes them all."""
     mark(family, (first + timedelta(days=n) for n in range((last - first).days + 1)))
+
+
+def mark_rows(family: str, rows: QuerySet, field: str) -> None:
+    """Mark every day on which `rows` have `field` (a date or datetime field of their
+    model), e.g. each day a campaign has clicks before the campaign changes department:
+    the rows did not change, whom they are attributed to did. One query for the days."""
+    if isinstance(rows.model._meta.get_field(field), DateTimeField):
+        moments = rows.datetimes(field, "day", tzinfo=UTC)
+    else:
+        moments = rows.dates(field, "day")
+    mark(family, moments, using=rows.db)
