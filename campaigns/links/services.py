@@ -28,7 +28,8 @@ from campaigns.links import permissions as perms
 from campaigns.links.selectors import link_target_forget
 from campaigns.models import Campaign, Click, TrackedLink, validate_destination
 from campaigns.services import utm_value_errors
-from socialops.models import User
+from socialops.marks import Family, mark
+from socialops.models import DirtyDay, User
 from socialops.permissions import require
 from socialops.services import instance_save
 
@@ -148,6 +149,9 @@ def clicks_store(*, events: list[ClickEvent]) -> int:
     clicks = [e.to_click() for e in events if e.link_id in link_ids]
     with transaction.atomic():
         Click.objects.bulk_create(clicks, ignore_conflicts=True, batch_size=1000)
+        # Days of clicks already stored (skipped) are marked too: harmless, and the ORM
+        # cannot say which rows ignore_conflicts skipped.
+        mark(Family.CLICKS, [c.clicked_at for c in clicks])
     return len(events)
 
 
@@ -223,16 +227,28 @@ def _json_array(lines: list[bytes]) -> str:
     return (b"[" + b",".join(lines) + b"]").decode("utf-8", errors="replace")
 
 
+# The clicks and the metrics' marks of their days (socialops.marks) in one statement: the
+# days of the rows really inserted, each once, in order (two shippers marking the same two
+# days lock them in the same order, so they cannot deadlock). A batch is a few seconds of
+# clicks, so that is one day, or two around midnight UTC.
 _INSERT_FROM_JSON = f"""
-    INSERT INTO {Click._meta.db_table}
-        (click_id, link_id, clicked_at, referrer, user_agent, is_bot, visitor_key)
-    SELECT e.click_id, e.link_id, to_timestamp(e.at), left(e.referrer, {REFERRER_MAX}),
-           left(e.user_agent, {USER_AGENT_MAX}), e.is_bot, e.visitor_key
-    FROM jsonb_to_recordset(%s::jsonb) AS e(
-        click_id text, link_id bigint, at double precision, referrer text,
-        user_agent text, is_bot boolean, visitor_key text)
-    WHERE e.link_id IN (SELECT id FROM {TrackedLink._meta.db_table})
-    ON CONFLICT (click_id) DO NOTHING
+    WITH inserted AS (
+        INSERT INTO {Click._meta.db_table}
+            (click_id, link_id, clicked_at, referrer, user_agent, is_bot, visitor_key)
+        SELECT e.click_id, e.link_id, to_timestamp(e.at), left(e.referrer, {REFERRER_MAX}),
+               left(e.user_agent, {USER_AGENT_MAX}), e.is_bot, e.visitor_key
+        FROM jsonb_to_recordset(%s::jsonb) AS e(
+            click_id text, link_id bigint, at double precision, referrer text,
+            user_agent text, is_bot boolean, visitor_key text)
+        WHERE e.link_id IN (SELECT id FROM {TrackedLink._meta.db_table})
+        ON CONFLICT (click_id) DO NOTHING
+        RETURNING clicked_at
+    )
+    INSERT INTO {DirtyDay._meta.db_table} AS marked (family, day, version)
+    SELECT '{Family.CLICKS}', day, 1
+    FROM (SELECT DISTINCT (clicked_at AT TIME ZONE 'UTC')::date AS day FROM inserted) AS days
+    ORDER BY day
+    ON CONFLICT (family, day) DO UPDATE SET version = marked.version + 1
 """
 
 
