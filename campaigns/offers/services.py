@@ -20,6 +20,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Click, Conversion, Offer
 from campaigns.offers import permissions as perms
 from departments.selectors import organisation_get
+from socialops.marks import Family, mark
 from socialops.models import User
 from socialops.permissions import require
 from socialops.services import audit_saved, fields_check, instance_save, snapshot
@@ -335,6 +336,7 @@ def conversion_record(
                 department=_department_of(conversion),
                 validate=False,
             )
+            mark(Family.CONVERSIONS, [conversion.occurred_at])
     except IntegrityError:
         existing = _existing_conversion(external_id=external_id, idempotency_key=idempotency_key)
         if existing is None:
@@ -381,6 +383,7 @@ def conversions_attribute_pending(*, now: dt.datetime | None = None, batch: int 
             rows = pending.select_for_update().filter(
                 pk__in=[pk for pk, click_id in chunk if click_id in clicks]
             )
+            moments = []
             for conversion in rows:
                 before = snapshot(conversion)
                 _attribute(conversion, click=clicks[conversion.click_id])
@@ -392,4 +395,6 @@ def conversions_attribute_pending(*, now: dt.datetime | None = None, batch: int 
                     validate=False,
                     update_fields=["link", "campaign", "attribution"],
                 )
+                moments.append(conversion.occurred_at)
                 done += 1
+            mark(Family.CONVERSIONS, moments)
