@@ -65,6 +65,7 @@ from campaigns.calendar.services import post_links_track
 from campaigns.models import PostEvent, PostPart, ScheduledPost
 from listening import client as x
 from listening.models import XAccount
+from socialops.marks import Family, mark
 from socialops.models import User
 from socialops.permissions import require
 from socialops.services import instance_save, snapshot
@@ -425,6 +426,8 @@ def _store(post: ScheduledPost, part: _Part, x_id: int, *, reconciled: bool, fin
     now = timezone.now()
     with transaction.atomic():
         if part.position == 0:
+            # The post's X id joins our posts' X metrics to it (metrics.facts.posts).
+            mark(Family.POSTS, [now])
             unstored = ScheduledPost.objects.filter(pk=post.pk, x_post_id__isnull=True)
             post.x_post_id, post.published_at = x_id, now
             # A single post: its id stored and the post published in one statement.
@@ -472,6 +475,10 @@ def _mark_published(post_id: int, *, now: datetime) -> bool:
     )
     if done:
         PostEvent.objects.create(post_id=post_id, action=Action.PUBLISHED, at=now)
+        published_at = (
+            ScheduledPost.objects.filter(pk=post_id).values_list("published_at", flat=True).get()
+        )
+        mark(Family.POSTS, [published_at])
     return bool(done)
 
 
