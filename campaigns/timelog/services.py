@@ -16,6 +16,7 @@ from campaigns.models import Campaign, TimeEntry
 from campaigns.timelog import permissions as perms
 from departments.models import Department
 from departments.selectors import organisation_get
+from socialops.marks import Family, mark
 from socialops.models import User
 from socialops.permissions import require
 from socialops.services import fields_check, instance_delete, instance_save, snapshot
@@ -101,6 +102,7 @@ def time_entry_create(
     )
     _check(actor=actor, entry=entry)
     instance_save(actor=actor, instance=entry, department=_department_of(entry), validate=False)
+    mark(Family.TIME, [entry.day])
     return entry
 
 
@@ -114,6 +116,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **fields: Any) -> TimeEn
     _lock_author(actor)
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     before = snapshot(entry)
+    day_before = entry.day
     for name, value in fields.items():
         setattr(entry, name, (value or "").strip() if name == "note" else value)
     _check(actor=actor, entry=entry)
@@ -124,10 +127,16 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **fields: Any) -> TimeEn
         department=_department_of(entry),
         validate=False,
     )
+    # The day it was logged on and the day it is on now (the same, mostly).
+    mark(Family.TIME, [day_before, entry.day])
     return entry
 
 
 @transaction.atomic
 def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
     require(perms.can_change_entry(actor, entry), "Only the person who logged it can delete it.")
+    # The row as stored: the day to mark is the one it counts on now, whatever the
+    # caller's copy says.
+    entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     instance_delete(actor=actor, instance=entry, department=_department_of(entry))
+    mark(Family.TIME, [entry.day])
