@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from campaigns import permissions as perms
 from campaigns.models import Campaign, UtmTag, validate_utm_value
 from departments.models import Department, Goal
+from socialops.marks import Family, mark_all
 from socialops.models import AuditEvent, User
 from socialops.permissions import require
 from socialops.services import audit_saved, fields_check, instance_save, snapshot
@@ -262,10 +263,20 @@ def campaign_create(
     )
     _validate(campaign, {}, goals=goals, changed=None)
     campaign.save()
+    _spend_mark(campaign)
     campaign.goals.set(goals)
     _register_utm_campaign(actor=actor, campaign=campaign)
     audit_saved(actor=actor, instance=campaign, department=department)
     return campaign
+
+
+def _spend_mark(spread: Campaign | tuple[Decimal, date, date]) -> None:
+    """Mark the days a campaign's spend is spread over (metrics.facts.spend), if any."""
+    if isinstance(spread, Campaign):
+        spread = (spread.spend, spread.period_start, spread.period_end)
+    spend, first, last = spread
+    if spend and first and last and first <= last:
+        mark_all(Family.SPEND, first, last)
 
 
 # What people set on a campaign besides its department, in the order forms and the API show it.
@@ -322,6 +333,7 @@ def campaign_update(*, actor: User, campaign: Campaign, **fields: Any) -> Campai
     )
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     before = {**snapshot(campaign), "goals": _goal_ids(campaign)}
+    spread_before = (campaign.spend, campaign.period_start, campaign.period_end)
     goals = fields.pop("goals", None)
     goals = list(goals) if goals is not None else None
     for name, value in fields.items():
@@ -340,6 +352,10 @@ def campaign_update(*, actor: User, campaign: Campaign, **fields: Any) -> Campai
     added = [g for g in goals if g.pk not in before["goals"]] if goals is not None else None
     _validate(campaign, {}, goals=added, changed=changed)
     campaign.save()
+    if (campaign.spend, campaign.period_start, campaign.period_end) != spread_before:
+        # Its spend is spread over its days: the old days lose their share, the new gain.
+        _spend_mark(spread_before)
+        _spend_mark(campaign)
     if goals is not None:
         campaign.goals.set(goals)
     if "utm_campaign" in changed:
