@@ -67,6 +67,7 @@ from listening.upsert import (
     upsert,
     upsert_sql,
 )
+from socialops.marks import Family, mark
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,17 @@ def _store(
             for pk in missing
         ]
         upsert(XUser, USER_FIELDS, stubs, conflict=["id"])
+    _mark_own_posts(posts)
     return new_ids
+
+
+def _mark_own_posts(posts: list[tuple]) -> None:
+    """Our own accounts' posts (new, or with new X metrics) count in the metrics on the
+    day X says they were posted: mark those days. Others' posts count nowhere."""
+    if not posts:
+        return
+    ours = set(XAccount.objects.exclude(x_user_id=None).values_list("x_user_id", flat=True))
+    mark(Family.POSTS, [v[_CREATED] for v in posts if v[_AUTHOR] in ours])
 
 
 def _remember(users_stored: dict[int, int], written: dict[int, int]) -> None:
@@ -310,6 +321,7 @@ def _route_mentions(source: Source, tweets: list[tuple]) -> None:
         if v[_AUTHOR] != account_id
     ]
     InboxItem.objects.bulk_create(items, ignore_conflicts=True)
+    mark(Family.MENTIONS, [item.received_at for item in items])
 
 
 def pages_bill(*, source: Source, pages: list[x.Page], now: datetime) -> billing.Bill:
@@ -399,7 +411,15 @@ def _commit_page(
         users_billed=F("users_billed") + bill.users,
         cost=F("cost") + bill.cost,
     )
+    _mark_spend(run_id, bill)
     return len(new_ids)
+
+
+def _mark_spend(run_id: int, bill: billing.Bill) -> None:
+    """A run's cost counts on the day it started (metrics.facts.x_spend): mark it."""
+    if bill.cost:
+        started = SourceRun.objects.filter(pk=run_id).values_list("started_at", flat=True)
+        mark(Family.X_SPEND, started)
 
 
 # --- A run ----------------------------------------------------------------------------
@@ -689,11 +709,13 @@ def _run_followers(
             users_billed=F("users_billed") + bill.users,
             cost=F("cost") + bill.cost,
         )
-        FollowerCount.objects.update_or_create(
+        _mark_spend(run.pk, bill)
+        count, _ = FollowerCount.objects.update_or_create(
             account=source.account,
             day=timezone.localdate(),
             defaults={"followers": me.followers_count},
         )
+        mark(Family.FOLLOWERS, [count.day])
 
 
 def _end(

@@ -17,7 +17,8 @@ from django.utils import timezone
 from listening import client as x
 from listening import permissions as perms
 from listening import selectors
-from listening.models import Source, XAccount
+from listening.models import Source, SourceRun, Tweet, XAccount
+from socialops.marks import Family, mark_rows
 from socialops.models import User
 from socialops.services import instance_delete, instance_save, snapshot
 
@@ -41,6 +42,7 @@ def account_connect(*, actor: User, tokens: x.TokenSet, me: x.UserRecord) -> XAc
     perms.require(perms.can_manage_accounts(actor), "Only organisation admins connect X accounts.")
     account = XAccount.objects.filter(Q(x_user_id=me.id) | Q(username__iexact=me.username)).first()
     before = snapshot(account) if account else None
+    user_before = account.x_user_id if account else None
     account = account or XAccount()
     account.username = me.username
     account.x_user_id = me.id
@@ -54,7 +56,15 @@ def account_connect(*, actor: User, tokens: x.TokenSet, me: x.UserRecord) -> XAc
     account.last_error = ""
     account.connected_by = actor
     instance_save(actor=actor, instance=account, before=before)
+    if user_before != me.id:
+        _own_posts_mark({user_before, me.id})
     return account
+
+
+def _own_posts_mark(x_user_ids: set[int | None]) -> None:
+    """Posts by these X users become (or stop being) our own posts, which metrics count:
+    mark the days they were posted on."""
+    mark_rows(Family.POSTS, Tweet.objects.filter(author_id__in=x_user_ids - {None}), "created_at")
 
 
 def account_add_read_only(*, actor: User, username: str, bearer_token: str) -> XAccount:
@@ -74,6 +84,7 @@ def account_add_read_only(*, actor: User, username: str, bearer_token: str) -> X
             connected_by=actor,
         )
         instance_save(actor=actor, instance=account)
+        _own_posts_mark({user.id})
     return account
 
 
@@ -219,6 +230,7 @@ def source_update(*, actor: User, source: Source, **fields: Any) -> Source:
     before = snapshot(source)
     kind_before, query_before, list_before = source.kind, source.query, source.x_list_id
     private_before = source.is_private
+    department_before = source.department_id
     for name, value in fields.items():
         setattr(source, name, value)
     question_changed = (source.kind, source.query, source.x_list_id) != (
@@ -242,12 +254,20 @@ def source_update(*, actor: User, source: Source, **fields: Any) -> Source:
         private_to=_private_to(source, was_private=before["is_private"]),
         validate=False,  # full_clean() ran before the lists were checked on X
     )
+    if source.department_id != department_before:
+        # Its runs' cost counts for its department (metrics.facts.x_spend).
+        _spend_mark(source)
     return source
+
+
+def _spend_mark(source: Source) -> None:
+    mark_rows(Family.X_SPEND, SourceRun.objects.filter(source=source, cost__gt=0), "started_at")
 
 
 @transaction.atomic
 def source_delete(*, actor: User, source: Source) -> None:
     perms.require(perms.can_edit_source(actor, source), "Only its owner or an admin can do that.")
+    _spend_mark(source)  # its runs go with it
     instance_delete(
         actor=actor, instance=source, department=source.department, private_to=_private_to(source)
     )

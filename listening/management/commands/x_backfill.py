@@ -16,6 +16,7 @@ from departments.selectors import organisation_get
 from listening import client as x
 from listening.ingest import pages_bill, store_posts
 from listening.models import Source, SourceRun
+from socialops.marks import Family, mark
 
 BAR_WIDTH = 30
 
@@ -83,6 +84,8 @@ class Command(BaseCommand):
                         users_billed=F("users_billed") + bill.users,
                         cost=F("cost") + bill.cost,
                     )
+                    if bill.cost:
+                        mark(Family.X_SPEND, [run.started_at])
                 pages += 1
                 posts += len(page.tweets)
                 new += len(stored)
