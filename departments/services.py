@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from celery import current_app
 from django.db import transaction
 from django.db.models import Model
 from django.utils.text import slugify
@@ -49,7 +50,20 @@ def organisation_update(*, actor: User, **fields: Any) -> Organisation:
     before = snapshot(organisation)
     _assign(organisation, fields, ORGANISATION_FIELDS)
     instance_save(actor=actor, instance=organisation, department=None, before=before)
+    if any(snapshot(organisation)[name] != before[name] for name in REBUILD_FIELDS):
+        metrics_rebuild_later()
     return organisation
+
+
+# Every day of the metrics depends on these: the days themselves (time zone), which
+# revenue counts (currency), what an hour costs.
+REBUILD_FIELDS = ("time_zone", "currency", "hourly_staff_cost")
+
+
+def metrics_rebuild_later() -> None:
+    """Queue a rebuild of the metrics rollups once this transaction commits. By name:
+    metrics sits above every app (a lower app cannot import it)."""
+    transaction.on_commit(lambda: current_app.send_task("metrics.rebuild"), robust=True)
 
 
 # --- Departments ----------------------------------------------------------------------
@@ -90,6 +104,9 @@ def department_update(*, actor: User, department: Department, **fields: Any) -> 
 def department_delete(*, actor: User, department: Department) -> None:
     perms.require(perms.can_manage_organisation(actor), "Only organisation admins do that.")
     instance_delete(actor=actor, instance=department, department=None)
+    # Its campaigns (and their spend) go with it; its time entries, sources and inbox
+    # items stay without it: figures per department change on many days.
+    metrics_rebuild_later()
 
 
 # --- Memberships ----------------------------------------------------------------------
