@@ -4,10 +4,11 @@ X's failures, reconciliation after a crash, and the people's retry and send-now.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -23,6 +24,10 @@ from campaigns.calendar.publishing import (
 from campaigns.models import PostEvent, PostPart, ScheduledPost
 from listening import client as x
 from listening.models import XAccount
+from metrics.measure import Scope, metric_value
+from metrics.models import Dim
+from metrics.rollups import recompute_marked
+from socialops.models import DirtyDay
 from tests.campaigns.helpers import due_post, received
 
 Status = ScheduledPost.Status
@@ -479,3 +484,25 @@ def test_send_now_tracks_the_links_of_an_approved_post(x_account, marketing, own
     # Sent twice (a double click): no second link.
     post_publish_now(actor=owner, post=post)
     assert post.links.count() == 1
+
+
+# --- Metrics' marks -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parts", [(), ("2/2 and the rest",)])
+def test_a_published_post_marks_its_day_for_the_metrics(sim, x_account, marketing, owner, parts):
+    post = due_post(x_account, marketing, owner, text="1/2 Out today", parts=parts)
+    token = claim_one(post)
+    assert not DirtyDay.objects.exists()  # a claim changes no figure
+    assert post_publish(post_id=post.pk, claim_token=token) == Outcome.PUBLISHED
+    post.refresh_from_db()
+    assert set(DirtyDay.objects.filter(family="posts").values_list("day", flat=True)) == {
+        post.published_at.astimezone(UTC).date()
+    }
+    recompute_marked()
+    day = timezone.localdate(post.published_at)
+    scope = Scope(Dim.DEPARTMENT, marketing.pk)
+    first, last = day - timedelta(days=1), day + timedelta(days=1)
+    assert metric_value("posts_published", scope=scope, first=first, last=last) == 1
+    call_command("metrics_verify", "--quiet")
