@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from departments.services import REBUILD_FIELDS, metrics_rebuild_later
 
 # The admin is for organisation admins fixing data by hand; it bypasses the services'
 # audit trail, so everyday work happens in the product's own pages.
@@ -16,6 +17,11 @@ class OrganisationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and set(form.changed_data) & set(REBUILD_FIELDS):
+            metrics_rebuild_later()
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership
@@ -30,6 +36,15 @@ class DepartmentAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+    # A department's figures are spread over every day (see department_delete).
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        metrics_rebuild_later()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        metrics_rebuild_later()
 
 
 @admin.register(Membership)

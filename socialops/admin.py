@@ -1,8 +1,42 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 
 from socialops.models import ApiToken, AuditEvent, Heartbeat, User
 from socialops.selectors import audit_event_list
+
+
+class MarksAdmin(admin.ModelAdmin):
+    """The admin for rows metrics count, or rows others are attributed through (a link's
+    clicks, a campaign's spend): a change or delete made by hand marks the days the rows
+    counted on before and count on after (socialops.marks), in the admin's transaction,
+    as the services do. Each admin says which days in metrics_mark()."""
+
+    def metrics_mark(self, obj) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change) -> None:
+        with transaction.atomic():
+            if change:
+                self.metrics_mark(type(obj)._default_manager.get(pk=obj.pk))  # as stored
+            super().save_model(request, obj, form, change)
+            self.metrics_mark(obj)
+
+    def delete_model(self, request, obj) -> None:
+        with transaction.atomic():
+            self.metrics_mark(obj)
+            super().delete_model(request, obj)
+
+    def metrics_mark_many(self, queryset) -> None:
+        """Mark what a bulk delete of `queryset` moves (an admin whose rows carry their
+        day marks them in one query with socialops.marks.mark_rows instead)."""
+        for obj in queryset:
+            self.metrics_mark(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            self.metrics_mark_many(queryset)
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(User)

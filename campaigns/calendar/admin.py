@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from campaigns.links.admin import links_mark
 from campaigns.models import (
     ApprovalRule,
     CalendarFeed,
@@ -9,7 +10,10 @@ from campaigns.models import (
     PostPart,
     RecurringSlot,
     ScheduledPost,
+    TrackedLink,
 )
+from socialops.admin import MarksAdmin
+from socialops.marks import Family, mark
 
 
 class PostPartInline(admin.TabularInline):
@@ -37,7 +41,7 @@ class PostEventInline(admin.TabularInline):
 
 
 @admin.register(ScheduledPost)
-class ScheduledPostAdmin(admin.ModelAdmin):
+class ScheduledPostAdmin(MarksAdmin):
     list_display = ["__str__", "department", "account", "status", "scheduled_at", "x_post_id"]
     list_filter = ["status", "kind", "category", "department"]
     search_fields = ["text"]
@@ -52,6 +56,13 @@ class ScheduledPostAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def metrics_mark(self, obj: ScheduledPost) -> None:
+        """A deleted post: it no longer counts as published, and its links' clicks and
+        conversions no longer count for it."""
+        if obj.status == ScheduledPost.Status.PUBLISHED or obj.x_post_id:
+            mark(Family.POSTS, [obj.published_at])
+        links_mark(TrackedLink.objects.filter(post=obj).values("pk"))
 
 
 @admin.register(ApprovalRule)

@@ -2,11 +2,20 @@
 
 from django.contrib import admin
 
-from campaigns.models import Click, TrackedLink
+from campaigns.models import Click, Conversion, TrackedLink
+from socialops.admin import MarksAdmin
+from socialops.marks import Family, mark, mark_rows
+
+
+def links_mark(links) -> None:
+    """Clicks and conversions count for their link's campaign, post, department, account
+    and kind: mark their days when links change or go."""
+    mark_rows(Family.CLICKS, Click.objects.filter(link__in=links), "clicked_at")
+    mark_rows(Family.CONVERSIONS, Conversion.objects.filter(link__in=links), "occurred_at")
 
 
 @admin.register(TrackedLink)
-class TrackedLinkAdmin(admin.ModelAdmin):
+class TrackedLinkAdmin(MarksAdmin):
     list_display = ["code", "destination", "campaign", "created_by", "created_at"]
     list_filter = ["campaign"]
     search_fields = ["code", "destination"]
@@ -20,9 +29,15 @@ class TrackedLinkAdmin(admin.ModelAdmin):
             return self.readonly_fields
         return [*self.readonly_fields, "destination", "post"]
 
+    def metrics_mark(self, obj: TrackedLink) -> None:
+        links_mark([obj.pk])
+
+    def metrics_mark_many(self, queryset) -> None:
+        links_mark(queryset.values("pk"))
+
 
 @admin.register(Click)
-class ClickAdmin(admin.ModelAdmin):
+class ClickAdmin(MarksAdmin):
     list_display = ["click_id", "link", "clicked_at", "is_bot"]
     list_filter = ["is_bot"]
     search_fields = ["click_id", "link__code"]
@@ -33,3 +48,9 @@ class ClickAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def metrics_mark(self, obj: Click) -> None:
+        mark(Family.CLICKS, [obj.clicked_at])
+
+    def metrics_mark_many(self, queryset) -> None:
+        mark_rows(Family.CLICKS, queryset, "clicked_at")

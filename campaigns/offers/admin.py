@@ -3,6 +3,8 @@
 from django.contrib import admin
 
 from campaigns.models import Conversion, Offer
+from socialops.admin import MarksAdmin
+from socialops.marks import Family, mark, mark_rows
 
 
 @admin.register(Offer)
@@ -12,8 +14,14 @@ class OfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(admin.ModelAdmin):
+class ConversionAdmin(MarksAdmin):
     list_display = ["kind", "value", "currency", "occurred_at", "attribution", "campaign"]
     list_filter = ["kind", "attribution", "channel"]
     search_fields = ["external_id", "click_id", "coupon_code"]
     raw_id_fields = ["link", "offer", "campaign"]
+
+    def metrics_mark(self, obj: Conversion) -> None:
+        mark(Family.CONVERSIONS, [obj.occurred_at])
+
+    def metrics_mark_many(self, queryset) -> None:
+        mark_rows(Family.CONVERSIONS, queryset, "occurred_at")

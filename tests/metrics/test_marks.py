@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.admin import site as admin_site
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -489,3 +490,89 @@ def test_the_demo_loaded_through_the_services_is_marked_whole(organisation):
         == Click.objects.filter(is_bot=False).count()
     )
     assert Campaign.objects.filter(spend__gt=0).exists()
+
+
+# --- Changes made by hand in the admin ---------------------------------------------------
+
+
+def test_clicks_deleted_in_the_admin_mark_their_days(client, admin_user, link):
+    at = [timezone.now() - dt.timedelta(days=d) for d in (3, 12)]
+    link_services.clicks_store(events=[event(link, m) for m in at])
+    rolled_up_equals_raw()
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/campaigns/click/",
+        {
+            "action": "delete_selected",
+            "_selected_action": list(Click.objects.values_list("pk", flat=True)),
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302 and not Click.objects.exists()
+    assert marked(Family.CLICKS) == {utc_day(m) for m in at}
+    rolled_up_equals_raw()
+    assert metric_value("link_clicks", first=local_day(at[1]), last=organisation_today()) in (
+        None,
+        0,
+    )
+
+
+def test_a_link_moved_to_another_campaign_in_the_admin_moves_its_clicks_and_conversions(
+    rf, admin_user, campaign, link, owner, marketing, sales
+):
+    at = timezone.now() - dt.timedelta(days=9)
+    click = event(link, at)
+    link_services.clicks_store(events=[click])
+    record(owner, at + dt.timedelta(minutes=5), click_id=click.click_id)
+    rolled_up_equals_raw()
+    other = Campaign.objects.create(
+        department=sales,
+        name="Sales push",
+        objective="sales",
+        period_start=organisation_today() - dt.timedelta(days=30),
+        period_end=organisation_today(),
+    )
+    link_admin = admin_site._registry[TrackedLink]
+    link.campaign = other
+    link_admin.save_model(rf.post("/"), link, form=None, change=True)
+    assert utc_day(at) in marked(Family.CLICKS) and utc_day(at) in marked(Family.CONVERSIONS)
+    rolled_up_equals_raw()
+    day = local_day(at)
+    by = lambda dim, pk: metric_value(  # noqa: E731
+        "link_clicks", scope=Scope(dim, pk), first=day, last=day
+    )
+    assert by(Dim.CAMPAIGN, other.pk) == 1 and by(Dim.DEPARTMENT, sales.pk) == 1
+    assert by(Dim.CAMPAIGN, campaign.pk) in (None, 0)  # no longer the old campaign's
+    assert by(Dim.DEPARTMENT, marketing.pk) in (None, 0)
+
+
+def test_a_campaign_deleted_in_the_admin_takes_its_spend_with_it(rf, admin_user, campaign, owner):
+    campaign_services.campaign_update(actor=owner, campaign=campaign, spend=Decimal("300"))
+    rolled_up_equals_raw()
+    admin_site._registry[Campaign].delete_queryset(
+        rf.post("/"), Campaign.objects.filter(pk=campaign.pk)
+    )
+    assert marked(Family.SPEND)
+    rolled_up_equals_raw()
+    assert metric_value(
+        "campaign_spend", first=campaign.period_start, last=campaign.period_end
+    ) in (None, 0)
+
+
+def test_the_organisations_time_zone_changed_in_the_admin_queues_a_rebuild(
+    client, admin_user, org, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(department_services.current_app, "send_task", sent.append)
+    client.force_login(admin_user)
+    form = {
+        "name": org.name,
+        "type": org.type,
+        "time_zone": "Europe/Berlin",
+        "currency": org.currency,
+        "hourly_staff_cost": org.hourly_staff_cost,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/departments/organisation/{org.pk}/change/", form)
+    assert response.status_code == 302, response.content[:2000]
+    assert sent == ["metrics.rebuild"]
