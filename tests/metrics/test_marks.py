@@ -5,6 +5,7 @@ rollup equal to the raw rows: late rows, backdated rows and changed rows alike."
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import random
 from decimal import Decimal
@@ -26,6 +27,8 @@ from campaigns.offers import services as offer_services
 from campaigns.timelog import services as time_services
 from departments import services as department_services
 from departments.demo import demo_load
+from listening.ingest import source_run
+from listening.models import InboxItem, Source
 from metrics.measure import Scope, metric_value
 from metrics.models import Dim
 from metrics.rollups import organisation_today, rebuild, recompute_marked, verify
@@ -33,6 +36,7 @@ from metrics.tasks import rollup_rebuild
 from socialops.marks import Family, mark, mark_rows
 from socialops.models import DirtyDay
 from tests.factories import XAccountFactory
+from tests.xsim_server import xsim, xsim_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -576,3 +580,24 @@ def test_the_organisations_time_zone_changed_in_the_admin_queues_a_rebuild(
         response = client.post(f"/admin/departments/organisation/{org.pk}/change/", form)
     assert response.status_code == 302, response.content[:2000]
     assert sent == ["metrics.rebuild"]
+
+
+def test_demo_x_rolls_the_demo_up_and_metrics_verify_passes(organisation, xsim, settings):  # noqa: F811
+    """The demo command (`make run`'s worker runs it): the account connected to the
+    simulator, the campaign work loaded, the rollup rebuilt; then the sources' first
+    runs land their rows with marks, and the marked pass keeps verify clean."""
+    settings.X_API_BASE_URL = xsim.url
+    demo_load(today=timezone.localdate())
+    call_command("demo_x", stdout=io.StringIO())
+    assert not DirtyDay.objects.exists()  # the rebuild covered what the load marked
+    assert (
+        metric_value("link_clicks", first=dt.date(2000, 1, 1), last=organisation_today())
+        == Click.objects.filter(is_bot=False).count()
+    )
+    call_command("metrics_verify", "--quiet")
+    for source in Source.objects.filter(kind__in=["mentions", "own_posts", "followers"]):
+        source_run(source_id=source.pk)
+    rolled_up_equals_raw()
+    assert metric_value("mentions", first=dt.date(2000, 1, 1), last=organisation_today()) == (
+        InboxItem.objects.count() or None
+    )
