@@ -41,6 +41,9 @@ def _assign(instance: Model, fields: dict[str, Any], allowed: set[str]) -> None:
 # --- Organisation ---------------------------------------------------------------------
 
 ORGANISATION_FIELDS = {"name", "type", "time_zone", "currency", "hourly_staff_cost"}
+# Every day of the metrics depends on these: the days themselves (time zone), which
+# revenue counts (currency), what an hour costs.
+REBUILD_FIELDS = ("time_zone", "currency", "hourly_staff_cost")
 
 
 @transaction.atomic
@@ -53,11 +56,6 @@ def organisation_update(*, actor: User, **fields: Any) -> Organisation:
     if any(snapshot(organisation)[name] != before[name] for name in REBUILD_FIELDS):
         metrics_rebuild_later()
     return organisation
-
-
-# Every day of the metrics depends on these: the days themselves (time zone), which
-# revenue counts (currency), what an hour costs.
-REBUILD_FIELDS = ("time_zone", "currency", "hourly_staff_cost")
 
 
 def metrics_rebuild_later() -> None:
