@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
-from departments.services import REBUILD_FIELDS, metrics_rebuild_later
+from departments.services import REBUILD_FIELDS
+from socialops.marks import rebuild_later
 
 # The admin is for organisation admins fixing data by hand; it bypasses the services'
 # audit trail, so everyday work happens in the product's own pages.
@@ -20,7 +21,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change and set(form.changed_data) & set(REBUILD_FIELDS):
-            metrics_rebuild_later()
+            rebuild_later()
 
 
 class MembershipInline(admin.TabularInline):
@@ -40,11 +41,11 @@ class DepartmentAdmin(admin.ModelAdmin):
     # A department's figures are spread over every day (see department_delete).
     def delete_model(self, request, obj) -> None:
         super().delete_model(request, obj)
-        metrics_rebuild_later()
+        rebuild_later()
 
     def delete_queryset(self, request, queryset) -> None:
         super().delete_queryset(request, queryset)
-        metrics_rebuild_later()
+        rebuild_later()
 
 
 @admin.register(Membership)

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from celery import current_app
 from django.db import transaction
 from django.db.models import Model
 from django.utils.text import slugify
@@ -16,6 +15,7 @@ from django.utils.text import slugify
 from departments import permissions as perms
 from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
 from departments.selectors import organisation_get
+from socialops.marks import rebuild_later
 from socialops.models import User
 from socialops.services import fields_check, instance_delete, instance_save, snapshot
 
@@ -54,14 +54,8 @@ def organisation_update(*, actor: User, **fields: Any) -> Organisation:
     _assign(organisation, fields, ORGANISATION_FIELDS)
     instance_save(actor=actor, instance=organisation, department=None, before=before)
     if any(snapshot(organisation)[name] != before[name] for name in REBUILD_FIELDS):
-        metrics_rebuild_later()
+        rebuild_later()
     return organisation
-
-
-def metrics_rebuild_later() -> None:
-    """Queue a rebuild of the metrics rollups once this transaction commits. By name:
-    metrics sits above every app (a lower app cannot import it)."""
-    transaction.on_commit(lambda: current_app.send_task("metrics.rebuild"), robust=True)
 
 
 # --- Departments ----------------------------------------------------------------------
@@ -104,7 +98,7 @@ def department_delete(*, actor: User, department: Department) -> None:
     instance_delete(actor=actor, instance=department, department=None)
     # Its campaigns (and their spend) go with it; its time entries, sources and inbox
     # items stay without it: figures per department change on many days.
-    metrics_rebuild_later()
+    rebuild_later()
 
 
 # --- Memberships ----------------------------------------------------------------------

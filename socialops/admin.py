@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 
+from socialops.marks import rebuild_later
 from socialops.models import ApiToken, AuditEvent, Heartbeat, User
 from socialops.selectors import audit_event_list
 
@@ -41,7 +42,15 @@ class MarksAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    pass
+    # A person's time entries and private sources (with their runs' X spend) go with
+    # them: the metrics are rebuilt.
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        rebuild_later()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        rebuild_later()
 
 
 @admin.register(ApiToken)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import connections
+from celery import current_app
+from django.db import connections, transaction
 from django.db.models import DateTimeField, QuerySet
 
 from socialops.models import DirtyDay
@@ -82,3 +83,12 @@ def mark_rows(family: str, rows: QuerySet, field: str) -> None:
     else:
         moments = rows.dates(field, "day")
     mark(family, moments, using=rows.db)
+
+
+def rebuild_later() -> None:
+    """For a change every day's figures may depend on (the organisation's time zone, a
+    department or a person deleted with what was theirs): queue metrics' rebuild of the
+    whole rollup once this transaction commits. By name: metrics sits above every app.
+    Robust: a broker that is away does not undo the change (the nightly pass and the
+    next rebuild catch up)."""
+    transaction.on_commit(lambda: current_app.send_task("metrics.rebuild"), robust=True)

@@ -33,6 +33,7 @@ from metrics.measure import Scope, metric_value
 from metrics.models import Dim
 from metrics.rollups import organisation_today, rebuild, recompute_marked, verify
 from metrics.tasks import rollup_rebuild
+from socialops import marks
 from socialops.marks import Family, mark, mark_rows
 from socialops.models import DirtyDay
 from tests.factories import XAccountFactory
@@ -299,7 +300,7 @@ def test_an_organisation_change_every_day_depends_on_queues_a_rebuild(
     org, admin_user, monkeypatch, django_capture_on_commit_callbacks, field, value, queued
 ):
     sent = []
-    monkeypatch.setattr(department_services.current_app, "send_task", sent.append)
+    monkeypatch.setattr(marks.current_app, "send_task", sent.append)
     with django_capture_on_commit_callbacks(execute=True):
         department_services.organisation_update(actor=admin_user, **{field: value})
     assert sent == (["metrics.rebuild"] if queued else [])
@@ -567,7 +568,7 @@ def test_the_organisations_time_zone_changed_in_the_admin_queues_a_rebuild(
     client, admin_user, org, monkeypatch, django_capture_on_commit_callbacks
 ):
     sent = []
-    monkeypatch.setattr(department_services.current_app, "send_task", sent.append)
+    monkeypatch.setattr(marks.current_app, "send_task", sent.append)
     client.force_login(admin_user)
     form = {
         "name": org.name,
@@ -601,3 +602,16 @@ def test_demo_x_rolls_the_demo_up_and_metrics_verify_passes(organisation, xsim, 
     assert metric_value("mentions", first=dt.date(2000, 1, 1), last=organisation_today()) == (
         InboxItem.objects.count() or None
     )
+
+
+def test_a_person_deleted_in_the_admin_queues_a_rebuild(
+    client, admin_user, owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Their time entries and private sources go with them."""
+    sent = []
+    monkeypatch.setattr(marks.current_app, "send_task", sent.append)
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/socialops/user/{owner.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert sent == ["metrics.rebuild"]
