@@ -101,6 +101,23 @@ class TweetFilterSet(filters.FilterSet):
     conversation = filters.NumberFilter(
         field_name="conversation_id", help_text="The conversation's id (its first post's id)."
     )
+    # The rows behind a dashboard's mentions (metrics.facts.mentions counts inbox items by
+    # the department they were routed to, on the day they arrived).
+    department = filters.ModelChoiceFilter(
+        field_name="inbox_item__department",
+        queryset=_departments,
+        to_field_name="slug",
+        label="Routed to",
+        empty_label="Any department",
+        help_text="Mentions in the inbox routed to this department (its slug).",
+    )
+    received = DateTimeRangeFilter(
+        field_name="inbox_item__received_at",
+        label="Arrived in the inbox",
+        widget=filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        help_text="Mentions that arrived in the inbox from `received_after` to "
+        "`received_before` (dates, inclusive, in the organisation's time zone).",
+    )
 
     class Meta:
         model = Tweet
@@ -114,6 +131,8 @@ class TweetFilterSet(filters.FilterSet):
             "mentions",
             "created",
             "conversation",
+            "department",
+            "received",
         ]
 
     def _read_by(self, queryset: QuerySet[Tweet], sources: QuerySet[Source]) -> QuerySet[Tweet]:

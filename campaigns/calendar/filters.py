@@ -10,6 +10,7 @@ from typing import Any
 import django_filters as filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_filters.widgets import DateRangeWidget
 
 from campaigns.models import Campaign, ContentCategory, ScheduledPost
 from campaigns.selectors import campaign_choices
@@ -17,7 +18,7 @@ from departments import selectors as department_selectors
 from departments.models import Department
 from listening import selectors as listening_selectors
 from listening.models import XAccount
-from socialops.filters import IsoDateTimeRangeFilter
+from socialops.filters import DateTimeRangeFilter, IsoDateTimeRangeFilter
 from socialops.permissions import request_user
 
 
@@ -61,13 +62,30 @@ class ScheduledPostFilterSet(filters.FilterSet):
         help_text="Posts scheduled from `scheduled_at_after` to `scheduled_at_before` "
         "(ISO 8601 date-times, inclusive; either may be left out)."
     )
+    published = DateTimeRangeFilter(
+        field_name="published_at",
+        widget=DateRangeWidget(attrs={"type": "date"}),
+        label="Published",
+        help_text="Posts published from `published_after` to `published_before`, whole days "
+        "in the organisation's time zone, inclusive.",
+    )
 
     class Meta:
         model = ScheduledPost
-        fields = ["department", "account", "campaign", "status", "category", "kind", "scheduled_at"]
+        fields = [
+            "department",
+            "account",
+            "campaign",
+            "status",
+            "category",
+            "kind",
+            "scheduled_at",
+            "published",
+        ]
 
     def __init__(self, *args: Any, calendar: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if calendar:
             # The calendar pages pick the period by their own week and month links.
             del self.filters["scheduled_at"]
+            del self.filters["published"]

@@ -9,6 +9,7 @@ from campaigns.links import views
 urlpatterns = [
     path("", views.link_list, name="link_list"),
     path("new/", views.link_create, name="link_create"),
+    path("clicks/", views.click_list, name="click_list"),
     path("<int:pk>/", views.link_detail, name="link_detail"),
 ]
 

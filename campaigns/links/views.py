@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from campaigns.links import permissions as link_perms
 from campaigns.links import visitors
-from campaigns.links.filters import LinkFilterSet
+from campaigns.links.filters import ClickFilterSet, LinkFilterSet
 from campaigns.links.forms import LinkForm
 from campaigns.links.selectors import (
     click_referrers,
@@ -32,6 +32,7 @@ from campaigns.links.selectors import (
 from campaigns.links.services import ClickEvent, click_capture, link_create_tagged
 from campaigns.models import TrackedLink
 from socialops.charts import day_chart
+from socialops.csv import csv_response
 from socialops.filters import filtered_page
 from socialops.forms import apply_service_errors
 from socialops.htmx import htmx_redirect, render_submitted_form, validate_only
@@ -145,3 +146,47 @@ def link_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "x_report": reports[0] if reports else None,
     }
     return render(request, "campaigns/links/detail.html", context)
+
+
+CLICK_PAGE_SIZE = 50
+
+
+@login_required
+def click_list(request: HttpRequest) -> HttpResponse:
+    """Every click the filters match, newest first: the rows behind a clicks figure (a
+    dashboard links here with its department, days and is_bot=false). ?format=csv
+    downloads them all."""
+    filterset = ClickFilterSet(
+        request.GET or None,
+        queryset=clicks_visible_to(user=request.user)
+        .select_related("link__campaign", "link__post__department")
+        .order_by("-clicked_at", "-pk"),
+        request=request,
+    )
+    context = filtered_page(request, filterset, per_page=CLICK_PAGE_SIZE)
+    if request.GET.get("format") == "csv":
+        zone = timezone.get_current_timezone()
+        return csv_response(
+            filename="clicks.csv",
+            header=["clicked_at", "link", "campaign", "post", "department", "referrer", "is_bot"],
+            rows=(
+                [
+                    timezone.localtime(c.clicked_at, zone),
+                    c.link.code,
+                    c.link.campaign.name if c.link.campaign else "",
+                    c.link.post_id or "",
+                    c.link.post.department.name if c.link.post else "",
+                    c.referrer,
+                    c.is_bot,
+                ]
+                for c in context["rows"].iterator(chunk_size=2000)
+            ),
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["format"] = "csv"
+    context["csv_query"] = query.urlencode()
+    template = "campaigns/links/click_list.html"
+    if request.htmx and request.htmx.target == "click-results":
+        template += "#results"
+    return render(request, template, context)

@@ -14,6 +14,8 @@ from django_filters.widgets import DateRangeWidget
 from campaigns.models import Campaign, Conversion, Offer
 from campaigns.offers import selectors
 from campaigns.selectors import campaign_choices
+from departments import selectors as department_selectors
+from departments.models import Department
 from socialops.filters import DateTimeRangeFilter
 from socialops.permissions import request_user
 
@@ -28,6 +30,10 @@ def _campaigns(request: HttpRequest | None) -> QuerySet[Campaign]:
 
 def _offers(request: HttpRequest | None) -> QuerySet[Offer]:
     return selectors.offer_list(user=request_user(request)).order_by("code")
+
+
+def _departments(request: HttpRequest | None) -> QuerySet[Department]:
+    return department_selectors.department_list(user=request_user(request))
 
 
 class OfferFilterSet(filters.FilterSet):
@@ -80,6 +86,14 @@ class ConversionFilterSet(filters.FilterSet):
     is_new_customer = filters.BooleanFilter(
         label="New customer", widget=forms.Select(choices=ANY_YES_NO)
     )
+    department = filters.ModelChoiceFilter(
+        queryset=_departments,
+        to_field_name="slug",
+        method="filter_department",
+        empty_label=ANY,
+        help_text="The department a conversion counts for: its link's post's department, "
+        "else its campaign's (a department's slug).",
+    )
     pending = filters.BooleanFilter(
         method="filter_pending",
         widget=forms.Select(choices=ANY_YES_NO),
@@ -96,8 +110,20 @@ class ConversionFilterSet(filters.FilterSet):
             "kind",
             "occurred",
             "is_new_customer",
+            "department",
             "pending",
         ]
+
+    def filter_department(
+        self, queryset: QuerySet[Conversion], name: str, value: Department | None
+    ) -> QuerySet[Conversion]:
+        # The attribution of metrics.facts.conversions, so a dashboard's number and this
+        # list agree.
+        if value is None:
+            return queryset
+        return queryset.filter(
+            Q(link__post__department=value) | Q(link__post__isnull=True, campaign__department=value)
+        )
 
     def filter_pending(
         self, queryset: QuerySet[Conversion], name: str, value: bool | None
