@@ -12,3 +12,12 @@ urlpatterns = [
     path("kpis/<int:pk>/measurements/", views.measurement_add, name="measurement_add"),
     path("measurements/<int:pk>/delete/", views.measurement_delete, name="measurement_delete"),
 ]
+
+# The dashboards (metrics/dashboards.py), in the same namespace.
+from metrics import dashboards  # noqa: E402
+
+urlpatterns += [
+    path("departments/<slug:slug>/dashboard/", dashboards.department_dashboard, name="dashboard"),
+    path("metrics/activities/", dashboards.activities, name="activities"),
+    path("metrics/overview/", dashboards.overview, name="overview"),
+]

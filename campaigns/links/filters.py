@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django_filters.widgets import DateRangeWidget
 
 from campaigns.links.selectors import links_visible_to
-from campaigns.models import Campaign, Click, TrackedLink
+from campaigns.models import Campaign, Click, ScheduledPost, TrackedLink
 from campaigns.selectors import campaign_choices
 from departments import selectors as department_selectors
 from departments.models import Department
@@ -70,6 +70,13 @@ class ClickFilterSet(filters.FilterSet):
         "its link's campaign's (a department's slug).",
     )
     post = filters.NumberFilter(field_name="link__post", help_text="A scheduled post's id.")
+    kind = filters.ChoiceFilter(
+        field_name="link__post__kind",
+        choices=ScheduledPost.Kind.choices,
+        empty_label="Any kind of post",
+        label="Kind of post",
+        help_text="Clicks on links of posts of this kind (post, thread, reply, quote, repost).",
+    )
     clicked = DateTimeRangeFilter(
         field_name="clicked_at",
         widget=DateRangeWidget(attrs={"type": "date"}),
@@ -80,7 +87,7 @@ class ClickFilterSet(filters.FilterSet):
 
     class Meta:
         model = Click
-        fields = ["link", "campaign", "department", "post", "since", "clicked", "is_bot"]
+        fields = ["link", "campaign", "department", "post", "kind", "since", "clicked", "is_bot"]
 
     def filter_department(
         self, queryset: QuerySet[Click], name: str, value: Department | None

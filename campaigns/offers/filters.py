@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_filters.widgets import DateRangeWidget
 
-from campaigns.models import Campaign, Conversion, Offer
+from campaigns.models import Campaign, Conversion, Offer, ScheduledPost
 from campaigns.offers import selectors
 from campaigns.selectors import campaign_choices
 from departments import selectors as department_selectors
@@ -94,6 +94,14 @@ class ConversionFilterSet(filters.FilterSet):
         help_text="The department a conversion counts for: its link's post's department, "
         "else its campaign's (a department's slug).",
     )
+    post_kind = filters.ChoiceFilter(
+        field_name="link__post__kind",
+        choices=ScheduledPost.Kind.choices,
+        empty_label=ANY,
+        label="Kind of post",
+        help_text="Conversions through links of posts of this kind (post, thread, reply, "
+        "quote, repost).",
+    )
     pending = filters.BooleanFilter(
         method="filter_pending",
         widget=forms.Select(choices=ANY_YES_NO),
@@ -111,6 +119,7 @@ class ConversionFilterSet(filters.FilterSet):
             "occurred",
             "is_new_customer",
             "department",
+            "post_kind",
             "pending",
         ]
 

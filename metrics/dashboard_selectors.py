@@ -1,0 +1,759 @@
+"""Reads for the dashboards: a department's figures over a period beside the period before
+(from the daily rollup, metrics.measure), its top posts and campaigns, which activities pay
+off (from raw rows: the rollup's activity dimension is organisation-wide), and what the
+marketing overview lists. Every signed-in member may read all of it, as the department
+pages."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from campaigns.calendar import selectors as calendar_selectors
+from campaigns.calendar.models import PostEvent, ScheduledPost
+from campaigns.links.models import Click, TrackedLink
+from campaigns.models import Campaign
+from campaigns.offers.models import Conversion
+from campaigns.timelog.models import TimeEntry
+from departments import selectors as department_selectors
+from departments.models import Department, Goal, Membership
+from listening import selectors as listening_selectors
+from listening.models import Source, SourceRun, Tweet, XAccount
+from metrics import facts
+from metrics.measure import Request, Scope, Table
+from metrics.models import DailyRollup, Dim
+from metrics.registry import METRICS
+from metrics.selectors import Status, kpi_progress
+from socialops.models import User
+
+# --- periods ----------------------------------------------------------------------------
+
+RANGE_WEEK = "week"
+RANGE_4_WEEKS = "4w"
+RANGE_QUARTER = "quarter"
+RANGE_CUSTOM = "custom"
+RANGES = [
+    (RANGE_WEEK, "This week"),
+    (RANGE_4_WEEKS, "Last 4 weeks"),
+    (RANGE_QUARTER, "This quarter"),
+    (RANGE_CUSTOM, "Custom"),
+]
+# A custom period is at most this long: the daily chart and the drill-downs stay bounded.
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+
+    def each_day(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range(self.days)]
+
+
+def period_for(choice: str, *, today: date) -> Period:
+    """The named periods, each ending today (so the previous period compares like with
+    like: the same weekdays, the same number of days)."""
+    if choice == RANGE_WEEK:
+        return Period(today - timedelta(days=today.weekday()), today)
+    if choice == RANGE_QUARTER:
+        first_month = (today.month - 1) // 3 * 3 + 1
+        return Period(today.replace(month=first_month, day=1), today)
+    return Period(today - timedelta(days=27), today)
+
+
+def window(period: Period, zone: tzinfo) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(period.first, time.min, tzinfo=zone),
+        datetime.combine(period.last + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+# --- a department's figures -------------------------------------------------------------
+
+# The headline figures, in the order shown.
+HEADLINE = (
+    "link_clicks",
+    "unique_clicks",
+    "conversions",
+    "conversion_rate",
+    "revenue",
+    "cost",
+    "roi",
+    "posts_published",
+    "impressions",
+    "engagements",
+    "mentions",
+)
+LABELS = {"unique_clicks": "Unique visitors"}
+CAMPAIGN_METRICS = ("link_clicks", "conversions", "conversion_rate", "revenue", "cost", "roi")
+CHART_METRICS = ("link_clicks", "mentions")
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    unit: str
+    value: Decimal | None
+    previous: Decimal | None
+    higher_is_better: bool
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        if self.change is None or not self.previous:
+            return None
+        return self.change * 100 / abs(self.previous)
+
+    @property
+    def trend(self) -> str:
+        """ "better", "worse" or "same" (direction aware: less cost is better)."""
+        if self.change is None or self.change == 0:
+            return "same"
+        up = self.change > 0
+        return "better" if up == self.higher_is_better else "worse"
+
+
+def figure(key: str, value: Decimal | None, previous: Decimal | None) -> Figure:
+    metric = METRICS[key]
+    return Figure(
+        key=key,
+        label=LABELS.get(key, metric.label),
+        unit=str(metric.unit),
+        value=value,
+        previous=previous,
+        higher_is_better=metric.higher_is_better,
+    )
+
+
+@dataclass
+class CampaignResult:
+    campaign: Campaign
+    figures: dict[str, Decimal | None]
+
+
+@dataclass
+class DepartmentFigures:
+    period: Period
+    previous: Period
+    figures: list[Figure]
+    campaigns: list[CampaignResult]
+    # One row per day: (day, {metric: value or None}).
+    daily: list[tuple[date, dict[str, Decimal | None]]]
+
+    def chart(self) -> dict:
+        return {
+            "labels": [day.isoformat() for day, _ in self.daily],
+            "series": [
+                {
+                    "key": key,
+                    "label": LABELS.get(key, METRICS[key].label),
+                    "values": [None if v[key] is None else float(v[key]) for _, v in self.daily],
+                }
+                for key in CHART_METRICS
+            ],
+        }
+
+
+def department_campaigns(*, department: Department, period: Period) -> list[Campaign]:
+    """The department's campaigns that run at some point of the period."""
+    return list(
+        Campaign.objects.filter(
+            department=department, period_start__lte=period.last, period_end__gte=period.first
+        ).order_by("-period_start", "name")
+    )
+
+
+def department_figures(*, department: Department, period: Period) -> DepartmentFigures:
+    """Every figure of the dashboard from the rollup in two queries (metrics.measure's
+    Table): the headline for the period and the one before, each campaign's results, and
+    the daily series."""
+    scope = Scope(Dim.DEPARTMENT, department.pk)
+    previous = period.previous()
+    campaigns = department_campaigns(department=department, period=period)
+    requests = [Request(m, scope, p.first, p.last) for m in HEADLINE for p in (period, previous)]
+    requests += [
+        Request(m, Scope(Dim.CAMPAIGN, c.pk), period.first, period.last)
+        for c in campaigns
+        for m in CAMPAIGN_METRICS
+    ]
+    table = Table(requests)
+    figures = [
+        figure(
+            key,
+            table.value(key, scope, period.first, period.last),
+            table.value(key, scope, previous.first, previous.last),
+        )
+        for key in HEADLINE
+    ]
+    results = [
+        CampaignResult(
+            campaign=c,
+            figures={
+                m: table.value(m, Scope(Dim.CAMPAIGN, c.pk), period.first, period.last)
+                for m in CAMPAIGN_METRICS
+            },
+        )
+        for c in campaigns
+    ]
+    daily = [
+        (day, {m: table.value(m, scope, day, day) for m in CHART_METRICS})
+        for day in period.each_day()
+    ]
+    return DepartmentFigures(period, previous, figures, results, daily)
+
+
+TOP_POSTS = 10
+
+
+@dataclass(frozen=True)
+class TopPost:
+    post_id: int
+    text: str
+    kind: str
+    published_at: datetime | None
+    clicks: int | None = None
+    visitors: int | None = None
+    engagements: int | None = None
+    impressions: int | None = None
+
+
+def top_posts_by_clicks(*, department: Department, period: Period) -> list[TopPost]:
+    """The department's posts whose tracked links were clicked most in the period, from
+    the rollup's per-link cells (the link's post, its text and time looked up in the same
+    query)."""
+    links = TrackedLink.objects.filter(post__department=department).values("pk")
+    post_of = TrackedLink.objects.filter(pk=OuterRef("dim_id"))
+    rows = (
+        DailyRollup.objects.filter(
+            dim=Dim.LINK,
+            dim_id__in=links,
+            metric__in=("link_clicks", "unique_clicks"),
+            day__gte=period.first,
+            day__lte=period.last,
+        )
+        .annotate(post_id=Subquery(post_of.values("post_id")[:1]))
+        .values("post_id")
+        .annotate(
+            clicks=Sum("count", filter=Q(metric="link_clicks")),
+            visitors=Sum("count", filter=Q(metric="unique_clicks")),
+        )
+        .order_by("-clicks", "post_id")[:TOP_POSTS]
+    )
+    rows = [r for r in rows if r["clicks"]]
+    posts = ScheduledPost.objects.in_bulk([r["post_id"] for r in rows]) if rows else {}
+    return [
+        TopPost(
+            post_id=r["post_id"],
+            text=str(posts[r["post_id"]]) if r["post_id"] in posts else "",
+            kind=posts[r["post_id"]].kind if r["post_id"] in posts else "",
+            published_at=posts[r["post_id"]].published_at if r["post_id"] in posts else None,
+            clicks=r["clicks"],
+            visitors=r["visitors"] or 0,
+        )
+        for r in rows
+    ]
+
+
+def _engagements() -> Coalesce:
+    # As metrics.facts counts them: X's own figure, else the sum of the public counters.
+    return Coalesce(
+        "engagements",
+        Coalesce("like_count", 0)
+        + Coalesce("reply_count", 0)
+        + Coalesce("retweet_count", 0)
+        + Coalesce("quote_count", 0),
+        output_field=IntegerField(),
+    )
+
+
+def top_posts_by_engagements(
+    *, department: Department, period: Period, zone: tzinfo
+) -> list[TopPost]:
+    """The department's posts published in the period with the most engagements (X's
+    lifetime counters, as last read)."""
+    start, end = window(period, zone)
+    tweet = Tweet.objects.filter(pk=OuterRef("x_post_id"))
+    rows = (
+        ScheduledPost.objects.filter(
+            department=department,
+            status=ScheduledPost.Status.PUBLISHED,
+            published_at__gte=start,
+            published_at__lt=end,
+        )
+        .annotate(
+            engaged=Subquery(tweet.annotate(e=_engagements()).values("e")[:1]),
+            seen=Subquery(tweet.values("impression_count")[:1]),
+        )
+        .filter(engaged__gt=0)
+        .order_by("-engaged", "-published_at")[:TOP_POSTS]
+    )
+    return [
+        TopPost(
+            post_id=p.pk,
+            text=str(p),
+            kind=p.kind,
+            published_at=p.published_at,
+            engagements=p.engaged,
+            impressions=p.seen,
+        )
+        for p in rows
+    ]
+
+
+# --- which activities pay off -------------------------------------------------------------
+
+ACTIVITY_ORDER = (
+    facts.ACTIVITY_POST,
+    facts.ACTIVITY_THREAD,
+    facts.ACTIVITY_REPLY,
+    facts.ACTIVITY_QUOTE,
+    facts.ACTIVITY_REPOST,
+    facts.ACTIVITY_DM,
+    facts.ACTIVITY_OTHER,
+)
+KIND_OF_ACTIVITY = {code: kind for kind, code in facts.POST_KIND_ACTIVITY.items()}
+# Below these, a row's rates say "too few to tell".
+MIN_POSTS = 5
+MIN_HOURS = Decimal(2)
+# The most weeks one table covers: its queries read raw rows.
+MAX_WEEKS = 26
+Z95 = 1.96
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate with its 95 % interval (None where it cannot be told)."""
+
+    value: float
+    low: float | None
+    high: float | None
+
+
+def count_rate(count: int, exposure: Decimal | None) -> Rate | None:
+    """count ÷ exposure with a 95 % interval, the count taken as Poisson: normal
+    approximation count ± 1.96 √count (lower end at 0); for a count of 0, the exact upper
+    end −ln 0.025 ≈ 3.69."""
+    if not exposure:
+        return None
+    x = float(exposure)
+    if count == 0:
+        return Rate(0.0, 0.0, -math.log(0.025) / x)
+    spread = Z95 * math.sqrt(count)
+    return Rate(count / x, max(0.0, count - spread) / x, (count + spread) / x)
+
+
+def amount_rate(amount: Decimal, count: int, exposure: Decimal | None) -> Rate | None:
+    """An amount (revenue) ÷ exposure; its interval takes the number of conversions behind
+    it as Poisson and their average value as fixed: amount × (1 ± 1.96 / √count)."""
+    if not exposure:
+        return None
+    x = float(exposure)
+    value = float(amount) / x
+    if count == 0:
+        return Rate(value, None, None)
+    spread = Z95 / math.sqrt(count)
+    return Rate(value, max(0.0, value * (1 - spread)), value * (1 + spread))
+
+
+ACTIVITY_MEASURES = (
+    ("posts", "Posts"),
+    ("clicks", "Clicks"),
+    ("visitors", "Unique visitors"),
+    ("conversions", "Conversions"),
+    ("revenue", "Revenue"),
+    ("replies", "Replies received"),
+    ("engagements", "Engagements"),
+)
+
+
+@dataclass
+class ActivityRow:
+    week: date  # its Monday
+    department_id: int
+    activity: int
+    department: Department | None = None
+    hours: Decimal = Decimal(0)
+    x_spend: Decimal | None = None  # the department's X API spend that week
+    posts: int = 0
+    clicks: int = 0
+    visitors: int = 0
+    conversions: int = 0
+    revenue: Decimal = Decimal(0)
+    replies: int = 0
+    engagements: int = 0
+    cells: list[dict] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return facts.ACTIVITY_LABELS[self.activity]
+
+    @property
+    def week_end(self) -> date:
+        return self.week + timedelta(days=6)
+
+    @property
+    def is_post_kind(self) -> bool:
+        return self.activity in KIND_OF_ACTIVITY
+
+    @property
+    def kind(self) -> str:
+        return KIND_OF_ACTIVITY.get(self.activity, "")
+
+    @property
+    def awaits_inbox(self) -> bool:
+        return self.activity == facts.ACTIVITY_DM
+
+    @property
+    def too_few(self) -> bool:
+        return self.posts < MIN_POSTS or self.hours < MIN_HOURS
+
+    def finish(self) -> None:
+        """Each measure with its rates per hour and per dollar of X API spend."""
+        self.cells = []
+        for key, label in ACTIVITY_MEASURES:
+            value = getattr(self, key)
+            if key == "revenue":
+                per_hour = amount_rate(value, self.conversions, self.hours)
+                per_dollar = amount_rate(value, self.conversions, self.x_spend)
+            else:
+                per_hour = count_rate(value, self.hours)
+                per_dollar = count_rate(value, self.x_spend)
+            self.cells.append(
+                {"key": key, "label": label, "value": value, "hour": per_hour, "dollar": per_dollar}
+            )
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def activity_table(
+    *,
+    first: date,
+    last: date,
+    zone: tzinfo,
+    currency: str,
+    department: Department | None = None,
+) -> list[ActivityRow]:
+    """Per department, ISO week and activity kind, from raw rows (the rollup's activity
+    cells are organisation-wide), with the attribution of metrics.facts: a post's clicks,
+    conversions and X counters belong to its department and kind; time entries to theirs
+    through facts.TIME_ACTIVITY; X API spend is the department's (its sources'), shared by
+    its activities.
+
+    1. Published posts, real clicks (unique visitors counted per day, as the rollup
+       does), conversions through a post's link, our posts' X counters, time logged and
+       X spend, each one grouped query over first..last.
+    2. Rows keyed (week, department, activity) collect them; spend joins per (week,
+       department).
+    3. Each row gets its rates and intervals (ActivityRow.finish)."""
+    start, end = window(Period(first, last), zone)
+    rows: dict[tuple[date, int, int], ActivityRow] = {}
+
+    def row(day: date, department_id: int, activity: int) -> ActivityRow:
+        key = (week_of(day), department_id, activity)
+        if key not in rows:
+            rows[key] = ActivityRow(week=key[0], department_id=department_id, activity=activity)
+        return rows[key]
+
+    def of_department(qs: QuerySet, path: str) -> QuerySet:
+        return qs.filter(**{path: department}) if department is not None else qs
+
+    kind_code = {kind.value: code for kind, code in facts.POST_KIND_ACTIVITY.items()}
+
+    published = ScheduledPost.objects.filter(
+        status=ScheduledPost.Status.PUBLISHED, published_at__gte=start, published_at__lt=end
+    )
+    posts = of_department(published, "department").values(
+        "department_id", "kind", d=TruncDate("published_at", tzinfo=zone)
+    )
+    for r in posts.annotate(n=Count("id")).order_by():
+        row(r["d"], r["department_id"], kind_code[r["kind"]]).posts += r["n"]
+
+    clicks = of_department(
+        Click.objects.filter(
+            is_bot=False, clicked_at__gte=start, clicked_at__lt=end, link__post__isnull=False
+        ),
+        "link__post__department",
+    ).values(
+        dep=F("link__post__department_id"),
+        pkind=F("link__post__kind"),
+        d=TruncDate("clicked_at", tzinfo=zone),
+    )
+    for r in clicks.annotate(
+        n=Count("id"), u=Count("visitor_key", filter=~Q(visitor_key=""), distinct=True)
+    ).order_by():
+        target = row(r["d"], r["dep"], kind_code[r["pkind"]])
+        target.clicks += r["n"]
+        target.visitors += r["u"]
+
+    conversions = of_department(
+        Conversion.objects.filter(
+            occurred_at__gte=start, occurred_at__lt=end, link__post__isnull=False
+        ),
+        "link__post__department",
+    ).values(
+        dep=F("link__post__department_id"),
+        pkind=F("link__post__kind"),
+        d=TruncDate("occurred_at", tzinfo=zone),
+    )
+    for r in conversions.annotate(
+        n=Count("id"), value=Sum("value", filter=Q(currency=currency))
+    ).order_by():
+        target = row(r["d"], r["dep"], kind_code[r["pkind"]])
+        target.conversions += r["n"]
+        target.revenue += r["value"] or 0
+
+    calendar = ScheduledPost.objects.filter(x_post_id=OuterRef("id"))
+    tweets = (
+        Tweet.objects.filter(
+            author_id__in=XAccount.objects.exclude(x_user_id=None).values("x_user_id"),
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .annotate(
+            dep=Subquery(calendar.values("department_id")[:1]),
+            pkind=Subquery(calendar.values("kind")[:1]),
+        )
+        .exclude(dep=None)
+    )
+    if department is not None:
+        tweets = tweets.filter(dep=department.pk)
+    for r in (
+        tweets.values("dep", "pkind", d=TruncDate("created_at", tzinfo=zone))
+        .annotate(replies=Sum("reply_count"), engaged=Sum(_engagements()))
+        .order_by()
+    ):
+        target = row(r["d"], r["dep"], kind_code[r["pkind"]])
+        target.replies += r["replies"] or 0
+        target.engagements += r["engaged"] or 0
+
+    time_code = {a.value: code for a, code in facts.TIME_ACTIVITY.items()}
+    entries = of_department(
+        TimeEntry.objects.filter(day__gte=first, day__lte=last, department__isnull=False),
+        "department",
+    ).values("department_id", "activity", "day")
+    for r in entries.annotate(minutes=Sum("minutes")).order_by():
+        code = time_code.get(r["activity"], facts.ACTIVITY_OTHER)
+        row(r["day"], r["department_id"], code).hours += Decimal(r["minutes"]) / 60
+
+    spend: dict[tuple[date, int], Decimal] = defaultdict(Decimal)
+    runs = of_department(
+        SourceRun.objects.filter(
+            started_at__gte=start, started_at__lt=end, cost__gt=0, source__department__isnull=False
+        ),
+        "source__department",
+    ).values(dep=F("source__department_id"), d=TruncDate("started_at", tzinfo=zone))
+    for r in runs.annotate(
+        cost=Sum("cost", output_field=DecimalField(max_digits=20, decimal_places=4))
+    ).order_by():
+        spend[(week_of(r["d"]), r["dep"])] += r["cost"]
+
+    departments = {d.pk: d for d in Department.objects.filter(pk__in={k[1] for k in rows})}
+    order = {code: n for n, code in enumerate(ACTIVITY_ORDER)}
+    out = sorted(
+        rows.values(),
+        key=lambda r: (
+            -r.week.toordinal(),
+            departments[r.department_id].name if r.department_id in departments else "",
+            order.get(r.activity, 99),
+        ),
+    )
+    for r in out:
+        r.department = departments.get(r.department_id)
+        r.hours = r.hours.quantize(Decimal("0.01"))
+        r.x_spend = spend.get((r.week, r.department_id))
+        r.finish()
+    return out
+
+
+# --- the marketing overview -------------------------------------------------------------------
+
+
+@dataclass
+class DepartmentLine:
+    department: Department
+    counts: dict[str, int]
+    kpis: int
+    clicks: list[Decimal | None]  # per week, oldest first
+    clicks_total: Decimal | None
+
+
+TREND_WEEKS = 8
+
+
+def department_lines(*, user: User, today: date) -> tuple[list[DepartmentLine], list[date]]:
+    """Every department with its active KPIs counted by status, and its weekly clicks over
+    the last TREND_WEEKS weeks (from the rollup, one Table for all)."""
+    role = Membership.objects.filter(user_id=user.pk, department=OuterRef("pk")).values("role")
+    departments = list(
+        department_selectors.department_list(user=user)
+        .annotate(my_role=Subquery(role[:1]))
+        .order_by("name")
+    )
+    goals = department_selectors.goal_list(user=user).filter(status=Goal.Status.ACTIVE)
+    # Keyed by every status there is, as metrics/_status_counts.html reads them.
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: {str(s.value): 0 for s in Status})
+    kpis: dict[int, int] = defaultdict(int)
+    for goal in goals:
+        for kpi in goal.kpis.all():
+            status = str(kpi_progress(kpi=kpi, today=today).status)
+            counts[goal.department_id][status] = counts[goal.department_id].get(status, 0) + 1
+            kpis[goal.department_id] += 1
+    monday = week_of(today)
+    weeks = [monday - timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
+    first = weeks[0]
+    requests = [
+        Request("link_clicks", Scope(Dim.DEPARTMENT, d.pk), first, today) for d in departments
+    ]
+    table = Table(requests)
+    lines = []
+    for d in departments:
+        scope = Scope(Dim.DEPARTMENT, d.pk)
+        series = [
+            table.value("link_clicks", scope, w, min(w + timedelta(days=6), today)) for w in weeks
+        ]
+        lines.append(
+            DepartmentLine(
+                department=d,
+                counts=counts[d.pk],
+                kpis=kpis[d.pk],
+                clicks=series,
+                clicks_total=table.value("link_clicks", scope, first, today),
+            )
+        )
+    return lines, weeks
+
+
+# The most calendar posts the overview reads at once (its lists show fewer each).
+OVERVIEW_POSTS = 300
+
+
+@dataclass
+class OverviewPosts:
+    next_days: list[ScheduledPost]
+    awaiting: list[tuple[ScheduledPost, Department]]
+    failed: list[ScheduledPost]
+    late: list[ScheduledPost]
+
+
+def overview_posts(
+    *, user: User, led: set[int], now: datetime | None = None, days: int = 7, listed: int = 20
+) -> OverviewPosts:
+    """What the overview lists from the calendar, read in one query (and one for the
+    approvals given, one for the approval rules): posts due in the next `days` days,
+    those in review that wait for an approval the user may give, failed ones, and those
+    late going out (past PUBLISH_STUCK_AFTER, as on the home page). Every member reads
+    the whole calendar.
+
+    `led`: the departments the user leads (an admin approves for every department)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.PUBLISH_STUCK_AFTER)
+    Status = ScheduledPost.Status
+    coming = Q(scheduled_at__gte=now, scheduled_at__lt=now + timedelta(days=days)) & ~Q(
+        status__in=(Status.PUBLISHED, Status.FAILED)
+    )
+    late = Q(status__in=calendar_selectors.LATE, scheduled_at__lt=cutoff)
+    rewrote = PostEvent.objects.filter(
+        post=OuterRef("pk"), action=PostEvent.Action.REWRITTEN, actor_id=user.pk
+    )
+    posts = list(
+        calendar_selectors.post_list(user=user)
+        .prefetch_related(None)
+        .prefetch_related("approvals")
+        .filter(coming | late | Q(status__in=(Status.FAILED, Status.IN_REVIEW)))
+        .annotate(rewritten_by_user=Exists(rewrote))
+        .order_by(F("scheduled_at").asc(nulls_last=True), "pk")[:OVERVIEW_POSTS]
+    )
+    out = OverviewPosts([], [], [], [])
+    reviewing = [p for p in posts if p.status == Status.IN_REVIEW]
+    may_approve = user.is_authenticated and (user.is_org_admin or bool(led))
+    rules = calendar_selectors.rules_by_department() if reviewing and may_approve else {}
+    for post in posts:
+        soon = post.scheduled_at and now <= post.scheduled_at < now + timedelta(days=days)
+        if soon and post.status not in (Status.PUBLISHED, Status.FAILED):
+            out.next_days.append(post)
+        if post.status == Status.FAILED:
+            out.failed.append(post)
+        elif post.status in calendar_selectors.LATE and post.scheduled_at < cutoff:
+            out.late.append(post)
+        elif post.status == Status.IN_REVIEW and may_approve:
+            # calendar.permissions.is_author, with its history read in the query above.
+            author = user.pk in {post.owner_id, post.created_by_id} or post.rewritten_by_user
+            for state in calendar_selectors.post_approval_states(post=post, rules=rules):
+                if state.given or not (user.is_org_admin or state.department.pk in led):
+                    continue
+                if author and not state.requirement.allow_self_approval:
+                    continue
+                out.awaiting.append((post, state.department))
+                break
+    out.next_days = out.next_days[:listed]
+    out.awaiting = out.awaiting[:listed]
+    out.failed = out.failed[:listed]
+    out.late = out.late[:listed]
+    return out
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    account: XAccount
+    health: listening_selectors.AccountHealth
+    budget: listening_selectors.Budget
+
+
+def accounts_health(*, user: User) -> list[AccountLine]:
+    accounts = list(listening_selectors.account_list(user=user).order_by("username"))
+    budgets = listening_selectors.account_budgets(accounts=accounts)
+    return [
+        AccountLine(a, listening_selectors.account_health(account=a), budgets[a.pk])
+        for a in accounts
+    ]
+
+
+def sources_month_spend(*, user: User) -> list[Source]:
+    """The sources the user may see with what their runs cost this month (UTC calendar
+    month, as X bills), most expensive first."""
+    now = timezone.now()
+    month_start = datetime(now.year, now.month, 1, tzinfo=UTC)
+    return list(
+        listening_selectors.source_list(user=user)
+        .annotate(
+            month_cost=Sum("runs__cost", filter=Q(runs__started_at__gte=month_start), default=0),
+            month_runs=Count("runs", filter=Q(runs__started_at__gte=month_start)),
+        )
+        .order_by("-month_cost", "name")
+    )
