@@ -272,7 +272,7 @@ def test_top_posts_and_campaign_results(client, owner, data):
     assert top == [(data["post"].pk, 5, 4), (data["reply"].pk, 1, 1)]
     engaged = [(p.post_id, p.engagements) for p in response.context["top_engaged"]]
     assert engaged == [(data["reply"].pk, 8), (data["post"].pk, 6)]
-    (result, clicks_link, _), = response.context["campaigns"]
+    ((result, clicks_link, _),) = response.context["campaigns"]
     assert result.campaign == data["campaign"]
     assert result.figures["link_clicks"] == 5
     assert result.figures["conversions"] == 1
@@ -389,9 +389,7 @@ def test_activities_without_data_say_what_to_do(client, owner, org, marketing):
 def test_activity_rows_equal_the_raw_rows_with_intervals(client, owner, data, marketing):
     # Enough posts and hours for the post row to tell.
     for n in range(4):
-        _published(
-            marketing, data["account"], when=at(DAY, 14 + n), x_id=20_000 + n, like_count=1
-        )
+        _published(marketing, data["account"], when=at(DAY, 14 + n), x_id=20_000 + n, like_count=1)
     client.force_login(owner)
     response = client.get(activities_url(start="2026-11-09", end="2026-11-09"))
     assert response.status_code == 200
