@@ -73,6 +73,7 @@ def test_lead_reads_the_dashboard_and_follows_clicks_to_the_csv(
     expect(page.get_by_role("heading", name="Marketing overview")).to_be_visible()
     page.locator("#departments").get_by_role("link", name="Marketing").first.click()
     expect(page.get_by_role("heading", name="Marketing dashboard")).to_be_visible()
+    page.wait_for_load_state()  # htmx (a deferred script) listens from here on
     clicks = page.locator('[data-metric="link_clicks"] .stat')
     expect(clicks).to_have_text("12")
     expect(page.locator("#dashboard-chart")).to_be_visible()
