@@ -22,7 +22,7 @@ from socialops.forms import DateInput, DatesInRange
 
 
 class RangeForm(DatesInRange, forms.Form):
-    range = forms.ChoiceField(choices=RANGES, required=False, label="Period")
+    range = forms.ChoiceField(choices=RANGES, required=False, label="Period", initial=RANGE_4_WEEKS)
     start = forms.DateField(required=False, label="From", widget=DateInput())
     end = forms.DateField(required=False, label="To", widget=DateInput())
 
@@ -64,6 +64,11 @@ class ActivityFilterForm(DatesInRange, forms.Form):
         required=False,
         to_field_name="slug",
         empty_label="All departments",
+    )
+    per = forms.ChoiceField(
+        choices=[("hour", "per hour spent"), ("dollar", "per US$ of X API spend")],
+        required=False,
+        label="Rates",
     )
 
     def __init__(self, *args, departments, **kwargs):

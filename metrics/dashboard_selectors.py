@@ -439,7 +439,9 @@ class ActivityRow:
 
     @property
     def too_few(self) -> bool:
-        return self.posts < MIN_POSTS or self.hours < MIN_HOURS
+        """Too few posts or hours for its rates to mean much (rows of other work and
+        direct messages have no rates)."""
+        return self.is_post_kind and (self.posts < MIN_POSTS or self.hours < MIN_HOURS)
 
     def finish(self) -> None:
         """Each measure with its rates per hour and per dollar of X API spend."""

@@ -305,6 +305,8 @@ def activities(request: HttpRequest) -> HttpResponse:
             "min_posts": ds.MIN_POSTS,
             "min_hours": ds.MIN_HOURS,
             "csv_query": query.urlencode(),
+            "per": (form.cleaned_data.get("per") if not invalid and form.is_bound else "")
+            or "hour",
         },
         status=422 if invalid else 200,
     )
