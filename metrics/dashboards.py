@@ -281,7 +281,11 @@ def activities(request: HttpRequest) -> HttpResponse:
     )
     if request.GET.get("format") == "csv":
         return _activities_csv(rows, first, last)
+    # The team's time is for leads (of their departments) and admins.
+    team = None if request.user.is_org_admin else set(time_perms.led_department_ids(request.user))
     for row in rows:
+        if row.department and (team is None or row.department.pk in team):
+            row.time_url = time_url(row.department, row.week, row.week_end)
         if row.is_post_kind:
             row.posts_url = posts_url(row.department, row.week, row.week_end, kind=row.kind)
             row.clicks_url = clicks_url(row.department, row.week, row.week_end, kind=row.kind)
@@ -305,6 +309,8 @@ def activities(request: HttpRequest) -> HttpResponse:
             "min_posts": ds.MIN_POSTS,
             "min_hours": ds.MIN_HOURS,
             "csv_query": query.urlencode(),
+            # The runs behind X API spend are on each source's page.
+            "sources_url": reverse("listening:sources"),
             "per": (form.cleaned_data.get("per") if not invalid and form.is_bound else "")
             or "hour",
         },
