@@ -608,3 +608,99 @@ def test_time_entries_count_for_their_department_and_activity(org, marketing):
     (row,) = rows
     assert (row.label, row.hours, row.awaits_inbox) == ("Direct message", Decimal("1.50"), True)
     assert TimeEntry.objects.count() == 1
+
+
+# --- the rows behind the numbers: the clicks page and the filters dashboards link with ----------
+
+
+@pytest.fixture
+def attributed(org, marketing, sales):
+    """A Sales campaign whose link sits in a Marketing post, and a bare Sales link."""
+    account = XAccountFactory()
+    campaign = CampaignFactory(department=sales)
+    post = _published(marketing, account, when=at(DAY), x_id=40_001, campaign=campaign)
+    in_post = TrackedLink.objects.create(
+        destination="https://a.example/", code="att-p", campaign=campaign, post=post
+    )
+    bare = TrackedLink.objects.create(
+        destination="https://a.example/", code="att-c", campaign=campaign
+    )
+    _click(in_post, at(DAY), "a")
+    _click(bare, at(DAY), "b")
+    _click(bare, at(DAY + dt.timedelta(days=1)), "=cmd|' /C calc'!A0")
+    for n, link in enumerate((in_post, bare)):
+        Conversion.objects.create(
+            kind="purchase",
+            value=Decimal(10),
+            currency="EUR",
+            occurred_at=at(DAY),
+            link=link,
+            campaign=campaign,
+            attribution="click",
+            channel="api",
+            external_id=f"att-{n}",
+        )
+    return {"post": post, "in_post": in_post, "bare": bare}
+
+
+def test_clicks_and_conversions_filter_by_department_as_the_rollup_attributes_them(
+    client, owner, attributed, marketing, sales
+):
+    client.force_login(owner)
+    clicks = reverse("campaigns:click_list")
+    conversions = reverse("campaigns:conversion_list")
+    # The post's department first, else the campaign's.
+    marketing_clicks = client.get(f"{clicks}?department=marketing").context["page"]
+    assert [c.link for c in marketing_clicks] == [attributed["in_post"]]
+    assert client.get(f"{clicks}?department=sales").context["page"].paginator.count == 2
+    assert client.get(f"{conversions}?department=marketing").context["page"].paginator.count == 1
+    assert client.get(f"{conversions}?department=sales").context["page"].paginator.count == 1
+    # Whole days in the organisation's zone.
+    day = DAY.isoformat()
+    one_day = client.get(f"{clicks}?clicked_after={day}&clicked_before={day}")
+    assert one_day.context["page"].paginator.count == 2
+    by_post = client.get(f"{clicks}?post={attributed['post'].pk}&kind=post")
+    assert by_post.context["page"].paginator.count == 1
+
+
+def test_the_clicks_page_exports_csv_that_opens_as_data(client, owner, attributed):
+    client.force_login(owner)
+    response = client.get(reverse("campaigns:click_list") + "?department=sales&format=csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 2
+    assert {r["link"] for r in rows} == {"att-c"}
+
+
+def test_the_clicks_page_refuses_bad_filters_without_a_server_error(client, owner, attributed):
+    client.force_login(owner)
+    for query in ("clicked_after=2026-02-30", "department=nope", "post=abc", "kind=tweet"):
+        response = client.get(reverse("campaigns:click_list") + "?" + query)
+        assert response.status_code == 200, query
+        assert response.context["page"].paginator.count == 0
+    client.logout()
+    assert client.get(reverse("campaigns:click_list")).status_code == 302
+
+
+def test_posts_filter_by_the_day_they_were_published(client, owner, attributed):
+    client.force_login(owner)
+    day = DAY.isoformat()
+    listed = client.get(
+        reverse("campaigns:post_list") + f"?published_after={day}&published_before={day}"
+    )
+    assert [p.pk for p in listed.context["page"]] == [attributed["post"].pk]
+    later = (DAY + dt.timedelta(days=1)).isoformat()
+    assert (
+        not client.get(reverse("campaigns:post_list") + f"?published_after={later}")
+        .context["page"]
+        .object_list
+    )
+
+
+def test_the_api_takes_the_new_filters(client, owner, attributed):
+    client.force_login(owner)
+    ok = client.get("/api/v1/clicks/?department=marketing&clicked_after=2026-11-10")
+    assert ok.status_code == 200
+    assert len(ok.json()["results"]) == 1
+    assert client.get("/api/v1/clicks/?department=nope").status_code == 400
+    assert client.get("/api/v1/conversions/?department=sales").status_code == 200
+    assert client.get("/api/v1/scheduled-posts/?published_after=2999-13-01").status_code == 400
