@@ -43,3 +43,14 @@
   draw();
   document.addEventListener("htmx:afterSettle", draw);
 })();
+
+// Typing a day into From or To picks the custom period, so the change HTMX sends is the
+// period the person means (without JavaScript, choose "Custom" in the list).
+(function () {
+  document.addEventListener("input", function (event) {
+    const field = event.target;
+    if (!field.matches || !field.matches("#range-form input[type=date]")) return;
+    const choice = document.getElementById("id_range");
+    if (choice) choice.value = "custom";
+  });
+})();

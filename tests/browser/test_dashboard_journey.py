@@ -90,6 +90,14 @@ def test_lead_reads_the_dashboard_and_follows_clicks_to_the_csv(
     # A bad custom period is a form error, not a broken page.
     page.get_by_label("Period").select_option("custom")
     expect(page.get_by_text("That period cannot be shown.")).to_be_visible()
+    # Typing the days picks the custom period by itself.
+    page.get_by_label("Period").select_option("week")
+    expect(page).to_have_url(re.compile(r"range=week"))
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    page.get_by_label("From (custom)").fill(yesterday.isoformat())
+    page.get_by_label("To (custom)").fill(yesterday.isoformat())
+    expect(page).to_have_url(re.compile(r"range=custom.*end=" + yesterday.isoformat()))
+    expect(page.locator("#period-label")).to_contain_text("(1 day)")
 
     page.get_by_label("Period").select_option("4w")
     expect(page.locator('[data-metric="link_clicks"] .stat')).to_have_text("12")
