@@ -101,7 +101,7 @@ def _figure_links(
         "conversions": conversions,
         "conversion_rate": conversions,
         "revenue": conversions,
-        "roi": "#campaigns",
+        "roi": "#campaigns",  # the campaigns' revenue and cost, each linked
         "posts_published": posts,
         "impressions": posts,
         "engagements": posts,
@@ -135,6 +135,7 @@ def department_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         return _department_csv(request, department, numbers)
     time_visible = _sees_team_time(request.user, department)
     links = _figure_links(department, period, time_visible=time_visible)
+    before = _figure_links(department, numbers.previous, time_visible=time_visible)
     goals = department_selectors.goal_list(user=request.user, department=department).filter(
         status=Goal.Status.ACTIVE
     )
@@ -151,11 +152,14 @@ def department_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "invalid": invalid,
         "period": period,
         "previous": numbers.previous,
-        "figures": [(f, links.get(f.key)) for f in numbers.figures],
+        "figures": [(f, links.get(f.key), before.get(f.key)) for f in numbers.figures],
         "has_data": any(f.value is not None for f in numbers.figures),
         "kpi_rows": kpi_rows,
         "chart": numbers.chart(),
-        "daily": [(day, values, clicks_url(department, day, day)) for day, values in numbers.daily],
+        "daily": [
+            (day, values, clicks_url(department, day, day), mentions_url(department, day, day))
+            for day, values in numbers.daily
+        ],
         "top_clicks": [
             (p, clicks_url(None, period.first, period.last, post=p.post_id))
             for p in ds.top_posts_by_clicks(department=department, period=period)

@@ -146,11 +146,15 @@ def url(slug="marketing", **query):
 
 
 def figures(response) -> dict:
-    return {f.key: f for f, _ in response.context["figures"]}
+    return {f.key: f for f, _, _ in response.context["figures"]}
 
 
 def links(response) -> dict:
-    return {f.key: link for f, link in response.context["figures"]}
+    return {f.key: link for f, link, _ in response.context["figures"]}
+
+
+def previous_links(response) -> dict:
+    return {f.key: link for f, _, link in response.context["figures"]}
 
 
 # --- the department dashboard --------------------------------------------------------------
@@ -168,6 +172,15 @@ def test_every_member_and_admin_sees_it_and_anonymous_is_redirected(
     response = client.get(url())
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("page", ["departments:overview", "departments:activities"])
+def test_every_member_and_admin_sees_the_overview_and_activities(
+    client, owner, colleague, admin_user, org, page
+):
+    for user in (owner, colleague, admin_user):
+        client.force_login(user)
+        assert client.get(reverse(page)).status_code == 200, user
 
 
 def test_without_data_every_figure_says_no_data_yet(client, owner, org, marketing):
@@ -219,6 +232,9 @@ def test_the_previous_period_has_the_same_length_and_the_change_is_shown(
     assert f["link_clicks"].previous == 1
     assert f["link_clicks"].change == 4
     assert f["link_clicks"].trend == "better"
+    # The period before's number links to its own rows too.
+    before = client.get(previous_links(response)["link_clicks"])
+    assert before.context["page"].paginator.count == f["link_clicks"].previous
     assert "▲ 4 (400 %)" in response.content.decode()
 
 
