@@ -720,3 +720,13 @@ def test_the_api_takes_the_new_filters(client, owner, attributed):
     assert client.get("/api/v1/clicks/?department=nope").status_code == 400
     assert client.get("/api/v1/conversions/?department=sales").status_code == 200
     assert client.get("/api/v1/scheduled-posts/?published_after=2999-13-01").status_code == 400
+
+
+def test_activities_swap_their_body_through_htmx_and_show_the_rate_asked_for(client, owner, data):
+    client.force_login(owner)
+    response = client.get(
+        activities_url(start="2026-11-09", end="2026-11-15", per="dollar"), HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="activities-body">')
+    assert "/$: " in body and "/h: " not in body
