@@ -36,13 +36,14 @@ from campaigns.offers.models import Conversion
 from campaigns.timelog.models import TimeEntry
 from departments import selectors as department_selectors
 from departments.models import Department, Goal, Membership
+from listening import billing
 from listening import selectors as listening_selectors
-from listening.models import Source, SourceRun, Tweet, XAccount
+from listening.models import AccountSpend, Source, SourceRun, Tweet, XAccount
 from metrics import facts
 from metrics.measure import Request, Scope, Table
 from metrics.models import DailyRollup, Dim
 from metrics.registry import METRICS
-from metrics.selectors import Status, kpi_progress
+from metrics.selectors import kpi_progress_many, rag_counts
 from socialops.models import User
 
 # --- periods ----------------------------------------------------------------------------
@@ -257,6 +258,7 @@ def top_posts_by_clicks(*, department: Department, period: Period) -> list[TopPo
     query)."""
     links = TrackedLink.objects.filter(post__department=department).values("pk")
     post_of = TrackedLink.objects.filter(pk=OuterRef("dim_id"))
+    post = ScheduledPost.objects.filter(pk=OuterRef("post_id"))
     rows = (
         DailyRollup.objects.filter(
             dim=Dim.LINK,
@@ -271,20 +273,24 @@ def top_posts_by_clicks(*, department: Department, period: Period) -> list[TopPo
             clicks=Sum("count", filter=Q(metric="link_clicks")),
             visitors=Sum("count", filter=Q(metric="unique_clicks")),
         )
+        .annotate(
+            text=Subquery(post.values("text")[:1]),
+            kind=Subquery(post.values("kind")[:1]),
+            published_at=Subquery(post.values("published_at")[:1]),
+        )
         .order_by("-clicks", "post_id")[:TOP_POSTS]
     )
-    rows = [r for r in rows if r["clicks"]]
-    posts = ScheduledPost.objects.in_bulk([r["post_id"] for r in rows]) if rows else {}
     return [
         TopPost(
             post_id=r["post_id"],
-            text=str(posts[r["post_id"]]) if r["post_id"] in posts else "",
-            kind=posts[r["post_id"]].kind if r["post_id"] in posts else "",
-            published_at=posts[r["post_id"]].published_at if r["post_id"] in posts else None,
+            text=r["text"] or f"{(r['kind'] or 'post').capitalize()} {r['post_id']}",
+            kind=r["kind"] or "",
+            published_at=r["published_at"],
             clicks=r["clicks"],
             visitors=r["visitors"] or 0,
         )
         for r in rows
+        if r["clicks"]
     ]
 
 
@@ -619,23 +625,20 @@ TREND_WEEKS = 8
 
 
 def department_lines(*, user: User, today: date) -> tuple[list[DepartmentLine], list[date]]:
-    """Every department with its active KPIs counted by status, and its weekly clicks over
-    the last TREND_WEEKS weeks (from the rollup, one Table for all)."""
+    """Every department with its active KPIs counted by red/amber/green, and its weekly
+    clicks over the last TREND_WEEKS weeks from the rollup: one query for the
+    departments (with the user's role in each), two for the KPIs (read as a list, not
+    through their goals), kpi_progress_many's two, and two for the clicks."""
     role = Membership.objects.filter(user_id=user.pk, department=OuterRef("pk")).values("role")
     departments = list(
         department_selectors.department_list(user=user)
         .annotate(my_role=Subquery(role[:1]))
         .order_by("name")
     )
-    goals = department_selectors.goal_list(user=user).filter(status=Goal.Status.ACTIVE)
-    # Keyed by every status there is, as metrics/_status_counts.html reads them.
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: {str(s.value): 0 for s in Status})
-    kpis: dict[int, int] = defaultdict(int)
-    for goal in goals:
-        for kpi in goal.kpis.all():
-            status = str(kpi_progress(kpi=kpi, today=today).status)
-            counts[goal.department_id][status] = counts[goal.department_id].get(status, 0) + 1
-            kpis[goal.department_id] += 1
+    kpis = list(department_selectors.kpi_list(user=user).filter(goal__status=Goal.Status.ACTIVE))
+    progress: dict[int, list] = defaultdict(list)
+    for kpi, p in zip(kpis, kpi_progress_many(kpis, today=today, series=False), strict=True):
+        progress[kpi.goal.department_id].append(p)
     monday = week_of(today)
     weeks = [monday - timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
     first = weeks[0]
@@ -652,8 +655,9 @@ def department_lines(*, user: User, today: date) -> tuple[list[DepartmentLine], 
         lines.append(
             DepartmentLine(
                 department=d,
-                counts=counts[d.pk],
-                kpis=kpis[d.pk],
+                # Keyed by every RAG there is, as metrics/_status_counts.html reads them.
+                counts=rag_counts(progress[d.pk]),
+                kpis=len(progress[d.pk]),
                 clicks=series,
                 clicks_total=table.value("link_clicks", scope, first, today),
             )
@@ -737,11 +741,28 @@ class AccountLine:
     budget: listening_selectors.Budget
 
 
-def accounts_health(*, user: User) -> list[AccountLine]:
-    accounts = list(listening_selectors.account_list(user=user).order_by("username"))
-    budgets = listening_selectors.account_budgets(accounts=accounts)
+def accounts_health(*, user: User, now: datetime | None = None) -> list[AccountLine]:
+    """Each account's health and this month's budget, its spend read in the same query
+    (listening.selectors.account_budgets takes one more; the overview counts them)."""
+    month = billing.billing_month(now or timezone.now())
+    spent = AccountSpend.objects.filter(account=OuterRef("pk"), month=month).values("cost")
+    accounts = (
+        listening_selectors.account_list(user=user)
+        .annotate(month_spent=Subquery(spent[:1]))
+        .order_by("username")
+    )
     return [
-        AccountLine(a, listening_selectors.account_health(account=a), budgets[a.pk])
+        AccountLine(
+            a,
+            listening_selectors.account_health(account=a),
+            listening_selectors.Budget(
+                budget=a.monthly_budget,
+                spent=Decimal(a.month_spent or 0),
+                pause=a.budget_pause,
+                month=month,
+                resumes_on=billing.next_month(month),
+            ),
+        )
         for a in accounts
     ]
 
