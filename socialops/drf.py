@@ -134,3 +134,19 @@ class CharFieldSchema(OpenApiSerializerFieldExtension):
         if field.schema_format:
             schema["format"] = field.schema_format
         return schema
+
+
+def single_query_values(query_params, known: set[str]) -> dict[str, str]:
+    """A request's query as one value per parameter. An unknown or repeated parameter is a
+    400 naming it (a misspelt parameter must not silently answer the default); DRF's own
+    `format` is allowed and left out."""
+    known = set(known) | {"format"}
+    errors: dict[str, list[str]] = {}
+    for name, given in query_params.lists():
+        if name not in known:
+            errors[name] = [f"Unknown parameter; this endpoint takes {', '.join(sorted(known))}."]
+        elif len(given) > 1:
+            errors[name] = ["Give this parameter once."]
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return {name: value for name, value in query_params.items() if name != "format"}

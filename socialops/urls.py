@@ -10,6 +10,7 @@ import campaigns.offers.api
 import campaigns.timelog.api  # noqa: F401
 import departments.api  # noqa: F401
 import listening.api  # noqa: F401
+import metrics.activities_api
 import metrics.api  # noqa: F401
 from campaigns.links.urls import shortlink_urls
 from departments.urls import urlpatterns as department_pages

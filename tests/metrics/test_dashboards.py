@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from campaigns.links.models import Click, TrackedLink
 from campaigns.offers.models import Conversion
@@ -21,6 +22,7 @@ from campaigns.timelog.models import TimeEntry
 from listening.models import InboxItem
 from metrics import dashboard_selectors as ds
 from metrics.rollups import rebuild
+from tests.campaigns.helpers import client_for
 from tests.factories import (
     CampaignFactory,
     GoalFactory,
@@ -730,3 +732,48 @@ def test_activities_swap_their_body_through_htmx_and_show_the_rate_asked_for(cli
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="activities-body">')
     assert "/$: " in body and "/h: " not in body
+
+
+# --- the activity table's API ---------------------------------------------------------------
+
+ACTIVITIES_API = "/api/v1/metrics/activities/"
+
+
+def test_the_activities_api_answers_the_pages_table(data, marketing, owner, colleague, admin_user):
+    for n in range(4):
+        _published(marketing, data["account"], when=at(DAY, 14 + n), x_id=30_000 + n)
+    for user in (owner, colleague, admin_user):  # every member reads every department's
+        api = client_for(user)
+        response = api.get(ACTIVITIES_API, {"start": "2026-11-09", "end": "2026-11-09"})
+        assert response.status_code == 200, response.content
+        rows = {(r["department"], r["activity_label"]): r for r in response.json()}
+        post = rows[("marketing", "Post")]
+        assert post["week"] == "2026-11-09"
+        assert post["hours"] == "3.0000" and post["x_api_spend"] == "0.5000"
+        measures = {m["key"]: m for m in post["measures"]}
+        assert measures["posts"]["value"] == "5.0000"
+        assert measures["clicks"]["value"] == "4.0000"
+        clicks_per_hour = measures["clicks"]["per_hour"]
+        assert clicks_per_hour["value"] == pytest.approx(4 / 3)
+        assert clicks_per_hour["low"] < clicks_per_hour["value"] < clicks_per_hour["high"]
+        assert rows[("marketing", "Reply")]["too_few_to_tell"] is True
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"start": "banana"}, "start"),
+        ({"start": "2026-11-09", "end": "2026-11-01"}, "end"),
+        ({"start": "2020-01-01", "end": "2026-11-01"}, "end"),
+        ({"department": "nope"}, "department"),
+        ({"weeks": "4"}, "weeks"),
+    ],
+)
+def test_the_activities_api_answers_bad_parameters_with_400(org, owner, query, field):
+    response = client_for(owner).get(ACTIVITIES_API, query)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_the_activities_api_needs_a_signed_in_caller(org):
+    assert APIClient().get(ACTIVITIES_API).status_code in (401, 403)
