@@ -29,7 +29,8 @@ from departments import filters, selectors, services
 from departments.models import KPI, Goal
 from departments.serializers import DepartmentSlugField, DepartmentSummarySerializer, GoalIdField
 from listening.serializers import AccountIdField
-from metrics.registry import METRICS, metric_choices, metric_get, unit_choices
+from metrics.measure import is_computed
+from metrics.registry import METRICS, Metric, metric_choices, metric_get, unit_choices
 from metrics.registry import Source as MetricSource
 from metrics.selectors import RAG_LABELS, KPIProgress, Rag, Source, kpi_progress, kpi_progress_many
 from socialops import drf
@@ -56,6 +57,13 @@ class MetricSerializer(serializers.Serializer):
         choices=[(s.value, s.value) for s in MetricSource], read_only=True
     )
     description = serializers.CharField(read_only=True)
+    measured = serializers.SerializerMethodField(
+        help_text="Whether SocialOps measures it from its data (its series is at "
+        "/api/v1/metrics/series/); if not, it is entered by hand or not measured yet."
+    )
+
+    def get_measured(self, metric: Metric) -> bool:
+        return is_computed(metric.key)
 
 
 class KPIProgressSerializer(serializers.Serializer):
@@ -287,6 +295,8 @@ class MetricViewSet(viewsets.GenericViewSet):
     pagination_class = None
     filter_backends = []
     lookup_field = "key"
+    # Any key but "series": /metrics/series/ is the series endpoint (metrics.series_api).
+    lookup_value_regex = r"(?!series(?:[/.]|$))[^/.]+"
 
     def list(self, request: Request) -> Response:
         return Response(MetricSerializer(list(METRICS.values()), many=True).data)

@@ -11,7 +11,8 @@ import campaigns.timelog.api  # noqa: F401
 import departments.api  # noqa: F401
 import listening.api  # noqa: F401
 import metrics.activities_api
-import metrics.api  # noqa: F401
+import metrics.api
+import metrics.series_api  # noqa: F401
 from campaigns.links.urls import shortlink_urls
 from departments.urls import urlpatterns as department_pages
 from departments.views import LoginView
