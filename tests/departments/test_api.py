@@ -142,6 +142,7 @@ def test_metrics_list_the_registry(owner):
         "higher_is_better": True,
         "source": "x",
         "description": by_key["followers"]["description"],
+        "measured": True,
     }
     assert by_key["median_first_response_minutes"]["higher_is_better"] is False
     assert "custom" in by_key

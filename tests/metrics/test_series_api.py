@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from campaigns.links.models import Click, TrackedLink
+from listening.models import FollowerCount
 from metrics import facts
 from metrics.rollups import rebuild
 from socialops.tokens import api_token_create
@@ -193,6 +194,25 @@ def test_a_derived_metric_and_money_have_their_units(api, org, marketing, owner)
     assert (body["unit"], body["points"][0]["value"]) == ("currency", "90.0000")
     rate = _get(api, metric="conversion_rate", **{"from": str(DAY)}, to=str(DAY)).json()
     assert (rate["unit"], rate["points"][0]["value"]) == ("percent", None)
+
+
+def test_followers_are_a_level_carried_to_each_periods_end(api, org):
+    account = XAccountFactory()
+    for day, followers in [(DAY - dt.timedelta(days=3), 100), (DAY, 130)]:
+        FollowerCount.objects.create(account=account, day=day, followers=followers)
+    rebuild()
+    query = {"metric": "followers", "dimension": "account", "id": account.id}
+
+    days = _get(api, **query, **{"from": str(DAY - dt.timedelta(days=4))}, to=str(DAY))
+    assert [p["value"] for p in days.json()["points"]] == [
+        None,  # before the first snapshot
+        "100.0000",
+        "100.0000",  # no snapshot: the last one before
+        "100.0000",
+        "130.0000",
+    ]
+    weeks = _get(api, **query, interval="week", **{"from": "2026-11-02"}, to="2026-11-15")
+    assert [p["value"] for p in weeks.json()["points"]] == ["100.0000", "130.0000"]
 
 
 def test_a_metric_not_measured_from_data_answers_no_data_yet(api, world):
