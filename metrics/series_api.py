@@ -41,6 +41,14 @@ DEFAULT_DAYS = {"day": 30, "week": 7 * 13, "month": 365}
 FORMAT_PARAMETER = "format"
 
 Q4 = Decimal("0.0001")
+NOUNS = {
+    Dim.DEPARTMENT: "department",
+    Dim.ACCOUNT: "X account",
+    Dim.CAMPAIGN: "campaign",
+    Dim.LINK: "tracked link",
+    Dim.SOURCE: "source",
+    Dim.ACTIVITY: "activity kind",
+}
 
 
 def _rows(dim: str, user: Any) -> QuerySet | None:
@@ -127,7 +135,7 @@ class SeriesQuerySerializer(serializers.Serializer):
         elif "id" not in attrs:
             errors["id"] = [f"Required for the dimension {dim}."]
         elif not scope_exists(user=self.context["request"].user, dim=dim, id=attrs["id"]):
-            errors["id"] = [f"No {Dim(dim).label.lower()} with the id {attrs['id']}."]
+            errors["id"] = [f"No {NOUNS[dim]} with the id {attrs['id']}."]
         # The organisation's today: its middleware activated its time zone.
         last: date = attrs.get("to") or timezone.localdate()
         first: date = attrs.get("from") or max(

@@ -271,6 +271,12 @@ def test_bad_parameters_are_field_errors(api, world, query, field):
     assert field in response.json(), response.json()
 
 
+def test_an_unknown_id_is_named_in_the_domains_words(api, world):
+    response = _get(api, metric="link_clicks", dimension="account", id=424242)
+
+    assert response.json() == {"id": ["No X account with the id 424242."]}
+
+
 def test_a_repeated_parameter_is_a_field_error(api, world):
     response = api.get(f"{URL}?metric=link_clicks&metric=mentions")
 
