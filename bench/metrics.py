@@ -625,6 +625,7 @@ def run() -> None:
             department,
         ),
         ("marketing overview /metrics/overview/", "/metrics/overview/", None),
+        ("activities /metrics/activities/", "/metrics/activities/", None),
     ]
     for name, url, scope in pages:
         try:
