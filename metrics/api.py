@@ -295,8 +295,9 @@ class MetricViewSet(viewsets.GenericViewSet):
     pagination_class = None
     filter_backends = []
     lookup_field = "key"
-    # Any key but "series": /metrics/series/ is the series endpoint (metrics.series_api).
-    lookup_value_regex = r"(?!series(?:[/.]|$))[^/.]+"
+    # Any key but the endpoints under /metrics/ (metrics.series_api, metrics.activities_api),
+    # whichever registers on the router first.
+    lookup_value_regex = r"(?!(?:series|activities)(?:[/.]|$))[^/.]+"
 
     def list(self, request: Request) -> Response:
         return Response(MetricSerializer(list(METRICS.values()), many=True).data)
