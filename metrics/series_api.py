@@ -31,14 +31,13 @@ from metrics.models import Dim
 from metrics.registry import metric_choices, metric_get, unit_choices
 from socialops import drf, params
 from socialops.api import router
+from socialops.drf import single_query_values
 
 # The longest range each interval answers (a year counted as 366 days): enough for any
 # chart, and a bound on the work one request can ask for.
 MAX_YEARS = {"day": 3, "week": 10, "month": 30}
 # The range when `from` is left out: this many days up to `to`.
 DEFAULT_DAYS = {"day": 30, "week": 7 * 13, "month": 365}
-# DRF's own query parameter (?format=json), allowed beside ours.
-FORMAT_PARAMETER = "format"
 
 Q4 = Decimal("0.0001")
 NOUNS = {
@@ -224,7 +223,8 @@ class SeriesViewSet(viewsets.GenericViewSet):
         },
     )
     def list(self, request: Request) -> Response:
-        query = SeriesQuerySerializer(data=_single_values(request), context={"request": request})
+        values = single_query_values(request.query_params, set(SeriesQuerySerializer().fields))
+        query = SeriesQuerySerializer(data=values, context={"request": request})
         query.is_valid(raise_exception=True)
         q = query.validated_data
         metric = metric_get(q["metric"])
@@ -257,21 +257,6 @@ class SeriesViewSet(viewsets.GenericViewSet):
                 ],
             }
         )
-
-
-def _single_values(request: Request) -> dict[str, str]:
-    """The query as one value per parameter; an unknown or repeated parameter is a field
-    error (a misspelt `interval` must not silently answer days)."""
-    known = set(SeriesQuerySerializer().fields) | {FORMAT_PARAMETER}
-    errors: dict[str, list[str]] = {}
-    for name, given in request.query_params.lists():
-        if name not in known:
-            errors[name] = [f"Unknown parameter; this endpoint takes {', '.join(sorted(known))}."]
-        elif len(given) > 1:
-            errors[name] = ["Give this parameter once."]
-    if errors:
-        raise ValidationError(errors)
-    return {name: value for name, value in request.query_params.items() if name != "format"}
 
 
 router.register("metrics/series", SeriesViewSet, basename="metric-series")
