@@ -7,6 +7,7 @@ import zoneinfo
 from django import forms
 
 from departments.models import KPI, Department, Goal, Membership, Organisation
+from departments.services import KPI_FIELDS
 from metrics.registry import METRICS
 from socialops.forms import DateInput, DatesInRange
 from socialops.models import User
@@ -93,20 +94,7 @@ class KPIForm(forms.ModelForm):
 
     class Meta:
         model = KPI
-        fields = [
-            "metric",
-            "name",
-            "unit",
-            "target",
-            "baseline",
-            "direction",
-            "cadence",
-            "scope",
-            "account",
-            "campaign",
-            "green_from",
-            "amber_from",
-        ]
+        fields = list(KPI_FIELDS)
         help_texts = {
             "target": "The value the KPI should reach by the end of the goal's period.",
             "baseline": "Where it stood before the period, for comparison.",

@@ -203,7 +203,8 @@ def goal_delete(*, actor: User, goal: Goal) -> None:
 
 # --- KPIs -----------------------------------------------------------------------------
 
-KPI_FIELDS = {
+# The fields a person sets on a KPI, in the order its form shows them.
+KPI_FIELDS = (
     "metric",
     "name",
     "unit",
@@ -216,7 +217,7 @@ KPI_FIELDS = {
     "campaign",
     "green_from",
     "amber_from",
-}
+)
 
 
 @transaction.atomic

@@ -115,6 +115,19 @@ def _kind_code(field: str) -> Case:
     )
 
 
+def _through_post(post: str) -> dict[str, object]:
+    """The dimensions a row has through the calendar post it came from (`post`, a path to
+    a ScheduledPost): the account that published it and its kind; none without a post."""
+    return {
+        Dim.ACCOUNT: F(f"{post}__account_id"),
+        Dim.ACTIVITY: Case(
+            When(**{post: None}, then=Value(None)),
+            default=_kind_code(f"{post}__kind"),
+            output_field=IntegerField(),
+        ),
+    }
+
+
 def _window(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetime]:
     return (
         datetime.combine(first, time.min, tzinfo=zone),
@@ -163,12 +176,7 @@ def clicks(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
             Dim.LINK: F("link_id"),
             Dim.CAMPAIGN: F("link__campaign_id"),
             Dim.DEPARTMENT: Coalesce("link__post__department_id", "link__campaign__department_id"),
-            Dim.ACCOUNT: F("link__post__account_id"),
-            Dim.ACTIVITY: Case(
-                When(link__post=None, then=Value(None)),
-                default=_kind_code("link__post__kind"),
-                output_field=IntegerField(),
-            ),
+            **_through_post("link__post"),
         },
         measures={
             "link_clicks": ("count", Count("id")),
@@ -193,12 +201,7 @@ def conversions(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
             Dim.LINK: F("link_id"),
             Dim.CAMPAIGN: F("campaign_id"),
             Dim.DEPARTMENT: Coalesce("link__post__department_id", "campaign__department_id"),
-            Dim.ACCOUNT: F("link__post__account_id"),
-            Dim.ACTIVITY: Case(
-                When(link__post=None, then=Value(None)),
-                default=_kind_code("link__post__kind"),
-                output_field=IntegerField(),
-            ),
+            **_through_post("link__post"),
         },
         measures={
             "conversions": ("count", Count("id")),
