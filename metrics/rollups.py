@@ -7,7 +7,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -89,10 +89,21 @@ def _lock(family: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_SPACE, family])
 
 
-def _local_days(utc_days: Iterable[date]) -> list[tuple[date, date]]:
-    """The organisation's days overlapping these UTC dates (a UTC date overlaps the local
-    day before, of and after it, whatever the offset), merged into ranges."""
-    days = sorted({d + timedelta(days=n) for d in utc_days for n in (-1, 0, 1)})
+def local_days(utc_days: Iterable[date], zone: tzinfo) -> list[tuple[date, date]]:
+    """The organisation's days overlapping these UTC dates, merged into ranges: the local
+    days of a UTC date's first and last instant (one day in UTC, two elsewhere). A mark
+    made with a day the rows store as it is (a time entry's, a follower count's) is among
+    them, whatever the offset."""
+    days = sorted(
+        {
+            moment.astimezone(zone).date()
+            for d in utc_days
+            for moment in (
+                datetime.combine(d, time.min, tzinfo=UTC),
+                datetime.combine(d, time.max, tzinfo=UTC),
+            )
+        }
+    )
     ranges: list[tuple[date, date]] = []
     for day in days:
         if ranges and day == ranges[-1][1] + timedelta(days=1):
@@ -115,7 +126,7 @@ def recompute_marked() -> int:
     for family, days in by_family.items():
         if family not in FAMILIES:
             continue
-        for first, last in _local_days(days):
+        for first, last in local_days(days, zone):
             recompute(family, first, last, zone=zone)
     for family, day, version in marks:
         DirtyDay.objects.filter(family=family, day=day, version=version).delete()

@@ -17,7 +17,7 @@ from listening.models import FollowerCount
 from metrics import facts
 from metrics.measure import ORG, Scope, metric_series, metric_value
 from metrics.models import DailyRollup, Dim
-from metrics.rollups import rebuild, recompute, recompute_marked, verify
+from metrics.rollups import local_days, rebuild, recompute, recompute_marked, verify
 from socialops.marks import Family, mark
 from socialops.models import DirtyDay
 from tests.factories import (
@@ -198,3 +198,15 @@ def test_ratios_are_ratios_of_sums_and_followers_a_level(setup, org):
         metric_value("followers", first=DAY - dt.timedelta(days=2), last=DAY - dt.timedelta(days=1))
         == 100
     )
+
+
+@pytest.mark.parametrize(
+    "zone, days",
+    [
+        ("UTC", [(DAY, DAY)]),
+        ("America/New_York", [(DAY - dt.timedelta(days=1), DAY)]),
+        ("Asia/Tokyo", [(DAY, DAY + dt.timedelta(days=1))]),
+    ],
+)
+def test_a_marked_utc_day_recomputes_thelocal_days_it_overlaps_and_no_more(zone, days):
+    assert local_days([DAY], ZoneInfo(zone)) == days
