@@ -210,3 +210,14 @@ def test_ratios_are_ratios_of_sums_and_followers_a_level(setup, org):
 )
 def test_a_marked_utc_day_recomputes_thelocal_days_it_overlaps_and_no_more(zone, days):
     assert local_days([DAY], ZoneInfo(zone)) == days
+
+
+def test_verify_says_when_the_differences_are_marked_days_waiting_for_the_pass(setup):
+    at = dt.datetime.combine(DAY, dt.time(9), tzinfo=ZONE)
+    rebuild()
+    _click(setup["link"], at)
+    mark(Family.CLICKS, [at])
+    with pytest.raises(CommandError, match="1 marked days wait for the next pass"):
+        call_command("metrics_verify", "--quiet")
+    recompute_marked()
+    call_command("metrics_verify", "--quiet")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from metrics.management.progress import Bar
 from metrics.models import DailyRollup
 from metrics.rollups import first_raw_day, organisation_today, organisation_zone, verify
+from socialops.models import DirtyDay
 
 SHOWN = 200  # differences printed; the count is always exact
 
@@ -45,5 +47,14 @@ class Command(BaseCommand):
         if len(differences) > SHOWN:
             self.stdout.write(f"… and {len(differences) - SHOWN:,} more")
         if differences:
-            raise CommandError(f"{len(differences):,} rollup cells differ from the raw rows.")
+            pending = DirtyDay.objects.count()
+            waiting = (
+                f" {pending:,} marked days wait for the next pass of the rollup task (every "
+                f"{settings.METRICS_ROLLUP_INTERVAL} s): cells on them differ until it runs."
+                if pending
+                else ""
+            )
+            raise CommandError(
+                f"{len(differences):,} rollup cells differ from the raw rows.{waiting}"
+            )
         self.stdout.write(f"The rollup matches the raw rows from {first} to {last}.")
