@@ -8,8 +8,19 @@ import os
 import socket
 
 import pytest
+from django.conf import settings as django_settings
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright runs a loop
+
+# pytest-django has loaded the settings by now. Without the test settings every test runs
+# with the click spool on (a shipper thread per process beside the test's transaction); a
+# run like that once hung for 30 minutes on a flush behind an idle transaction. Refuse it.
+if not django_settings.TESTING:
+    pytest.exit(
+        "the suite needs the test settings: run `make test` (PYTEST_ARGS='tests/...' picks "
+        "tests), or set SOCIALOPS_TESTING=1 before pytest",
+        returncode=4,
+    )
 
 
 def _is_loopback(address) -> bool:
