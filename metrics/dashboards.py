@@ -65,10 +65,10 @@ def posts_url(department: Department | None, first: date, last: date, **more) ->
     )
 
 
-def mentions_url(department: Department, first: date, last: date) -> str:
+def mentions_url(department: Department | None, first: date, last: date) -> str:
     return _url(
         "listening:stream",
-        department=department.slug,
+        department=department.slug if department else None,
         received_after=first.isoformat(),
         received_before=last.isoformat(),
     )

@@ -8,7 +8,6 @@ namespace, see socialops/urls.py)."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +23,7 @@ from campaigns.timelog import permissions as time_perms
 from departments import permissions as perms
 from departments import selectors, services
 from departments.models import KPI, Goal, Membership
+from metrics import dashboards
 from metrics.forms import MeasurementForm
 from metrics.registry import metric_get
 from metrics.selectors import Source, kpi_progress, kpi_progress_many, rag_counts
@@ -213,31 +213,30 @@ TIME_METRICS = {"hours_spent", "staff_cost"}
 
 
 def _rows_behind(user, kpi: KPI, progress) -> str | None:
-    """A list that holds exactly the rows a computed actual counts, where one exists: the
-    conversions of the period (the organisation's, or a campaign's), or a department's
-    time entries (for those who may see its team's time). Other actuals link to their
-    series on the KPI's page."""
+    """A list that holds exactly the rows a computed actual counts, where one exists (the
+    list's filters use the same attribution as the rollup, metrics/facts.py): link clicks
+    (bots left out) and conversions of the organisation, a department or a campaign;
+    mentions of the organisation or a department; a department's time entries (for those
+    who may see its team's time). Other actuals link to their series on the KPI's page."""
     if progress.source != Source.DATA or progress.as_of is None:
         return None
-    exact_scope = kpi.scope in {KPI.Scope.ORGANISATION, KPI.Scope.CAMPAIGN}
-    if kpi.metric in CONVERSION_METRICS and exact_scope:
-        query = {
-            "occurred_after": progress.first.isoformat(),
-            "occurred_before": progress.as_of.isoformat(),
-            **CONVERSION_METRICS[kpi.metric],
-        }
-        if kpi.scope == KPI.Scope.CAMPAIGN:
-            query["campaign"] = str(kpi.campaign_id)
-        return f"{reverse('campaigns:conversion_list')}?{urlencode(query)}"
-    department = kpi.goal.department_id
-    may_see = user.is_org_admin or department in time_perms.led_department_ids(user)
-    if kpi.metric in TIME_METRICS and kpi.scope == KPI.Scope.DEPARTMENT and may_see:
-        query = {
-            "start": progress.first.isoformat(),
-            "end": progress.as_of.isoformat(),
-            "department": str(department),
-        }
-        return f"{reverse('campaigns:time_team')}?{urlencode(query)}"
+    first, last = progress.first, progress.as_of
+    scope = kpi.scope
+    department = kpi.goal.department if scope == KPI.Scope.DEPARTMENT else None
+    campaign = {"campaign": kpi.campaign_id} if scope == KPI.Scope.CAMPAIGN else {}
+    if scope == KPI.Scope.ACCOUNT:
+        return None  # no list filters by the publishing account yet
+    if kpi.metric == "link_clicks":
+        return dashboards.clicks_url(department, first, last, **campaign)
+    if kpi.metric in CONVERSION_METRICS:
+        return dashboards.conversions_url(
+            department, first, last, **campaign, **CONVERSION_METRICS[kpi.metric]
+        )
+    if kpi.metric == "mentions" and not campaign:
+        return dashboards.mentions_url(department, first, last)
+    if kpi.metric in TIME_METRICS and department is not None:
+        may_see = user.is_org_admin or department.pk in time_perms.led_department_ids(user)
+        return dashboards.time_url(department, first, last) if may_see else None
     return None
 
 

@@ -17,6 +17,8 @@ from playwright.sync_api import expect
 from campaigns.links.models import Click, TrackedLink
 from metrics.rollups import rebuild
 from tests.factories import (
+    GoalFactory,
+    KPIFactory,
     ScheduledPostFactory,
     TimeEntryFactory,
     TweetFactory,
@@ -139,3 +141,26 @@ def test_the_activity_table_renders_with_intervals(
         page.get_by_text("Direct messages are counted once the inbox lands.").first
     ).to_be_visible()
     expect(page.locator("#activities-help")).to_contain_text("normal approximation")
+
+
+def test_lead_drills_from_a_kpi_to_the_clicks_it_counts(
+    signed_in, live_server, owner, marketing, marketing_week
+):
+    """The KPI on the dashboard, its page, then the very clicks its actual counts."""
+    today = timezone.localdate()
+    goal = GoalFactory(
+        department=marketing,
+        title="Winter traffic",
+        period_start=today - dt.timedelta(days=14),
+        period_end=today + dt.timedelta(days=14),
+    )
+    KPIFactory(goal=goal, metric="link_clicks", scope="department", name="Winter clicks")
+    page = signed_in(owner)
+    page.goto(f"{live_server.url}/departments/{marketing.slug}/dashboard/")
+    kpi = page.locator(".kpi").filter(has_text="Winter clicks")
+    expect(kpi.locator(".figures a").first).to_have_text("12")
+    kpi.get_by_role("link", name="Winter clicks", exact=True).click()
+    expect(page.get_by_role("heading", name="Winter clicks")).to_be_visible()
+    page.get_by_role("link", name="The rows behind it").click()
+    expect(page).to_have_url(re.compile(r"/links/clicks/\?.*department=marketing"))
+    expect(page.get_by_text("12 clicks")).to_be_visible()

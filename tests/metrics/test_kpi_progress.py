@@ -20,6 +20,7 @@ from campaigns.links.models import Click, TrackedLink
 from campaigns.offers.models import Conversion
 from departments import services
 from departments.models import KPI, Measurement
+from listening.models import InboxItem
 from metrics.models import DailyRollup
 from metrics.registry import METRICS, entered_by_hand, metric_scopes
 from metrics.rollups import rebuild
@@ -30,6 +31,9 @@ from tests.factories import (
     KPIFactory,
     MeasurementFactory,
     ScheduledPostFactory,
+    SourceFactory,
+    SourceTweetFactory,
+    TweetFactory,
     XAccountFactory,
 )
 
@@ -545,3 +549,72 @@ def test_a_conversion_kpi_links_to_exactly_the_rows_it_counts(client, org, owner
     listed = client.get(url)
     assert listed.status_code == 200
     assert len(listed.context["rows"]) == 2
+
+
+def _rows_behind(client, kpi) -> str | None:
+    page = client.get(kpi.get_absolute_url()).content.decode()
+    found = re.search(r'href="([^"]+)">The rows behind it', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_a_clicks_kpi_links_to_exactly_the_clicks_it_counts(
+    client, clicks, owner, marketing, sales
+):
+    """From a KPI to its clicks, in each scope a list can filter by: as many rows as the
+    actual says (bots and the days outside the period left out)."""
+    goal = GoalFactory(department=marketing, period_start=START, period_end=END)
+    sales_goal = GoalFactory(department=sales, period_start=START, period_end=END)
+    kpis = [
+        KPIFactory(goal=goal, metric="link_clicks", scope="department", name=""),
+        KPIFactory(goal=goal, metric="link_clicks", scope="organisation", name=""),
+        KPIFactory(
+            goal=sales_goal,
+            metric="link_clicks",
+            scope="campaign",
+            campaign=clicks["campaign"],
+            name="",
+        ),
+    ]
+    client.force_login(owner)
+    for kpi in kpis:
+        # Seen after the period ended: the whole period counts, on the page and the list.
+        actual = kpi_progress(kpi=kpi, today=dt.date.today()).actual
+        url = _rows_behind(client, kpi)
+        assert url is not None and url.startswith("/links/clicks/?"), kpi.scope
+        listed = client.get(url)
+        assert listed.status_code == 200
+        assert listed.context["rows"].count() == actual > 0, (kpi.scope, url)
+    assert "department=marketing" in _rows_behind(client, kpis[0])
+    assert f"campaign={clicks['campaign'].pk}" in _rows_behind(client, kpis[2])
+    # No list filters by the publishing account: that KPI keeps its series instead.
+    account_kpi = KPIFactory(
+        goal=goal, metric="link_clicks", scope="account", account=clicks["account"], name=""
+    )
+    assert _rows_behind(client, account_kpi) is None
+
+
+def test_a_mentions_kpi_links_to_exactly_the_mentions_it_counts(
+    client, org, owner, marketing, sales
+):
+    account = XAccountFactory()
+    source = SourceFactory(account=account, department=marketing)
+    inside = dt.datetime.combine(dt.date(2026, 11, 10), dt.time(9), tzinfo=ZONE)
+    before = dt.datetime.combine(dt.date(2026, 10, 31), dt.time(23, 30), tzinfo=ZONE)
+    for n, (moment, department) in enumerate(
+        [(inside, marketing), (inside, marketing), (inside, sales), (before, marketing)]
+    ):
+        mention = TweetFactory(created_at=moment, text=f"mention {n}")
+        SourceTweetFactory(source=source, tweet=mention)
+        InboxItem.objects.create(
+            tweet=mention, account=account, department=department, received_at=moment
+        )
+    rebuild(since=dt.date(2026, 10, 25))
+    goal = GoalFactory(department=marketing, period_start=START, period_end=END)
+    department_kpi = KPIFactory(goal=goal, metric="mentions", scope="department", name="")
+    organisation_kpi = KPIFactory(goal=goal, metric="mentions", scope="organisation", name="")
+    client.force_login(owner)
+    for kpi, expected in ((department_kpi, 2), (organisation_kpi, 3)):
+        assert kpi_progress(kpi=kpi, today=dt.date.today()).actual == expected
+        listed = client.get(_rows_behind(client, kpi))
+        assert listed.status_code == 200
+        assert len(listed.context["posts"]) == expected, kpi.scope
