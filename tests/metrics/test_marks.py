@@ -27,11 +27,13 @@ from campaigns.offers import services as offer_services
 from campaigns.timelog import services as time_services
 from departments import services as department_services
 from departments.demo import demo_load
+from departments.models import KPI
 from listening.ingest import source_run
 from listening.models import InboxItem, Source
 from metrics.measure import Scope, metric_value
 from metrics.models import Dim
 from metrics.rollups import organisation_today, rebuild, recompute_marked, verify
+from metrics.selectors import Rag, kpi_progress_many
 from metrics.tasks import rollup_rebuild
 from socialops import marks
 from socialops.marks import Family, mark, mark_rows
@@ -596,6 +598,14 @@ def test_demo_x_rolls_the_demo_up_and_metrics_verify_passes(organisation, xsim, 
         == Click.objects.filter(is_bot=False).count()
     )
     call_command("metrics_verify", "--quiet")
+    # The measured KPIs' targets fit the demo's data: green, amber, not all red.
+    kpis = list(
+        KPI.objects.filter(
+            metric__in=["link_clicks", "conversions"], goal__department__name="Marketing"
+        ).order_by("pk")
+    )
+    rags = {p.kpi.metric: p.rag for p in kpi_progress_many(kpis, today=organisation_today())}
+    assert rags == {"link_clicks": Rag.GREEN, "conversions": Rag.AMBER}
     for source in Source.objects.filter(kind__in=["mentions", "own_posts", "followers"]):
         source_run(source_id=source.pk)
     rolled_up_equals_raw()

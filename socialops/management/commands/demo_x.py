@@ -22,3 +22,4 @@ class Command(BaseCommand):
             # Their figures at once, not at the next minute's pass over the marked days.
             # By name: metrics sits above every app.
             call_command("metrics_rebuild", "--quiet", stdout=self.stdout)
+            call_command("demo_targets", stdout=self.stdout)
