@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -43,7 +45,7 @@ from metrics import facts
 from metrics.measure import Request, Scope, Table
 from metrics.models import DailyRollup, Dim
 from metrics.registry import METRICS
-from metrics.selectors import kpi_progress_many, rag_counts
+from metrics.selectors import kpi_progress_many, kpi_requests, rag_counts
 from socialops.models import User
 
 # --- periods ----------------------------------------------------------------------------
@@ -174,6 +176,8 @@ class DepartmentFigures:
     campaigns: list[CampaignResult]
     # One row per day: (day, {metric: value or None}).
     daily: list[tuple[date, dict[str, Decimal | None]]]
+    # The rollup rows read, with those of the requests passed `also` (the page's KPIs).
+    table: Table
 
     def chart(self) -> dict:
         return {
@@ -198,10 +202,13 @@ def department_campaigns(*, department: Department, period: Period) -> list[Camp
     )
 
 
-def department_figures(*, department: Department, period: Period) -> DepartmentFigures:
+def department_figures(
+    *, department: Department, period: Period, also: Sequence[Request] = ()
+) -> DepartmentFigures:
     """Every figure of the dashboard from the rollup in two queries (metrics.measure's
     Table): the headline for the period and the one before, each campaign's results, and
-    the daily series."""
+    the daily series; `also`: more requests read in the same two queries (the page's
+    KPIs, metrics.selectors.kpi_requests), answered by the returned figures' table."""
     scope = Scope(Dim.DEPARTMENT, department.pk)
     previous = period.previous()
     campaigns = department_campaigns(department=department, period=period)
@@ -211,7 +218,7 @@ def department_figures(*, department: Department, period: Period) -> DepartmentF
         for c in campaigns
         for m in CAMPAIGN_METRICS
     ]
-    table = Table(requests)
+    table = Table([*requests, *also])
     figures = [
         figure(
             key,
@@ -234,7 +241,7 @@ def department_figures(*, department: Department, period: Period) -> DepartmentF
         (day, {m: table.value(m, scope, day, day) for m in CHART_METRICS})
         for day in period.each_day()
     ]
-    return DepartmentFigures(period, previous, figures, results, daily)
+    return DepartmentFigures(period, previous, figures, results, daily, table)
 
 
 TOP_POSTS = 10
@@ -254,43 +261,58 @@ class TopPost:
 
 def top_posts_by_clicks(*, department: Department, period: Period) -> list[TopPost]:
     """The department's posts whose tracked links were clicked most in the period, from
-    the rollup's per-link cells (the link's post, its text and time looked up in the same
-    query)."""
-    links = TrackedLink.objects.filter(post__department=department).values("pk")
-    post_of = TrackedLink.objects.filter(pk=OuterRef("dim_id"))
-    post = ScheduledPost.objects.filter(pk=OuterRef("post_id"))
-    rows = (
-        DailyRollup.objects.filter(
+    the rollup's per-link cells:
+    1. every link's clicks and unique visitors in the period, summed from its cells (the
+       period's days only, however long the department's history);
+    2. which of those links are on the department's posts: the links found by their
+       keys, the department's posts read from the index post_department_published alone;
+    3. summed per post in Python; the top posts' text, kind and time read last.
+    One query that joined the rollup to the department's links read every post the
+    department ever published, text and all (25,000 at full size: 33-47 ms)."""
+    clicked = {
+        r["dim_id"]: (r["clicks"] or 0, r["visitors"] or 0)
+        for r in DailyRollup.objects.filter(
             dim=Dim.LINK,
-            dim_id__in=links,
             metric__in=("link_clicks", "unique_clicks"),
             day__gte=period.first,
             day__lte=period.last,
         )
-        .annotate(post_id=Subquery(post_of.values("post_id")[:1]))
-        .values("post_id")
+        .values("dim_id")
         .annotate(
             clicks=Sum("count", filter=Q(metric="link_clicks")),
             visitors=Sum("count", filter=Q(metric="unique_clicks")),
         )
-        .annotate(
-            text=Subquery(post.values("text")[:1]),
-            kind=Subquery(post.values("kind")[:1]),
-            published_at=Subquery(post.values("published_at")[:1]),
-        )
-        .order_by("-clicks", "post_id")[:TOP_POSTS]
-    )
+        .order_by()
+    }
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    ids = list(clicked)
+    # SQLite takes at most so many parameters a query (PostgreSQL: no limit, one query).
+    limit = connection.features.max_query_params
+    step = limit - 1 if limit else max(len(ids), 1)  # one for the department
+    for chunk in (ids[n : n + step] for n in range(0, len(ids), step)):
+        links = TrackedLink.objects.filter(pk__in=chunk, post__department=department)
+        for link_id, post_id in links.values_list("pk", "post_id").order_by():
+            clicks, visitors = clicked[link_id]
+            totals[post_id][0] += clicks
+            totals[post_id][1] += visitors
+    top = sorted(
+        ((post_id, sums) for post_id, sums in totals.items() if sums[0]),
+        key=lambda item: (-item[1][0], item[0]),
+    )[:TOP_POSTS]
+    if not top:
+        return []
+    posts = ScheduledPost.objects.filter(pk__in=[post_id for post_id, _ in top]).order_by()
+    shown = {pk: rest for pk, *rest in posts.values_list("pk", "text", "kind", "published_at")}
     return [
         TopPost(
-            post_id=r["post_id"],
-            text=r["text"] or f"{(r['kind'] or 'post').capitalize()} {r['post_id']}",
-            kind=r["kind"] or "",
-            published_at=r["published_at"],
-            clicks=r["clicks"],
-            visitors=r["visitors"] or 0,
+            post_id=post_id,
+            text=shown[post_id][0] or f"{(shown[post_id][1] or 'post').capitalize()} {post_id}",
+            kind=shown[post_id][1] or "",
+            published_at=shown[post_id][2],
+            clicks=clicks,
+            visitors=visitors,
         )
-        for r in rows
-        if r["clicks"]
+        for post_id, (clicks, visitors) in top
     ]
 
 
@@ -628,7 +650,7 @@ def department_lines(*, user: User, today: date) -> tuple[list[DepartmentLine], 
     """Every department with its active KPIs counted by red/amber/green, and its weekly
     clicks over the last TREND_WEEKS weeks from the rollup: one query for the
     departments (with the user's role in each), two for the KPIs (read as a list, not
-    through their goals), kpi_progress_many's two, and two for the clicks."""
+    through their goals), and two for the KPIs' actuals and the clicks together."""
     role = Membership.objects.filter(user_id=user.pk, department=OuterRef("pk")).values("role")
     departments = list(
         department_selectors.department_list(user=user)
@@ -636,16 +658,18 @@ def department_lines(*, user: User, today: date) -> tuple[list[DepartmentLine], 
         .order_by("name")
     )
     kpis = list(department_selectors.kpi_list(user=user).filter(goal__status=Goal.Status.ACTIVE))
-    progress: dict[int, list] = defaultdict(list)
-    for kpi, p in zip(kpis, kpi_progress_many(kpis, today=today, series=False), strict=True):
-        progress[kpi.goal.department_id].append(p)
     monday = week_of(today)
     weeks = [monday - timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
     first = weeks[0]
     requests = [
         Request("link_clicks", Scope(Dim.DEPARTMENT, d.pk), first, today) for d in departments
     ]
-    table = Table(requests)
+    # The KPIs and the clicks trend from one read of the rollup.
+    table = Table([*requests, *kpi_requests(kpis, today=today).values()])
+    progress: dict[int, list] = defaultdict(list)
+    found = kpi_progress_many(kpis, today=today, series=False, table=table)
+    for kpi, p in zip(kpis, found, strict=True):
+        progress[kpi.goal.department_id].append(p)
     lines = []
     for d in departments:
         scope = Scope(Dim.DEPARTMENT, d.pk)

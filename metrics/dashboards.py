@@ -23,7 +23,7 @@ from departments import selectors as department_selectors
 from departments.models import Department, Goal, Membership
 from metrics import dashboard_selectors as ds
 from metrics.dashboard_forms import ActivityFilterForm, RangeForm
-from metrics.selectors import Rag, kpi_progress_many
+from metrics.selectors import Rag, kpi_progress_many, kpi_requests
 from socialops.csv import csv_response
 
 # --- links to the rows behind a number --------------------------------------------------
@@ -137,18 +137,24 @@ def department_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     form = RangeForm(request.GET or None)
     invalid = form.is_bound and not form.is_valid()
     period = form.period(today=today)
-    numbers = ds.department_figures(department=department, period=period)
     if request.GET.get("format") == "csv":
+        numbers = ds.department_figures(department=department, period=period)
         return _department_csv(request, department, numbers)
-    time_visible = _sees_team_time(request.user, department)
-    links = _figure_links(department, period, time_visible=time_visible)
-    before = _figure_links(department, numbers.previous, time_visible=time_visible)
     goals = department_selectors.goal_list(user=request.user, department=department).filter(
         status=Goal.Status.ACTIVE
     )
     goals = list(goals)
     kpis = [kpi for goal in goals for kpi in goal.kpis.all()]
-    progress = iter(kpi_progress_many(kpis, today=today))
+    # The figures and the KPIs from one read of the rollup.
+    numbers = ds.department_figures(
+        department=department,
+        period=period,
+        also=list(kpi_requests(kpis, today=today).values()),
+    )
+    progress = iter(kpi_progress_many(kpis, today=today, table=numbers.table))
+    time_visible = _sees_team_time(request.user, department)
+    links = _figure_links(department, period, time_visible=time_visible)
+    before = _figure_links(department, numbers.previous, time_visible=time_visible)
     kpi_rows = [(goal, [(kpi, next(progress)) for kpi in goal.kpis.all()]) for goal in goals]
     query = request.GET.copy()
     query.pop("format", None)

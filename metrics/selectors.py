@@ -272,15 +272,9 @@ def _running(points: list[Point], total: bool) -> list[tuple[date, Decimal | Non
     return out
 
 
-def kpi_progress_many(
-    kpis: Sequence[KPI], *, today: date, series: bool = True
-) -> list[KPIProgress]:
-    """Every KPI's progress. The computed ones are read together from one measure.Table
-    (two queries for the page, as measure.values and measure.series_many would each
-    take): the actual over the whole period so far, and the series cut into days, weeks
-    or months for the sparkline. Hand-typed KPIs read their prefetched
-    `recent_measurements` (departments.selectors). `series=False` leaves the computed
-    KPIs' sparklines out (the API answers none)."""
+def kpi_requests(kpis: Sequence[KPI], *, today: date) -> dict[int, Request]:
+    """What each computed KPI reads from the rollup (by KPI id): its metric over its
+    goal's period so far, in its scope."""
     requests: dict[int, Request] = {}
     for kpi in kpis:
         goal = kpi.goal
@@ -288,7 +282,23 @@ def kpi_progress_many(
         if is_computed(kpi.metric) and scope is not None and today >= goal.period_start:
             last = min(today, goal.period_end)
             requests[kpi.pk] = Request(kpi.metric, scope, goal.period_start, last)
-    table = Table(list(requests.values()))
+    return requests
+
+
+def kpi_progress_many(
+    kpis: Sequence[KPI], *, today: date, series: bool = True, table: Table | None = None
+) -> list[KPIProgress]:
+    """Every KPI's progress. The computed ones are read together from one measure.Table
+    (two queries for the page, as measure.values and measure.series_many would each
+    take): the actual over the whole period so far, and the series cut into days, weeks
+    or months for the sparkline. Hand-typed KPIs read their prefetched
+    `recent_measurements` (departments.selectors). `series=False` leaves the computed
+    KPIs' sparklines out (the API answers none). `table`: one the page has already read
+    with kpi_requests' requests among its own (its other figures), so the page reads
+    the rollup once."""
+    requests = kpi_requests(kpis, today=today)
+    if table is None:
+        table = Table(list(requests.values()))
     found: dict[int, tuple[Decimal | None, list[Point]]] = {}
     for pk, r in requests.items():
         points = []

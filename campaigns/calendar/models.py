@@ -108,6 +108,15 @@ class ScheduledPost(models.Model):
         indexes = [
             models.Index(fields=["status", "scheduled_at"], name="post_status_due"),
             models.Index(fields=["department", "scheduled_at"], name="post_department_time"),
+            # The department dashboard's top posts (metrics.dashboard_selectors): those
+            # published in a period (by engagements), and which posts are the
+            # department's, read from the index alone (by clicks). Without it, both read
+            # every post the department ever made, text and all.
+            models.Index(
+                fields=["department", "published_at"],
+                include=["id"],
+                name="post_department_published",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
