@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -261,58 +260,46 @@ class TopPost:
 
 def top_posts_by_clicks(*, department: Department, period: Period) -> list[TopPost]:
     """The department's posts whose tracked links were clicked most in the period, from
-    the rollup's per-link cells:
-    1. every link's clicks and unique visitors in the period, summed from its cells (the
-       period's days only, however long the department's history);
-    2. which of those links are on the department's posts: the links found by their
-       keys, the department's posts read from the index post_department_published alone;
-    3. summed per post in Python; the top posts' text, kind and time read last.
-    One query that joined the rollup to the department's links read every post the
-    department ever published, text and all (25,000 at full size: 33-47 ms)."""
-    clicked = {
-        r["dim_id"]: (r["clicks"] or 0, r["visitors"] or 0)
-        for r in DailyRollup.objects.filter(
+    the rollup's per-link cells (the link's post, its text and time looked up in the same
+    query). The department's links are read through the index post_department_published
+    without touching the posts table (every post the department ever made otherwise:
+    4,164 pages at full size)."""
+    links = TrackedLink.objects.filter(post__department=department).values("pk")
+    # No ordering: each lookup is by key (the models' default orderings added a sort).
+    post_of = TrackedLink.objects.filter(pk=OuterRef("dim_id")).order_by()
+    post = ScheduledPost.objects.filter(pk=OuterRef("post_id")).order_by()
+    rows = (
+        DailyRollup.objects.filter(
             dim=Dim.LINK,
+            dim_id__in=links,
             metric__in=("link_clicks", "unique_clicks"),
             day__gte=period.first,
             day__lte=period.last,
         )
-        .values("dim_id")
+        .annotate(post_id=Subquery(post_of.values("post_id")[:1]))
+        .values("post_id")
         .annotate(
             clicks=Sum("count", filter=Q(metric="link_clicks")),
             visitors=Sum("count", filter=Q(metric="unique_clicks")),
         )
-        .order_by()
-    }
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    ids = list(clicked)
-    # SQLite takes at most so many parameters a query (PostgreSQL: no limit, one query).
-    limit = connection.features.max_query_params
-    step = limit - 1 if limit else max(len(ids), 1)  # one for the department
-    for chunk in (ids[n : n + step] for n in range(0, len(ids), step)):
-        links = TrackedLink.objects.filter(pk__in=chunk, post__department=department)
-        for link_id, post_id in links.values_list("pk", "post_id").order_by():
-            clicks, visitors = clicked[link_id]
-            totals[post_id][0] += clicks
-            totals[post_id][1] += visitors
-    top = sorted(
-        ((post_id, sums) for post_id, sums in totals.items() if sums[0]),
-        key=lambda item: (-item[1][0], item[0]),
-    )[:TOP_POSTS]
-    if not top:
-        return []
-    posts = ScheduledPost.objects.filter(pk__in=[post_id for post_id, _ in top]).order_by()
-    shown = {pk: rest for pk, *rest in posts.values_list("pk", "text", "kind", "published_at")}
+        .annotate(
+            text=Subquery(post.values("text")[:1]),
+            kind=Subquery(post.values("kind")[:1]),
+            published_at=Subquery(post.values("published_at")[:1]),
+        )
+        .order_by("-clicks", "post_id")[:TOP_POSTS]
+    )
     return [
         TopPost(
-            post_id=post_id,
-            text=shown[post_id][0] or f"{(shown[post_id][1] or 'post').capitalize()} {post_id}",
-            kind=shown[post_id][1] or "",
-            published_at=shown[post_id][2],
-            clicks=clicks,
-            visitors=visitors,
+            post_id=r["post_id"],
+            text=r["text"] or f"{(r['kind'] or 'post').capitalize()} {r['post_id']}",
+            kind=r["kind"] or "",
+            published_at=r["published_at"],
+            clicks=r["clicks"],
+            visitors=r["visitors"] or 0,
         )
-        for post_id, (clicks, visitors) in top
+        for r in rows
+        if r["clicks"]
     ]
 
 
