@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -29,8 +30,17 @@ from socialops.csv import csv_response
 # --- links to the rows behind a number --------------------------------------------------
 
 
+@lru_cache(maxsize=64)
+def _path(name: str, prefix: str, urlconf: object) -> str:
+    # A list's path, the same for every link to it: the overview and a quarter's
+    # dashboard make hundreds of these links. Keyed by what reverse reads besides the
+    # name (the script prefix and the thread's URLconf).
+    return reverse(name)
+
+
 def _url(name: str, **query: object) -> str:
-    return f"{reverse(name)}?{urlencode({k: v for k, v in query.items() if v is not None})}"
+    path = _path(name, get_script_prefix(), get_urlconf())
+    return f"{path}?{urlencode({k: v for k, v in query.items() if v is not None})}"
 
 
 def clicks_url(department: Department | None, first: date, last: date, **more: object) -> str:

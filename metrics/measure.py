@@ -154,10 +154,16 @@ class Table:
         level_first = {m: None for m in stored if m in LEVELS}
         rows = DailyRollup.objects.filter(where, metric__in=stored, day__lte=last)
         rows = rows.filter(Q(day__gte=first) | Q(metric__in=list(level_first)))
+        # One dict per (metric, scope) looked up once, not a Scope built per row: a page
+        # reads thousands of rows (a third of this loop's time).
+        days_of: dict[tuple[str, str, int], dict[date, Decimal]] = {}
         for metric, dim, dim_id, day, count, total in rows.values_list(
             "metric", "dim", "dim_id", "day", "count", "total"
         ).order_by():
-            self.daily[(metric, Scope(dim, dim_id))][day] = Decimal(count) + total
+            days = days_of.get((metric, dim, dim_id))
+            if days is None:
+                days = days_of[(metric, dim, dim_id)] = self.daily[(metric, Scope(dim, dim_id))]
+            days[day] = total + count
 
     def _index(self, key: tuple[str, Scope]) -> tuple[list[date], list[Decimal], list[Decimal]]:
         """The key's days in order, their values and running totals (built once), so each
