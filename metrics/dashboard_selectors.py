@@ -710,6 +710,10 @@ def overview_posts(
     )
     posts = list(
         calendar_selectors.post_list(user=user)
+        # Only what the lists show (a post's department) and the approvals given: the
+        # list's seven joins took PostgreSQL 7.7 ms to plan for a 0.2 ms query.
+        .select_related(None)
+        .select_related("department")
         .prefetch_related(None)
         .prefetch_related("approvals")
         .filter(coming | late | Q(status__in=(Status.FAILED, Status.IN_REVIEW)))
