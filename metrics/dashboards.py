@@ -177,6 +177,8 @@ def department_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "previous": numbers.previous,
         "figures": [(f, links.get(f.key), before.get(f.key)) for f in numbers.figures],
         "has_data": any(f.value is not None for f in numbers.figures),
+        # For the empty "top posts by clicks": clicks there were, but none through a post.
+        "link_clicks": next((f for f in numbers.figures if f.key == "link_clicks"), None),
         "kpi_rows": kpi_rows,
         "chart": numbers.chart(),
         "daily": [

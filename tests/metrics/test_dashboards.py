@@ -777,3 +777,24 @@ def test_the_activities_api_answers_bad_parameters_with_400(org, owner, query, f
 
 def test_the_activities_api_needs_a_signed_in_caller(org):
     assert APIClient().get(ACTIVITIES_API).status_code in (401, 403)
+
+
+def test_clicks_through_campaign_links_only_say_so_where_top_posts_would_be(
+    client, owner, org, marketing
+):
+    """No post's link was clicked, but the campaign's own link was: the empty top-posts
+    card says where the clicks went instead of seeming to contradict the figure."""
+    campaign = CampaignFactory(department=marketing)
+    link = TrackedLink.objects.create(
+        destination="https://shop.example.com/", code="camp1", campaign=campaign
+    )
+    for n in range(3):
+        Click.objects.create(
+            link=link, clicked_at=at(DAY), visitor_key=f"v{n}", click_id=uuid.uuid4().hex
+        )
+    rebuild()
+    client.force_login(owner)
+    response = client.get(url(**RANGE))
+    assert figures(response)["link_clicks"].value == 3
+    assert response.context["top_clicks"] == []
+    assert "None of the period's" in response.content.decode()
