@@ -40,3 +40,25 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} {self.dim}:{self.dim_id} {self.day} = {self.total}"
+
+
+# The weekly review's models (metrics/reviews/), registered with the metrics app.
+from metrics.reviews.models import (  # noqa: E402
+    ActionItem,
+    Attendance,
+    Commentary,
+    Decision,
+    Review,
+    ReviewReopen,
+)
+
+__all__ = [
+    "ActionItem",
+    "Attendance",
+    "Commentary",
+    "DailyRollup",
+    "Decision",
+    "Dim",
+    "Review",
+    "ReviewReopen",
+]
