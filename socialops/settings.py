@@ -389,6 +389,20 @@ CELERY_BEAT_SCHEDULE["metrics-rollup-recent"] = {
     "schedule": crontab(hour=METRICS_NIGHTLY_HOUR, minute=20),
     "options": {"queue": "default", "expires": 3600},
 }
+# --- The weekly steering-committee review ------------------------------------------------
+# This week's review opens on REVIEW_OPEN_WEEKDAY (0 = Monday) at REVIEW_OPEN_HOUR in the
+# organisation's time zone; beat checks every REVIEW_OPEN_TICK seconds (the organisation's
+# zone is in the database, so a crontab in UTC could not say "07:00 there").
+REVIEW_OPEN_WEEKDAY = env_int("REVIEW_OPEN_WEEKDAY", 0)
+REVIEW_OPEN_HOUR = env_int("REVIEW_OPEN_HOUR", 7)
+REVIEW_OPEN_TICK = env_int("REVIEW_OPEN_TICK", 300)
+if not 0 <= REVIEW_OPEN_WEEKDAY <= 6 or not 0 <= REVIEW_OPEN_HOUR <= 23:
+    raise ImproperlyConfigured("REVIEW_OPEN_WEEKDAY must be 0-6 and REVIEW_OPEN_HOUR 0-23.")
+CELERY_BEAT_SCHEDULE["metrics-reviews-open-due"] = {
+    "task": "metrics.reviews.open_due",
+    "schedule": float(REVIEW_OPEN_TICK),
+    "options": {"queue": "default", "expires": REVIEW_OPEN_TICK},
+}
 # --- Publishing scheduled posts ----------------------------------------------------------
 # Every PUBLISH_TICK seconds due posts are claimed (PUBLISH_BATCH at most per tick) and one
 # task per post goes to PUBLISH_QUEUE.

@@ -33,6 +33,7 @@ urlpatterns = [
     path("settings/api-token/", views.api_token, name="api_token"),
     path("listening/", include("listening.urls")),
     path("", include("campaigns.urls")),
+    path("reviews/", include("metrics.reviews.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

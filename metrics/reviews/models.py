@@ -14,6 +14,8 @@ that are hashed), the HTML rendered from it and the PDF: nothing later changes t
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -60,26 +62,24 @@ class Review(models.Model):
     def __str__(self) -> str:
         return f"Review {self.week}"
 
-    @property
-    def week(self) -> str:
-        return week_label(self.week_start)
-
-    @property
-    def week_end(self):
-        from datetime import timedelta
-
-        return self.week_start + timedelta(days=6)
-
-    @property
-    def is_closed(self) -> bool:
-        return self.status == self.Status.CLOSED
-
     def get_absolute_url(self) -> str:
         return reverse("reviews:detail", kwargs={"week": self.week})
 
     def clean(self) -> None:
         if self.week_start and self.week_start.weekday() != 0:
             raise ValidationError({"week_start": "A review's week starts on a Monday."})
+
+    @property
+    def week(self) -> str:
+        return week_label(self.week_start)
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
 
 
 class Commentary(models.Model):

@@ -1,0 +1,500 @@
+"""Reads for the weekly review: which reviews there are, and a review's content as one
+plain dict (a *snapshot*), the same shape live and frozen.
+
+An open review's snapshot is computed from the rollup as of `as_of` (the week's last day,
+or today before then); closing stores that dict as canonical JSON, so a closed review is
+rendered from what was stored and never from today's data. Pages, the API, the PDF and
+the digest all read `review_content()`.
+
+Numbers are kept in the snapshot as decimal strings (exact, stable through JSON) with the
+text shown for them ("1,204", "12.5 %", "no data yet")."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from campaigns.links.models import Click
+from campaigns.offers.models import Conversion
+from campaigns.timelog.models import TimeEntry
+from departments.models import KPI, Department, Goal, Organisation
+from departments.selectors import organisation_get, recent_measurements_prefetch
+from listening.models import Source as XSource
+from metrics import dashboard_selectors as ds
+from metrics.measure import Request, Scope, is_computed, series_many
+from metrics.models import Dim
+from metrics.registry import METRICS, entered_by_hand, is_total
+from metrics.reviews import permissions as perms
+from metrics.reviews.models import (
+    ActionItem,
+    Attendance,
+    Commentary,
+    Decision,
+    Review,
+    week_label,
+)
+from metrics.rollups import organisation_zone
+from metrics.selectors import KPIProgress, Rag, kpi_progress_many
+from metrics.templatetags.kpis import figure_text
+from socialops import params
+from socialops.charts import sparkline_svg
+from socialops.models import User
+
+SPARK_WEEKS = 6
+HIGHLIGHTS = 3  # top posts per list in a review (the dashboard shows more)
+NEEDS_COMMENTARY = {Rag.AMBER.value, Rag.RED.value}
+SNAPSHOT_FORMAT = 1
+
+
+# --- weeks ------------------------------------------------------------------------------
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_parse(value: str) -> date | None:
+    """The Monday of an ISO week written YYYY-Www, or None when it is no such week."""
+    monday = params.iso_week_param(value, default=date.min)
+    return None if monday == date.min or week_label(monday) != value else monday
+
+
+def organisation_today() -> date:
+    return timezone.localdate(timezone=organisation_zone())
+
+
+def review_as_of(review: Review, today: date) -> date:
+    """The day a review's numbers are counted to: its week's last day, or today before."""
+    return max(review.week_start, min(today, review.week_end))
+
+
+# --- lists ------------------------------------------------------------------------------
+
+
+def review_list(*, user: User) -> QuerySet[Review]:
+    """Every review, for everyone in the organisation."""
+    if not perms.can_read_reviews(user):
+        return Review.objects.none()
+    return Review.objects.select_related("closed_by")
+
+
+def review_get(*, user: User, week: str) -> Review | None:
+    monday = week_parse(week)
+    if monday is None:
+        return None
+    return review_list(user=user).filter(week_start=monday).first()
+
+
+def review_current(*, user: User, today: date | None = None) -> Review | None:
+    """This week's review, else the latest one before it."""
+    today = today or organisation_today()
+    return review_list(user=user).filter(week_start__lte=today).order_by("-week_start").first()
+
+
+def review_previous(review: Review) -> Review | None:
+    return Review.objects.filter(week_start__lt=review.week_start).order_by("-week_start").first()
+
+
+def action_items_of(review: Review) -> QuerySet[ActionItem]:
+    """The items a review shows: raised in it or earlier, and still open, or finished
+    during or after its week (so last week's review still shows what was open then)."""
+    return (
+        ActionItem.objects.filter(raised_in__week_start__lte=review.week_start)
+        .filter(Q(status=ActionItem.Status.OPEN) | Q(finished_on__gte=review.week_start))
+        .select_related("owner", "department", "raised_in")
+        .order_by("department__name", "due", "pk")
+    )
+
+
+def action_item_list(*, user: User) -> QuerySet[ActionItem]:
+    if not perms.can_read_reviews(user):
+        return ActionItem.objects.none()
+    return ActionItem.objects.select_related("owner", "department", "raised_in")
+
+
+def decision_list(*, user: User) -> QuerySet[Decision]:
+    if not perms.can_read_reviews(user):
+        return Decision.objects.none()
+    return Decision.objects.select_related("department", "review", "recorded_by", "supersedes")
+
+
+def attendance_list(*, user: User) -> QuerySet[Attendance]:
+    if not perms.can_read_reviews(user):
+        return Attendance.objects.none()
+    return Attendance.objects.select_related("department", "user", "review")
+
+
+# --- the snapshot -----------------------------------------------------------------------
+
+
+def definitions_version() -> str:
+    """A fingerprint of the metric registry's definitions (key, label, unit, direction,
+    source, description): a closed review says which definitions its numbers followed."""
+    text = json.dumps(
+        [
+            [m.key, m.label, str(m.unit), m.higher_is_better, str(m.source), m.description]
+            for m in sorted(METRICS.values(), key=lambda m: m.key)
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def sources_refreshed() -> dict[str, str | None]:
+    """When each kind of raw data last came in (what the review's numbers could see)."""
+    return {
+        "x": _iso(XSource.objects.aggregate(m=Max("last_success_at"))["m"]),
+        "links": _iso(Click.objects.aggregate(m=Max("clicked_at"))["m"]),
+        "conversions": _iso(Conversion.objects.aggregate(m=Max("created_at"))["m"]),
+        "time_log": _iso(TimeEntry.objects.aggregate(m=Max("created_at"))["m"]),
+    }
+
+
+def _num(value: Decimal | None) -> str | None:
+    """A number as exact, stable text: four decimals at most, no trailing zeros."""
+    if value is None:
+        return None
+    return format(Decimal(value).quantize(Decimal("0.0001")).normalize(), "f")
+
+
+def review_kpis(review: Review) -> list[KPI]:
+    """Every KPI of an active goal whose period overlaps the review's week."""
+    return list(
+        KPI.objects.filter(
+            goal__status=Goal.Status.ACTIVE,
+            goal__period_start__lte=review.week_end,
+            goal__period_end__gte=review.week_start,
+        )
+        .select_related("goal__department", "account", "campaign")
+        .prefetch_related(recent_measurements_prefetch())
+        .order_by("goal__department__name", "goal__title", "pk")
+    )
+
+
+def _scope(kpi: KPI) -> Scope | None:
+    if kpi.scope == KPI.Scope.ORGANISATION:
+        return Scope(Dim.ORG, 0)
+    if kpi.scope == KPI.Scope.DEPARTMENT:
+        return Scope(Dim.DEPARTMENT, kpi.goal.department_id)
+    if kpi.scope == KPI.Scope.ACCOUNT and kpi.account_id:
+        return Scope(Dim.ACCOUNT, kpi.account_id)
+    if kpi.scope == KPI.Scope.CAMPAIGN and kpi.campaign_id:
+        return Scope(Dim.CAMPAIGN, kpi.campaign_id)
+    return None
+
+
+def _weeks(as_of: date) -> list[tuple[date, date]]:
+    last_monday = week_start(as_of)
+    mondays = [last_monday - timedelta(weeks=n) for n in range(SPARK_WEEKS - 1, -1, -1)]
+    return [(m, min(m + timedelta(days=6), as_of)) for m in mondays]
+
+
+def _sparks(kpis: list[KPI], as_of: date) -> dict[int, list[list]]:
+    """Each KPI's last six weeks, one value a week (the week's sum for a total, the level
+    at its end otherwise), computed ones read together (two queries)."""
+    weeks = _weeks(as_of)
+    out: dict[int, list[list]] = {}
+    computed = [(k, _scope(k)) for k in kpis if is_computed(k.metric)]
+    computed = [(k, s) for k, s in computed if s is not None]
+    requests = [Request(k.metric, s, weeks[0][0], as_of) for k, s in computed]
+    for (kpi, _), points in zip(computed, series_many(requests, interval="week"), strict=True):
+        out[kpi.pk] = [[week_label(p.start), _num(p.value)] for p in points]
+    for kpi in kpis:
+        if entered_by_hand(kpi.metric):
+            history = sorted(getattr(kpi, "recent_measurements", []), key=lambda m: m.measured_on)
+            row = []
+            for first, last in weeks:
+                known = [m.value for m in history if m.measured_on <= last]
+                row.append([week_label(first), _num(known[-1]) if known else None])
+            out[kpi.pk] = row
+    return out
+
+
+def _kpi_entry(
+    kpi: KPI,
+    now: KPIProgress,
+    before: KPIProgress,
+    spark: list[list],
+    currency: str,
+) -> dict[str, Any]:
+    unit = kpi.unit or "count"
+    change = None
+    if now.actual is not None and before.actual is not None:
+        change = now.actual - before.actual
+
+    def text(value: Decimal | None, places: int = 2) -> str:
+        return "no data yet" if value is None else figure_text(value, unit, currency, places)
+
+    return {
+        "id": kpi.pk,
+        "label": kpi.label,
+        "metric": kpi.metric,
+        "unit": unit,
+        "goal": kpi.goal.title,
+        "direction": kpi.direction,
+        "direction_label": str(kpi.get_direction_display()),
+        "total": is_total(kpi.metric),
+        "target": _num(kpi.target),
+        "target_text": text(kpi.target),
+        "actual": _num(now.actual),
+        "actual_text": text(now.actual),
+        "percent_of_target": now.percent_of_target,
+        "previous": _num(before.actual),
+        "previous_text": text(before.actual),
+        "change": _num(change),
+        "change_text": (
+            "no data yet" if change is None else ("+" if change > 0 else "") + text(change)
+        ),
+        "expected": _num(now.expected),
+        "expected_text": text(now.expected, 0),
+        "projected": _num(now.projected),
+        "projected_text": text(now.projected, 1),
+        "rag": now.rag.value,
+        "rag_label": now.rag_label,
+        "rag_rule": now.rag_rule,
+        "note": now.note,
+        "spark": spark,
+    }
+
+
+def _post(post: ds.TopPost) -> dict[str, Any]:
+    return {
+        "id": post.post_id,
+        "text": post.text[:140],
+        "clicks": post.clicks,
+        "visitors": post.visitors,
+        "engagements": post.engagements,
+        "impressions": post.impressions,
+    }
+
+
+def _highlights(department: Department, first: date, as_of: date, zone, currency: str) -> dict:
+    period = ds.Period(first, as_of)
+    figures = ds.department_figures(department=department, period=period)
+    campaigns = []
+    for result in figures.campaigns:
+        values = {}
+        for key in ds.CAMPAIGN_METRICS:
+            value = result.figures.get(key)
+            unit = str(METRICS[key].unit)
+            values[key] = {
+                "value": _num(value),
+                "text": "no data yet" if value is None else figure_text(value, unit, currency),
+            }
+        campaigns.append({"id": result.campaign.pk, "name": result.campaign.name, **values})
+    by_clicks = ds.top_posts_by_clicks(department=department, period=period)[:HIGHLIGHTS]
+    by_engagements = ds.top_posts_by_engagements(department=department, period=period, zone=zone)
+    return {
+        "top_by_clicks": [_post(p) for p in by_clicks],
+        "top_by_engagements": [_post(p) for p in by_engagements[:HIGHLIGHTS]],
+        "campaigns": campaigns,
+    }
+
+
+def _person(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.display_name}
+
+
+def _item(item: ActionItem, as_of: date) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "department": item.department.name,
+        "department_id": item.department_id,
+        "owner": _person(item.owner),
+        "due": item.due.isoformat() if item.due else None,
+        "status": item.status,
+        "status_label": str(item.get_status_display()),
+        "overdue": bool(item.status == ActionItem.Status.OPEN and item.due and item.due < as_of),
+        "raised_in": item.raised_in.week,
+        "finished_on": item.finished_on.isoformat() if item.finished_on else None,
+    }
+
+
+def _decision(decision: Decision) -> dict[str, Any]:
+    superseded_by = getattr(decision, "superseded_by", None)
+    return {
+        "id": decision.pk,
+        "text": decision.text,
+        "department": decision.department.name if decision.department else None,
+        "decided_on": decision.decided_on.isoformat(),
+        "decided_by": decision.decided_by,
+        "recorded_by": _person(decision.recorded_by),
+        "supersedes": decision.supersedes_id,
+        "superseded_by": superseded_by.pk if superseded_by else None,
+    }
+
+
+def review_snapshot(*, review: Review, today: date | None = None) -> dict[str, Any]:
+    """A review's whole content, computed now (live). The steps:
+    1. the numbers' day (`as_of`) and every active KPI, with its progress then and a week
+       before (two kpi_progress_many calls) and its last six weeks (series_many);
+    2. per department: representatives and attendance, its KPIs with their commentary,
+       highlights of the week (top posts, campaign results, from the dashboards' selectors);
+    3. the action items the review shows and the decisions recorded in it;
+    4. what the numbers followed: the registry's definitions version and when each source
+       of raw data last came in."""
+    organisation: Organisation = organisation_get()
+    currency = organisation.currency
+    zone = organisation_zone()
+    today = today or organisation_today()
+    as_of = review_as_of(review, today)
+    kpis = review_kpis(review)
+    now = kpi_progress_many(kpis, today=as_of, series=False)
+    before = kpi_progress_many(kpis, today=as_of - timedelta(days=7), series=False)
+    sparks = _sparks(kpis, as_of)
+    commentary = {
+        c.kpi_id: c for c in Commentary.objects.filter(review=review).select_related("author")
+    }
+    present = {
+        (a.department_id, a.user_id): a.present for a in Attendance.objects.filter(review=review)
+    }
+    departments = list(Department.objects.order_by("name"))
+    reps = perms.representatives_by_department([d.pk for d in departments])
+    by_department: dict[int, list[dict]] = {d.pk: [] for d in departments}
+    for kpi, p_now, p_before in zip(kpis, now, before, strict=True):
+        entry = _kpi_entry(kpi, p_now, p_before, sparks.get(kpi.pk, []), currency)
+        note = commentary.get(kpi.pk)
+        entry["commentary"] = (
+            {"text": note.text, "author": _person(note.author)} if note is not None else None
+        )
+        entry["needs_commentary"] = entry["rag"] in NEEDS_COMMENTARY and note is None
+        by_department[kpi.goal.department_id].append(entry)
+    department_entries = []
+    for d in departments:
+        people = [
+            {
+                "id": m.user_id,
+                "name": m.user.display_name,
+                "present": present.get((d.pk, m.user_id)),
+            }
+            for m in reps.get(d.pk, [])
+        ]
+        department_entries.append(
+            {
+                "id": d.pk,
+                "name": d.name,
+                "slug": d.slug,
+                "representatives": people,
+                "represented": any(p["present"] for p in people),
+                "kpis": by_department[d.pk],
+                "highlights": _highlights(d, review.week_start, as_of, zone, currency),
+            }
+        )
+    decisions = Decision.objects.filter(review=review).select_related(
+        "department", "recorded_by", "superseded_by"
+    )
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "week": review.week,
+        "first": review.week_start.isoformat(),
+        "last": review.week_end.isoformat(),
+        "as_of": as_of.isoformat(),
+        "organisation": {
+            "name": organisation.name,
+            "time_zone": organisation.time_zone,
+            "currency": currency,
+        },
+        "definitions_version": definitions_version(),
+        "sources_refreshed": sources_refreshed(),
+        "departments": department_entries,
+        "action_items": [_item(i, as_of) for i in action_items_of(review)],
+        "decisions": [_decision(d) for d in decisions],
+    }
+
+
+def canonical_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def review_content(*, review: Review, today: date | None = None) -> dict[str, Any]:
+    """What a review shows: the frozen record once closed, else computed now."""
+    if review.is_closed and review.frozen_json:
+        return json.loads(review.frozen_json)
+    return review_snapshot(review=review, today=today)
+
+
+def missing_commentary(content: dict[str, Any]) -> list[tuple[str, str]]:
+    """(department, KPI) of every amber or red KPI without commentary."""
+    return [
+        (d["name"], k["label"])
+        for d in content["departments"]
+        for k in d["kpis"]
+        if k["needs_commentary"]
+    ]
+
+
+@dataclass(frozen=True)
+class Restated:
+    department: str
+    kpi: str
+    was: str
+    now: str
+
+
+def restated_numbers(*, review: Review) -> tuple[Review | None, list[Restated]]:
+    """For the review before this one, when it is closed: each KPI whose actual, counted
+    again today to the same day, differs from what was frozen ("was 1,204, now 1,251")."""
+    previous = review_previous(review)
+    if previous is None or not previous.is_closed or not previous.frozen_json:
+        return previous, []
+    frozen = json.loads(previous.frozen_json)
+    as_of = date.fromisoformat(frozen["as_of"])
+    entries = {k["id"]: (d["name"], k) for d in frozen["departments"] for k in d["kpis"]}
+    kpis = list(
+        KPI.objects.filter(pk__in=list(entries))
+        .select_related("goal__department", "account", "campaign")
+        .prefetch_related(recent_measurements_prefetch())
+    )
+    currency = frozen["organisation"]["currency"]
+    out = []
+    for kpi, progress in zip(kpis, kpi_progress_many(kpis, today=as_of, series=False), strict=True):
+        department, entry = entries[kpi.pk]
+        if _num(progress.actual) != entry["actual"]:
+            now = (
+                "no data yet"
+                if progress.actual is None
+                else figure_text(progress.actual, entry["unit"], currency)
+            )
+            out.append(Restated(department, entry["label"], entry["actual_text"], now))
+    return previous, sorted(out, key=lambda r: (r.department, r.kpi))
+
+
+def review_display(content: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a review's content with what the templates draw from it: each KPI's
+    six-week sparkline (SVG, from the stored points, so a closed review draws the same),
+    counts of what needs doing. The stored record is never changed."""
+    shown = json.loads(json.dumps(content))
+    for department in shown["departments"]:
+        for kpi in department["kpis"]:
+            points = [
+                (n + 1, None if value is None else Decimal(value))
+                for n, (_, value) in enumerate(kpi["spark"])
+            ]
+            target = None if kpi["total"] or kpi["target"] is None else Decimal(kpi["target"])
+            kpi["spark_svg"] = sparkline_svg(
+                points,
+                span=len(points),
+                target=target,
+                label=f"{kpi['label']}: the last {len(points)} weeks",
+            )
+        department["needs_commentary"] = sum(k["needs_commentary"] for k in department["kpis"])
+        department["items"] = [
+            i for i in shown["action_items"] if i["department_id"] == department["id"]
+        ]
+    shown["missing_commentary"] = missing_commentary(content)
+    shown["overdue"] = sum(1 for i in shown["action_items"] if i["overdue"])
+    shown["unrepresented"] = [d["name"] for d in shown["departments"] if not d["represented"]]
+    return shown
