@@ -548,6 +548,8 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "listening.models.Source.Kind",
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "GoalStatusEnum": "departments.models.Goal.Status",
+        "ReviewStatusEnum": "metrics.reviews.models.Review.Status",
+        "ActionItemStatusEnum": "metrics.reviews.models.ActionItem.Status",
     },
     # The API reads JSON (forms and uploads are parsed too, but not documented): the
     # schema's request bodies are what integrators send and what schemathesis tries.

@@ -12,6 +12,7 @@ import departments.api  # noqa: F401
 import listening.api  # noqa: F401
 import metrics.activities_api
 import metrics.api
+import metrics.reviews.api
 import metrics.series_api  # noqa: F401
 from campaigns.links.urls import shortlink_urls
 from departments.urls import urlpatterns as department_pages

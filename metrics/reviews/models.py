@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from departments.models import KPI, Department
+from departments.models import KPI, Department, Membership
 
 
 def week_label(monday) -> str:
@@ -180,8 +180,6 @@ class ActionItem(models.Model):
         if not (self.title or "").strip():
             raise ValidationError({"title": "Say what is to be done."})
         if self.owner_id and self.department_id:
-            from departments.models import Membership
-
             member = Membership.objects.filter(
                 user_id=self.owner_id, department_id=self.department_id
             ).exists()

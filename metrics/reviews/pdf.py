@@ -20,6 +20,7 @@ INSTALL_HINT = (
 def missing() -> str:
     """Why PDFs cannot be made here ("" when they can)."""
     try:
+        # Optional, and loading it opens Pango: only here, and once (cached).
         import weasyprint  # noqa: F401
     except ImportError:
         return INSTALL_HINT
@@ -34,6 +35,8 @@ def render(html: str, json_text: str, *, name: str) -> bytes | None:
     cannot run here."""
     if missing():
         return None
+    # Optional: imported only once missing() found it loads (a missing library is an
+    # OSError at import time).
     from weasyprint import HTML, Attachment
 
     attachment = Attachment(

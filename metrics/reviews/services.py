@@ -10,13 +10,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from departments.models import KPI, Department, Membership
-from metrics.reviews import pdf, selectors
+from metrics.reviews import digest, pdf, selectors
 from metrics.reviews import permissions as perms
 from metrics.reviews.models import (
     ActionItem,
@@ -26,6 +28,7 @@ from metrics.reviews.models import (
     Review,
     ReviewReopen,
 )
+from metrics.rollups import organisation_zone
 from socialops.models import AuditEvent, User
 from socialops.services import audit_record, fields_check, instance_delete, instance_save, snapshot
 
@@ -37,6 +40,7 @@ def _queue(task: str, review_id: int) -> None:
     calls these services (importing it also registers the task in a web process)."""
 
     def send() -> None:
+        # A cycle: the tasks module imports these services.
         from metrics.reviews import tasks  # noqa: F401
 
         current_app.tasks[task].delay(review_id)
@@ -75,10 +79,6 @@ def review_open(*, week_start: date, actor: User | None = None) -> tuple[Review,
 def review_open_due(*, now: datetime | None = None) -> Review | None:
     """Beat's entry (every few minutes): open this week's review once the organisation's
     clock is past the week's opening day and hour (settings.REVIEW_OPEN_WEEKDAY, _HOUR)."""
-    from django.conf import settings
-
-    from metrics.rollups import organisation_zone
-
     local = timezone.localtime(now or timezone.now(), organisation_zone())
     monday = selectors.week_start(local.date())
     opens = datetime.combine(
@@ -267,8 +267,14 @@ def decision_record(
 def review_render_html(content: dict[str, Any]) -> str:
     """The stand-alone document of a review (print CSS inline, sparklines as SVG): what
     is stored at close and what the PDF is made from."""
+    # A stored, stand-alone document (downloaded, or read by WeasyPrint), never a page
+    # served under the CSP: its stylesheet goes inside it, so it reads the same in years
+    # whatever becomes of /static/.
+    css = render_to_string("metrics/reviews/document.css", {"c": content})
+    style = mark_safe(f"<style>{css}</style>")  # safe: our own template, no user input
     return render_to_string(
-        "metrics/reviews/document.html", {"c": selectors.review_display(content)}
+        "metrics/reviews/document.html",
+        {"c": selectors.review_display(content), "style": style},
     )
 
 
@@ -360,8 +366,6 @@ def review_digest_send(*, review_id: int, kind: str) -> int:
     is locked while sending and marked sent in the same transaction, so a retry after a
     failure sends again and a second run after success sends nothing. Returns how many
     messages went out."""
-    from metrics.reviews import digest
-
     field = "open_digest_sent_at" if kind == "open" else "close_digest_sent_at"
     with transaction.atomic():
         review = _digest_claim(review_id, field)
