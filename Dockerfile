@@ -13,6 +13,11 @@ RUN groupadd --system --gid 10001 socialops \
 
 WORKDIR /app
 
+# WeasyPrint's libraries and a font, for the weekly review's PDF (metrics/reviews/pdf.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies before the code, so this layer is rebuilt only when pyproject.toml changes.
 # The project declares no packages (the apps run from /app), so this installs the
 # dependencies and nothing of ours.

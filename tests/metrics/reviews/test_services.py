@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from campaigns.offers.models import Conversion
 from departments import services as department_services
-from metrics.reviews import selectors, services
+from metrics.reviews import pdf, selectors, services
 from metrics.reviews.models import ActionItem, Decision, Review
 from metrics.rollups import rebuild
 from socialops.models import AuditEvent
@@ -133,6 +133,7 @@ def test_close_freezes_json_html_and_pdf_against_later_data(
     closed = services.review_close(actor=admin_user, review=review, today=SUNDAY)
     stored = Review.objects.get(pk=closed.pk)
     frozen = (stored.frozen_json, stored.frozen_html, bytes(stored.frozen_pdf or b""))
+    assert frozen[2].startswith(b"%PDF") or pdf.missing()
     assert stored.frozen_sha256 == hashlib.sha256(stored.frozen_json.encode()).hexdigest()
     content = json.loads(stored.frozen_json)
     assert _kpi(content, week["clicks_kpi"])["actual"] == "12"
