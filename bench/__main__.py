@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialops.settings")
 os.environ.setdefault("SOCIALOPS_TESTING", "1")
 
 # Each is a module of this package with a run() that prints its figures beside a ceiling.
-BENCHMARKS = ("goals_api", "ingest", "api_economy", "redirects", "publishing", "metrics")
+BENCHMARKS = ("goals_api", "ingest", "api_economy", "redirects", "publishing", "metrics", "reviews")
 
 
 def main() -> int:

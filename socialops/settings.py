@@ -396,6 +396,9 @@ CELERY_BEAT_SCHEDULE["metrics-rollup-recent"] = {
 REVIEW_OPEN_WEEKDAY = env_int("REVIEW_OPEN_WEEKDAY", 0)
 REVIEW_OPEN_HOUR = env_int("REVIEW_OPEN_HOUR", 7)
 REVIEW_OPEN_TICK = env_int("REVIEW_OPEN_TICK", 300)
+# An open review's figures are kept this many seconds in the cache (0: computed on every
+# request); closing always computes them afresh.
+REVIEW_NUMBERS_CACHE_SECONDS = env_int("REVIEW_NUMBERS_CACHE_SECONDS", 0 if TESTING else 60)
 if not 0 <= REVIEW_OPEN_WEEKDAY <= 6 or not 0 <= REVIEW_OPEN_HOUR <= 23:
     raise ImproperlyConfigured("REVIEW_OPEN_WEEKDAY must be 0-6 and REVIEW_OPEN_HOUR 0-23.")
 CELERY_BEAT_SCHEDULE["metrics-reviews-open-due"] = {

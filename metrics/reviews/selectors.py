@@ -18,17 +18,20 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.links.models import Click
+from campaigns.models import Campaign
 from campaigns.offers.models import Conversion
 from campaigns.timelog.models import TimeEntry
-from departments.models import KPI, Department, Goal, Organisation
+from departments.models import KPI, Department, Goal, Measurement, Organisation
 from departments.selectors import organisation_get, recent_measurements_prefetch
 from listening.models import Source as XSource
 from metrics import dashboard_selectors as ds
-from metrics.measure import Request, Scope, is_computed, series_many
+from metrics.measure import Request, Scope, Table, is_computed, series_many
 from metrics.models import Dim
 from metrics.registry import METRICS, entered_by_hand, is_total
 from metrics.reviews import permissions as perms
@@ -150,13 +153,19 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def _latest(model, field: str) -> datetime | None:
+    # The newest row by id (the primary key's index), not Max(field): a click table of
+    # millions has no index on its time alone, and rows arrive in order anyway.
+    return model.objects.order_by("-pk").values_list(field, flat=True).first()
+
+
 def sources_refreshed() -> dict[str, str | None]:
     """When each kind of raw data last came in (what the review's numbers could see)."""
     return {
         "x": _iso(XSource.objects.aggregate(m=Max("last_success_at"))["m"]),
-        "links": _iso(Click.objects.aggregate(m=Max("clicked_at"))["m"]),
-        "conversions": _iso(Conversion.objects.aggregate(m=Max("created_at"))["m"]),
-        "time_log": _iso(TimeEntry.objects.aggregate(m=Max("created_at"))["m"]),
+        "links": _iso(_latest(Click, "clicked_at")),
+        "conversions": _iso(_latest(Conversion, "created_at")),
+        "time_log": _iso(_latest(TimeEntry, "created_at")),
     }
 
 
@@ -278,26 +287,43 @@ def _post(post: ds.TopPost) -> dict[str, Any]:
     }
 
 
-def _highlights(department: Department, first: date, as_of: date, zone, currency: str) -> dict:
-    period = ds.Period(first, as_of)
-    figures = ds.department_figures(department=department, period=period)
-    campaigns = []
-    for result in figures.campaigns:
-        values = {}
+def _campaign_results(
+    departments: list[Department], first: date, as_of: date, currency: str
+) -> dict[int, list[dict]]:
+    """Each department's campaigns running in the week with their results, every
+    department's read together (one query for the campaigns, two for the figures)."""
+    campaigns = list(
+        Campaign.objects.filter(
+            department__in=departments, period_start__lte=as_of, period_end__gte=first
+        ).order_by("department_id", "-period_start", "name")
+    )
+    requests = [
+        Request(m, Scope(Dim.CAMPAIGN, c.pk), first, as_of)
+        for c in campaigns
+        for m in ds.CAMPAIGN_METRICS
+    ]
+    table = Table(requests)
+    out: dict[int, list[dict]] = {d.pk: [] for d in departments}
+    for campaign in campaigns:
+        values: dict[str, Any] = {}
         for key in ds.CAMPAIGN_METRICS:
-            value = result.figures.get(key)
+            value = table.value(key, Scope(Dim.CAMPAIGN, campaign.pk), first, as_of)
             unit = str(METRICS[key].unit)
             values[key] = {
                 "value": _num(value),
                 "text": "no data yet" if value is None else figure_text(value, unit, currency),
             }
-        campaigns.append({"id": result.campaign.pk, "name": result.campaign.name, **values})
+        out[campaign.department_id].append({"id": campaign.pk, "name": campaign.name, **values})
+    return out
+
+
+def _highlights(department: Department, first: date, as_of: date, zone) -> dict:
+    period = ds.Period(first, as_of)
     by_clicks = ds.top_posts_by_clicks(department=department, period=period)[:HIGHLIGHTS]
     by_engagements = ds.top_posts_by_engagements(department=department, period=period, zone=zone)
     return {
         "top_by_clicks": [_post(p) for p in by_clicks],
         "top_by_engagements": [_post(p) for p in by_engagements[:HIGHLIGHTS]],
-        "campaigns": campaigns,
     }
 
 
@@ -337,24 +363,90 @@ def _decision(decision: Decision) -> dict[str, Any]:
     }
 
 
-def review_snapshot(*, review: Review, today: date | None = None) -> dict[str, Any]:
+def _numbers_version() -> str:
+    """What the cached numbers depend on besides the rollup: the KPIs, their goals and
+    the hand-typed measurements (two small queries)."""
+    kpis = KPI.objects.aggregate(n=Count("pk"), k=Max("updated_at"), g=Max("goal__updated_at"))
+    typed = Measurement.objects.aggregate(n=Count("pk"), m=Max("updated_at"))
+    parts = [kpis["n"], kpis["k"], kpis["g"], typed["n"], typed["m"]]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _numbers(review: Review, as_of: date, currency: str, zone) -> dict[str, Any]:
+    """Every figure of the review as of `as_of`: each active KPI's entry (progress then
+    and a week before, six weeks) by department, each department's highlights, what the
+    figures followed."""
+    kpis = review_kpis(review)
+    now = kpi_progress_many(kpis, today=as_of, series=False)
+    before = kpi_progress_many(kpis, today=as_of - timedelta(days=7), series=False)
+    sparks = _sparks(kpis, as_of)
+    departments = list(Department.objects.order_by("name"))
+    by_department: dict[int, list[dict]] = {d.pk: [] for d in departments}
+    for kpi, p_now, p_before in zip(kpis, now, before, strict=True):
+        entry = _kpi_entry(kpi, p_now, p_before, sparks.get(kpi.pk, []), currency)
+        by_department.setdefault(kpi.goal.department_id, []).append(entry)
+    campaigns = _campaign_results(departments, review.week_start, as_of, currency)
+    highlights = {
+        d.pk: {**_highlights(d, review.week_start, as_of, zone), "campaigns": campaigns[d.pk]}
+        for d in departments
+    }
+    return {
+        "kpis": by_department,
+        "highlights": highlights,
+        "definitions_version": definitions_version(),
+        "sources_refreshed": sources_refreshed(),
+    }
+
+
+NO_HIGHLIGHTS = {"top_by_clicks": [], "top_by_engagements": [], "campaigns": []}
+
+
+def _numbers_cached(review: Review, as_of: date, currency: str, zone) -> dict[str, Any]:
+    """The numbers of an open review, kept REVIEW_NUMBERS_CACHE_SECONDS (default 60, the
+    rollup's own pace): the page is read by the whole committee during the meeting, and
+    computing the figures of every department takes most of its time. The key holds what
+    else they depend on (the KPIs, the measurements, the day); what people record in the
+    review (commentary, attendance, items, decisions) is always read fresh."""
+    seconds = settings.REVIEW_NUMBERS_CACHE_SECONDS
+    if seconds <= 0:
+        return _numbers(review, as_of, currency, zone)
+    key = ":".join(
+        [
+            "reviews:numbers",
+            str(review.pk),
+            str(review.opened_at.timestamp()),
+            as_of.isoformat(),
+            currency,
+            _numbers_version(),
+        ]
+    )
+    found = cache.get(key)
+    if found is None:
+        found = _numbers(review, as_of, currency, zone)
+        cache.set(key, found, seconds)
+    return found
+
+
+def review_snapshot(
+    *, review: Review, today: date | None = None, fresh: bool = False
+) -> dict[str, Any]:
     """A review's whole content, computed now (live). The steps:
     1. the numbers' day (`as_of`) and every active KPI, with its progress then and a week
-       before (two kpi_progress_many calls) and its last six weeks (series_many);
-    2. per department: representatives and attendance, its KPIs with their commentary,
-       highlights of the week (top posts, campaign results, from the dashboards' selectors);
-    3. the action items the review shows and the decisions recorded in it;
-    4. what the numbers followed: the registry's definitions version and when each source
-       of raw data last came in."""
+       before (two kpi_progress_many calls) and its last six weeks (series_many), each
+       department's highlights of the week (top posts, campaign results), what the
+       numbers followed (the registry's definitions version, when each source of raw data
+       last came in): computed, or from the short cache unless `fresh` (closing);
+    2. per department: representatives and attendance, its KPIs with their commentary;
+    3. the action items the review shows and the decisions recorded in it."""
     organisation: Organisation = organisation_get()
     currency = organisation.currency
     zone = organisation_zone()
     today = today or organisation_today()
     as_of = review_as_of(review, today)
-    kpis = review_kpis(review)
-    now = kpi_progress_many(kpis, today=as_of, series=False)
-    before = kpi_progress_many(kpis, today=as_of - timedelta(days=7), series=False)
-    sparks = _sparks(kpis, as_of)
+    if fresh:
+        numbers = _numbers(review, as_of, currency, zone)
+    else:
+        numbers = _numbers_cached(review, as_of, currency, zone)
     commentary = {
         c.kpi_id: c for c in Commentary.objects.filter(review=review).select_related("author")
     }
@@ -363,17 +455,17 @@ def review_snapshot(*, review: Review, today: date | None = None) -> dict[str, A
     }
     departments = list(Department.objects.order_by("name"))
     reps = perms.representatives_by_department([d.pk for d in departments])
-    by_department: dict[int, list[dict]] = {d.pk: [] for d in departments}
-    for kpi, p_now, p_before in zip(kpis, now, before, strict=True):
-        entry = _kpi_entry(kpi, p_now, p_before, sparks.get(kpi.pk, []), currency)
-        note = commentary.get(kpi.pk)
-        entry["commentary"] = (
-            {"text": note.text, "author": _person(note.author)} if note is not None else None
-        )
-        entry["needs_commentary"] = entry["rag"] in NEEDS_COMMENTARY and note is None
-        by_department[kpi.goal.department_id].append(entry)
     department_entries = []
     for d in departments:
+        entries = []
+        for cached in numbers["kpis"].get(d.pk, []):
+            entry = dict(cached)
+            note = commentary.get(entry["id"])
+            entry["commentary"] = (
+                {"text": note.text, "author": _person(note.author)} if note is not None else None
+            )
+            entry["needs_commentary"] = entry["rag"] in NEEDS_COMMENTARY and note is None
+            entries.append(entry)
         people = [
             {
                 "id": m.user_id,
@@ -389,8 +481,8 @@ def review_snapshot(*, review: Review, today: date | None = None) -> dict[str, A
                 "slug": d.slug,
                 "representatives": people,
                 "represented": any(p["present"] for p in people),
-                "kpis": by_department[d.pk],
-                "highlights": _highlights(d, review.week_start, as_of, zone, currency),
+                "kpis": entries,
+                "highlights": numbers["highlights"].get(d.pk, NO_HIGHLIGHTS),
             }
         )
     decisions = Decision.objects.filter(review=review).select_related(
@@ -407,8 +499,8 @@ def review_snapshot(*, review: Review, today: date | None = None) -> dict[str, A
             "time_zone": organisation.time_zone,
             "currency": currency,
         },
-        "definitions_version": definitions_version(),
-        "sources_refreshed": sources_refreshed(),
+        "definitions_version": numbers["definitions_version"],
+        "sources_refreshed": numbers["sources_refreshed"],
         "departments": department_entries,
         "action_items": [_item(i, as_of) for i in action_items_of(review)],
         "decisions": [_decision(d) for d in decisions],
@@ -446,10 +538,23 @@ class Restated:
 
 def restated_numbers(*, review: Review) -> tuple[Review | None, list[Restated]]:
     """For the review before this one, when it is closed: each KPI whose actual, counted
-    again today to the same day, differs from what was frozen ("was 1,204, now 1,251")."""
+    again today to the same day, differs from what was frozen ("was 1,204, now 1,251").
+    Kept in the cache like the review's own numbers (REVIEW_NUMBERS_CACHE_SECONDS)."""
     previous = review_previous(review)
     if previous is None or not previous.is_closed or not previous.frozen_json:
         return previous, []
+    seconds = settings.REVIEW_NUMBERS_CACHE_SECONDS
+    if seconds <= 0:
+        return previous, _restated(previous)
+    key = f"reviews:restated:{previous.pk}:{previous.frozen_sha256}:{_numbers_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = _restated(previous)
+        cache.set(key, found, seconds)
+    return previous, found
+
+
+def _restated(previous: Review) -> list[Restated]:
     frozen = json.loads(previous.frozen_json)
     as_of = date.fromisoformat(frozen["as_of"])
     entries = {k["id"]: (d["name"], k) for d in frozen["departments"] for k in d["kpis"]}
@@ -469,7 +574,7 @@ def restated_numbers(*, review: Review) -> tuple[Review | None, list[Restated]]:
                 else figure_text(progress.actual, entry["unit"], currency)
             )
             out.append(Restated(department, entry["label"], entry["actual_text"], now))
-    return previous, sorted(out, key=lambda r: (r.department, r.kpi))
+    return sorted(out, key=lambda r: (r.department, r.kpi))
 
 
 def review_display(content: dict[str, Any]) -> dict[str, Any]:

@@ -291,7 +291,7 @@ def review_close(*, actor: User, review: Review, today: date | None = None) -> R
         review = Review.objects.select_for_update().get(pk=review.pk)
         if review.is_closed:
             raise ValidationError(f"The review of {review.week} is already closed.")
-        content = selectors.review_snapshot(review=review, today=today)
+        content = selectors.review_snapshot(review=review, today=today, fresh=True)
         missing = selectors.missing_commentary(content)
         if missing:
             listed = "; ".join(f"{d}: {k}" for d, k in missing)

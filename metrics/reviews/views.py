@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from departments.models import KPI, Department
@@ -78,13 +79,19 @@ def review_open_now(request):
 def _page(request, review: Review, *, forms: dict | None = None, status: int = 200):
     user = request.user
     content = selectors.review_content(review=review)
-    editable = set(_editable_departments(user).values_list("pk", flat=True))
+    departments = list(_editable_departments(user))
+    editable = {d.pk for d in departments}
     previous, restated = (None, [])
     if not review.is_closed:
         previous, restated = selectors.restated_numbers(review=review)
     forms = forms or {}
-    departments = _editable_departments(user)
+    # Every row links its KPI and posts its commentary: the addresses' common start once,
+    # not a reverse() per row (a review of 8 departments has 48 KPI rows).
+    commentary_url = reverse("reviews:commentary", kwargs={"week": review.week, "kpi_id": 0})
+    kpi_url = reverse("departments:kpi", kwargs={"pk": 0})
     context = {
+        "commentary_base": commentary_url.removesuffix("0/commentary/"),
+        "kpi_base": kpi_url.removesuffix("0/"),
         "review": review,
         "c": selectors.review_display(content),
         "editable": editable,
@@ -97,8 +104,9 @@ def _page(request, review: Review, *, forms: dict | None = None, status: int = 2
         .first(),
         "restated": restated,
         "pdf_missing": pdf.missing() if not review.frozen_pdf else "",
-        "item_form": forms.get("item") or ActionItemForm(departments=departments),
-        "decision_form": forms.get("decision") or DecisionForm(departments=departments),
+        "item_form": forms.get("item") or ActionItemForm(departments=_editable_departments(user)),
+        "decision_form": forms.get("decision")
+        or DecisionForm(departments=_editable_departments(user)),
         "reopen_form": forms.get("reopen") or ReopenForm(),
         "close_error": forms.get("close_error"),
         "commentary_errors": forms.get("commentary_errors", {}),

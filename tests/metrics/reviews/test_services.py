@@ -245,3 +245,30 @@ def test_a_closed_review_takes_nothing_until_an_admin_reopens_it(
     review.refresh_from_db()
     assert review.status == Review.Status.OPEN and review.frozen_json == ""
     assert record.previous_sha256 == sha and record.previous_json
+
+
+def test_an_open_reviews_figures_are_cached_a_minute_and_closing_counts_afresh(
+    week, representative, admin_user, settings
+):
+    settings.REVIEW_NUMBERS_CACHE_SECONDS = 60
+    review, _ = services.review_open(week_start=MONDAY)
+    assert (
+        _kpi(selectors.review_snapshot(review=review, today=SUNDAY), week["clicks_kpi"])["actual"]
+        == "12"
+    )
+    add_clicks(week["link"], MONDAY + dt.timedelta(days=1), 3)
+    rebuild(since=START)
+    services.commentary_save(
+        actor=representative, review=review, kpi=week["clicks_kpi"], text="Read fresh"
+    )
+    cached = _kpi(selectors.review_snapshot(review=review, today=SUNDAY), week["clicks_kpi"])
+    assert cached["actual"] == "12"  # the figures: from the cache
+    assert cached["commentary"]["text"] == "Read fresh"  # what people record: never cached
+    # An edited KPI is another key: counted again.
+    department_services.kpi_update(actor=admin_user, kpi=week["clicks_kpi"], target=Decimal(999))
+    edited = _kpi(selectors.review_snapshot(review=review, today=SUNDAY), week["clicks_kpi"])
+    assert (edited["actual"], edited["target"]) == ("15", "999")
+    add_clicks(week["link"], MONDAY + dt.timedelta(days=1), 2)
+    rebuild(since=START)
+    closed = services.review_close(actor=admin_user, review=review, today=SUNDAY)
+    assert _kpi(json.loads(closed.frozen_json), week["clicks_kpi"])["actual"] == "17"
