@@ -89,7 +89,13 @@ def _page(request, review: Review, *, forms: dict | None = None, status: int = 2
     # not a reverse() per row (a review of 8 departments has 48 KPI rows).
     commentary_url = reverse("reviews:commentary", kwargs={"week": review.week, "kpi_id": 0})
     kpi_url = reverse("departments:kpi", kwargs={"pk": 0})
+    # A closed review names its posts and campaigns as they were, unlinked: they may be
+    # gone since.
+    post_url = reverse("campaigns:post_detail", kwargs={"pk": 0})
+    campaign_url = reverse("campaigns:campaign_detail", kwargs={"pk": 0})
     context = {
+        "post_base": post_url.removesuffix("0/"),
+        "campaign_base": campaign_url.removesuffix("0/"),
         "commentary_base": commentary_url.removesuffix("0/commentary/"),
         "kpi_base": kpi_url.removesuffix("0/"),
         "review": review,

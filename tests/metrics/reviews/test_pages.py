@@ -29,7 +29,7 @@ def _url(review, name="detail", **kwargs):
 
 
 def test_everyone_in_the_organisation_reads_the_review(
-    client, review, representative, colleague, admin_user
+    client, review, representative, colleague, admin_user, week
 ):
     for user in (representative, colleague, admin_user):
         client.force_login(user)
@@ -39,6 +39,8 @@ def test_everyone_in_the_organisation_reads_the_review(
         assert "Steering review 2026-W47" in text
         assert "Link clicks" in text and "Demo calls" in text and "Winter sale" in text
         assert "<svg" in text  # the six weeks, drawn on the server
+        assert f'href="/campaigns/{week["campaign"].pk}/"' in text  # the rows behind
+        assert f'href="/calendar/posts/{week["post"].pk}/"' in text
     client.logout()
     assert client.get(_url(review)).status_code == 302  # to sign-in
 
