@@ -5,7 +5,6 @@ closed review changes until an admin reopens it with a reason."""
 from __future__ import annotations
 
 import hashlib
-import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from departments.models import KPI, Department, Membership
+from departments.models import KPI, Department
 from metrics.reviews import digest, pdf, selectors
 from metrics.reviews import permissions as perms
 from metrics.reviews.models import (
@@ -31,8 +30,6 @@ from metrics.reviews.models import (
 from metrics.rollups import organisation_zone
 from socialops.models import AuditEvent, User
 from socialops.services import audit_record, fields_check, instance_delete, instance_save, snapshot
-
-log = logging.getLogger(__name__)
 
 
 def _queue(task: str, review_id: int) -> None:
@@ -374,7 +371,3 @@ def review_digest_send(*, review_id: int, kind: str) -> int:
         sent = digest.send(review=review, kind=kind)
         Review.objects.filter(pk=review.pk).update(**{field: timezone.now()})
     return sent
-
-
-def representatives_all() -> list[Membership]:
-    return [m for members in perms.representatives_by_department().values() for m in members]
