@@ -1,5 +1,10 @@
 """Run the benchmarks (all, or those named: `python -m bench ingest`) against a throw-away
-test database on the configured DATABASE_URL."""
+test database on the configured DATABASE_URL.
+
+METRICS_BENCH_DB=name keeps the metrics benchmark's generated organisation: `metrics` then
+runs in that database (created and filled the first time, migrated and reused after, never
+dropped) while the other benchmarks keep their throw-away one. Drop it with
+`dropdb name` when done."""
 
 from __future__ import annotations
 
@@ -27,15 +32,27 @@ def main() -> int:
         print(f"unknown benchmarks: {', '.join(sorted(unknown))}; know {', '.join(BENCHMARKS)}")
         return 2
 
+    kept = os.environ.get("METRICS_BENCH_DB", "").strip()
+    throwaway = [name for name in chosen if not (kept and name == "metrics")]
     setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        print(f"database: {connection.vendor}")
-        for name in chosen:
-            importlib.import_module(f"bench.{name}").run()
+        if throwaway:
+            old_name = connection.settings_dict["NAME"]
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+            try:
+                print(f"database: {connection.vendor}")
+                for name in throwaway:
+                    importlib.import_module(f"bench.{name}").run()
+            finally:
+                connection.creation.destroy_test_db(old_name, verbosity=0)
+        if len(throwaway) < len(chosen):
+            # Migrated (new migrations only) and kept; serialize=False: the test runner's
+            # copy of the contents would read millions of rows for nothing.
+            connection.settings_dict["TEST"]["NAME"] = kept
+            connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
+            print(f"database: {connection.vendor}, kept as {kept} (METRICS_BENCH_DB)")
+            importlib.import_module("bench.metrics").run()
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
     return 0
 

@@ -11,8 +11,11 @@ tracked links, 50,000 conversions, 20,000 time entries — loaded with COPY, the
    p95 < 100 ms with ≤ 15 queries.
 
 METRICS_BENCH_SCALE (default 1) scales every row count (0.01 for a quick try; days and
-departments stay). PostgreSQL only (COPY). Times are the Django test client's round trip
-in this process: the server's work plus a little of the client's."""
+departments stay). METRICS_BENCH_DB=name (bench/__main__.py) generates into that database
+once and reuses it on the next runs (give the same scale): generation is skipped, earlier
+runs' new-day rows are deleted, and the rebuild, the new day, the check and the timings
+run as usual. PostgreSQL only (COPY). Times are the Django test client's round trip in
+this process: the server's work plus a little of the client's."""
 
 from __future__ import annotations
 
@@ -166,7 +169,9 @@ def _campaign_at(world: World, department_id: int, day: date) -> int | None:
     return None
 
 
-def _tweets(world: World, rng: random.Random, count: int, base: int, window) -> Iterator[str]:
+def _tweets(
+    world: World, rng: random.Random, count: int, base: int, window, text: str = "Bench post"
+) -> Iterator[str]:
     start, seconds = window
     for n in range(count):
         at = start + timedelta(seconds=rng.randrange(seconds))
@@ -174,7 +179,7 @@ def _tweets(world: World, rng: random.Random, count: int, base: int, window) -> 
         impressions = rng.randrange(100, 5_000)
         stamp = at.isoformat()
         yield (
-            f"{base + n}\t{author}\tBench post {n}\t{stamp}\t{base + n}\ten\tf\t"
+            f"{base + n}\t{author}\t{text} {n}\t{stamp}\t{base + n}\ten\tf\t"
             f"{rng.randrange(40)}\t{rng.randrange(8)}\t{rng.randrange(6)}\t{rng.randrange(3)}\t"
             f"{impressions}\t0\t{rng.randrange(30)}\t{{}}\t{stamp}\t{stamp}\n"
         )
@@ -215,12 +220,14 @@ def _calendar_posts(world: World, rng: random.Random, tweets: list, first_id: in
     return rows
 
 
-def _post_lines(world: World, rng: random.Random, rows: list) -> Iterator[str]:
+def _post_lines(
+    world: World, rng: random.Random, rows: list, text: str = "Bench post"
+) -> Iterator[str]:
     for post_id, tweet_id, department, campaign, at, account in rows:
         stamp = at.isoformat()
         yield (
             f"{post_id}\t{account}\t{department}\t{_n(campaign)}\t{rng.choice(KINDS)}\t\t"
-            f"Bench post\t{world.user.pk}\t{stamp}\t\tpublished\t1\t\t\t1\t{tweet_id}\t"
+            f"{text}\t{world.user.pk}\t{stamp}\t\tpublished\t1\t\t\t1\t{tweet_id}\t"
             f"{stamp}\t\t{stamp}\t{stamp}\n"
         )
 
@@ -271,7 +278,9 @@ def _conversion_lines(
         )
 
 
-def _time_lines(world: World, rng: random.Random, count: int, days: list[date]) -> Iterator[str]:
+def _time_lines(
+    world: World, rng: random.Random, count: int, days: list[date], note: str = ""
+) -> Iterator[str]:
     for _ in range(count):
         day = rng.choice(days)
         department = world.departments[rng.randrange(DEPARTMENTS)].pk
@@ -279,7 +288,7 @@ def _time_lines(world: World, rng: random.Random, count: int, days: list[date]) 
         stamp = datetime.combine(day, datetime.min.time(), tzinfo=UTC).isoformat()
         yield (
             f"{rng.choice(world.users)}\t{day}\t{rng.randrange(15, 240)}\t"
-            f"{rng.choice(ACTIVITIES)}\t{_n(campaign)}\t{department}\t\t{stamp}\t{stamp}\n"
+            f"{rng.choice(ACTIVITIES)}\t{_n(campaign)}\t{department}\t{note}\t{stamp}\t{stamp}\n"
         )
 
 
@@ -464,34 +473,121 @@ def _new_day(world: World, rng: random.Random, day: date) -> tuple[int, float]:
     window = (start, 86_400)
     end = start + timedelta(days=1)
     n_posts = max(POSTS // DAYS, 1)
-    base = TWEET_BASE + POSTS + 1_000
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM listening_tweet")
+        base = (cursor.fetchone()[0] or TWEET_BASE) + 1_000
+        cursor.execute("SELECT max(id) FROM campaigns_scheduledpost")
+        first_post = (cursor.fetchone()[0] or 0) + 1
+    # The new day's rows say so (NEW_DAY), for _forget_new_days on a kept database.
     with transaction.atomic():
-        rows = _copy("listening_tweet", TWEET_COLUMNS, _tweets(world, rng, n_posts, base, window))
+        tweets = _tweets(world, rng, n_posts, base, window, text=NEW_DAY)
+        rows = _copy("listening_tweet", TWEET_COLUMNS, tweets)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT id, created_at FROM listening_tweet WHERE id >= %s AND id %% %s = 0",
                 [base, round(1 / CALENDAR_SHARE)],
             )
             tweets = cursor.fetchall()
-        first_post = max(p for p, *_ in world.posts) + 1
         calendar = _calendar_posts(world, rng, tweets, first_post)
-        rows += _copy("campaigns_scheduledpost", POST_COLUMNS, _post_lines(world, rng, calendar))
+        rows += _copy(
+            "campaigns_scheduledpost", POST_COLUMNS, _post_lines(world, rng, calendar, NEW_DAY)
+        )
         # Clicks on the links of recent posts (as the day's clicks mostly are).
         world.links.sort(key=lambda link: link[2], reverse=True)
-        clicks = _click_lines(world, rng, max(CLICKS // DAYS, 1), 10**12, start, end)
+        clicks = _click_lines(world, rng, max(CLICKS // DAYS, 1), NEW_CLICK_IDS, start, end)
         rows += _copy("campaigns_click", CLICK_COLUMNS, clicks)
         conversions = _conversion_lines(world, rng, max(CONVERSIONS // DAYS, 1), "new-", window)
         rows += _copy("campaigns_conversion", CONVERSION_COLUMNS, conversions)
         rows += _copy(
             "campaigns_timeentry",
             TIME_COLUMNS,
-            _time_lines(world, rng, max(TIME_ENTRIES // DAYS, 1), [day]),
+            _time_lines(world, rng, max(TIME_ENTRIES // DAYS, 1), [day], NEW_DAY),
         )
         for family in (Family.POSTS, Family.CLICKS, Family.CONVERSIONS, Family.TIME):
             mark(family, [start, end - timedelta(seconds=1)] if family != Family.TIME else [day])
     started = time.perf_counter()
     recompute_marked()
     return rows, time.perf_counter() - started
+
+
+NEW_DAY = "Bench new day"  # the text of its posts and the note of its time entries
+NEW_CLICK_IDS = 10**12  # its clicks' ids count from here (the generated ones from 0)
+
+
+def _forget_new_days() -> None:
+    """Delete the rows earlier runs' new days landed in a kept database (the rebuild that
+    follows recomputes the rollup without them)."""
+    from django.db import connection
+
+    from campaigns.calendar.models import ScheduledPost
+
+    ScheduledPost.objects.filter(text=NEW_DAY).delete()  # with what hangs off them
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM listening_tweet WHERE text LIKE %s", [f"{NEW_DAY}%"])
+        cursor.execute(
+            "DELETE FROM campaigns_click WHERE click_id >= %s", [f"{NEW_CLICK_IDS:032x}"]
+        )
+        cursor.execute("DELETE FROM campaigns_conversion WHERE external_id LIKE 'new-%%'")
+        cursor.execute("DELETE FROM campaigns_timeentry WHERE note = %s", [NEW_DAY])
+
+
+def _kept_world() -> World | None:
+    """The organisation a kept database (METRICS_BENCH_DB) already holds, None if it is
+    empty: the window from the follower snapshots (one a day for each account), the rest
+    read back as the generator made it."""
+    from django.db import connection
+    from django.db.models import Max, Min
+
+    from campaigns.calendar.models import ScheduledPost
+    from campaigns.links.models import TrackedLink
+    from campaigns.models import Campaign
+    from departments.models import Department
+    from listening.models import FollowerCount, XAccount
+    from socialops.models import User
+
+    user = User.objects.filter(username="bench").first()
+    window = FollowerCount.objects.aggregate(first=Min("day"), last=Max("day"))
+    if user is None or window["first"] is None:
+        return None
+    world = World(window["first"], window["last"])
+    world.user = user
+    world.departments = list(Department.objects.filter(slug__startswith="dept-").order_by("pk"))
+    world.accounts = list(
+        XAccount.objects.filter(username__startswith="bench")
+        .order_by("pk")
+        .values_list("pk", "x_user_id")
+    )
+    for campaign in Campaign.objects.filter(utm_campaign__startswith="bench-").order_by("pk"):
+        world.campaigns.setdefault(campaign.department_id, []).append(
+            (campaign.pk, campaign.period_start, campaign.period_end)
+        )
+    world.users = list(
+        User.objects.filter(username__regex=r"^d[0-9]+u[0-9]+$").values_list("pk", flat=True)
+    )
+    world.posts = list(
+        ScheduledPost.objects.order_by("pk").values_list(
+            "pk", "x_post_id", "campaign_id", "published_at"
+        )
+    )
+    world.links = list(
+        TrackedLink.objects.order_by("pk").values_list("pk", "campaign_id", "post__published_at")
+    )
+    with connection.cursor() as cursor:
+        for table in RAW_TABLES:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            world.raw_rows += cursor.fetchone()[0]
+    return world
+
+
+RAW_TABLES = (
+    "listening_tweet",
+    "campaigns_scheduledpost",
+    "campaigns_trackedlink",
+    "campaigns_click",
+    "campaigns_conversion",
+    "campaigns_timeentry",
+    "listening_followercount",
+)
 
 
 def _breakdown(day: date) -> str:
@@ -521,6 +617,7 @@ def run() -> None:
 
     from departments.selectors import organisation_get
     from metrics.rollups import organisation_today, rebuild, verify
+    from socialops.models import User
 
     if connection.vendor != "postgresql":
         print("metrics: skipped (needs PostgreSQL for COPY; set DATABASE_URL)")
@@ -533,16 +630,27 @@ def run() -> None:
     organisation.save()
     # Two years of the organisation's days up to yesterday; today is the "new day".
     today = organisation_today()
-    world = World(today - timedelta(days=DAYS), today - timedelta(days=1))
     started = time.perf_counter()
-    _seed_rows(world, rng)
-    _generate(world, rng)
-    print(
-        f"metrics, scale {SCALE:g}: {POSTS:,} posts ({len(world.posts):,} from the calendar), "
-        f"{len(world.links):,} links, {CLICKS:,} clicks, {CONVERSIONS:,} conversions, "
-        f"{TIME_ENTRIES:,} time entries over {DAYS} days, {DEPARTMENTS} departments: "
-        f"generated with COPY in {time.perf_counter() - started:.0f} s"
-    )
+    if User.objects.filter(username="bench").exists():
+        _forget_new_days()
+    world = _kept_world()
+    if world is None:
+        world = World(today - timedelta(days=DAYS), today - timedelta(days=1))
+        _seed_rows(world, rng)
+        _generate(world, rng)
+        print(
+            f"metrics, scale {SCALE:g}: {POSTS:,} posts ({len(world.posts):,} from the "
+            f"calendar), {len(world.links):,} links, {CLICKS:,} clicks, {CONVERSIONS:,} "
+            f"conversions, {TIME_ENTRIES:,} time entries over {DAYS} days, {DEPARTMENTS} "
+            f"departments: generated with COPY in {time.perf_counter() - started:.0f} s"
+        )
+    else:
+        print(
+            f"metrics: the kept database's organisation ({world.first} to {world.last}, "
+            f"{world.raw_rows:,} raw rows, {len(world.posts):,} calendar posts, "
+            f"{len(world.links):,} links) reused, earlier new days deleted, in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
 
     started = time.perf_counter()
     written = rebuild()
