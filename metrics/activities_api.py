@@ -1,8 +1,8 @@
 """REST API for "which activities pay off": `GET /api/v1/metrics/activities/?start=&end=
-&department=`, the same table as /metrics/activities/ (metrics.dashboard_selectors
-.activity_table) with the same checks (metrics.dashboard_forms.ActivityFilterForm): per
-department, ISO week and activity kind, each measure with its rates per hour spent and per
-dollar of X API spend and their 95 % intervals."""
+&department=`, the same table as /metrics/activities/ (metrics.activities.activity_table)
+with the same checks (metrics.dashboard_forms.ActivityFilterForm): per department, ISO
+week and activity kind, each measure with its rates per hour spent and per dollar of X API
+spend and their 95 % intervals."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from departments.selectors import department_list, organisation_get
-from metrics import dashboard_selectors as ds
+from departments.selectors import department_list
+from metrics import activities as ds
 from metrics.dashboard_forms import ActivityFilterForm
 from socialops.api import router
 from socialops.drf import single_query_values
@@ -109,13 +109,7 @@ class ActivityViewSet(viewsets.GenericViewSet):
                 }
             )
         first, last, department = form.weeks(today=timezone.localdate())
-        rows = ds.activity_table(
-            first=first,
-            last=last,
-            zone=timezone.get_current_timezone(),
-            currency=organisation_get().currency,
-            department=department,
-        )
+        rows = ds.activity_table(first=first, last=last, department=department)
         return Response(ActivityRowSerializer([_row(r) for r in rows], many=True).data)
 
 

@@ -1,46 +1,54 @@
 """Reads for the dashboards: a department's figures over a period beside the period before
-(from the daily rollup, metrics.measure), its top posts and campaigns, which activities pay
-off (from raw rows: the rollup's activity dimension is organisation-wide), and what the
-marketing overview lists. Every signed-in member may read all of it, as the department
-pages."""
+(from the daily rollup, metrics.measure), its top posts and campaigns, and what the marketing
+overview lists (which activities pay off: metrics.activities). Every signed-in member may
+read all of it, as the department pages."""
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
     Count,
-    DecimalField,
     Exists,
     F,
     IntegerField,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaigns.calendar import selectors as calendar_selectors
 from campaigns.calendar.models import PostEvent, ScheduledPost
-from campaigns.links.models import Click, TrackedLink
+from campaigns.links.models import TrackedLink
 from campaigns.models import Campaign
-from campaigns.offers.models import Conversion
-from campaigns.timelog.models import TimeEntry
 from departments import selectors as department_selectors
 from departments.models import Department, Goal, Membership
 from listening import billing
 from listening import selectors as listening_selectors
-from listening.models import AccountSpend, Source, SourceRun, Tweet, XAccount
-from metrics import facts
+from listening.models import AccountSpend, Source, Tweet, XAccount
+
+# Which activities pay off is metrics.activities; the dashboards' views and forms read it
+# through here.
+from metrics.activities import (  # noqa: F401
+    ACTIVITY_MEASURES,
+    MAX_WEEKS,
+    MIN_HOURS,
+    MIN_POSTS,
+    ActivityRow,
+    Rate,
+    activity_table,
+    amount_rate,
+    count_rate,
+    week_of,
+)
 from metrics.measure import Request, Scope, Table
 from metrics.models import DailyRollup, Dim
 from metrics.registry import METRICS
@@ -347,275 +355,6 @@ def top_posts_by_engagements(
         )
         for p in rows
     ]
-
-
-# --- which activities pay off -------------------------------------------------------------
-
-ACTIVITY_ORDER = (
-    facts.ACTIVITY_POST,
-    facts.ACTIVITY_THREAD,
-    facts.ACTIVITY_REPLY,
-    facts.ACTIVITY_QUOTE,
-    facts.ACTIVITY_REPOST,
-    facts.ACTIVITY_DM,
-    facts.ACTIVITY_OTHER,
-)
-KIND_OF_ACTIVITY = {code: kind for kind, code in facts.POST_KIND_ACTIVITY.items()}
-# Below these, a row's rates say "too few to tell".
-MIN_POSTS = 5
-MIN_HOURS = Decimal(2)
-# The most weeks one table covers: its queries read raw rows.
-MAX_WEEKS = 26
-Z95 = 1.96
-
-
-@dataclass(frozen=True)
-class Rate:
-    """A rate with its 95 % interval (None where it cannot be told)."""
-
-    value: float
-    low: float | None
-    high: float | None
-
-
-def count_rate(count: int, exposure: Decimal | None) -> Rate | None:
-    """count ÷ exposure with a 95 % interval, the count taken as Poisson: normal
-    approximation count ± 1.96 √count (lower end at 0); for a count of 0, the exact upper
-    end −ln 0.025 ≈ 3.69."""
-    if not exposure:
-        return None
-    x = float(exposure)
-    if count == 0:
-        return Rate(0.0, 0.0, -math.log(0.025) / x)
-    spread = Z95 * math.sqrt(count)
-    return Rate(count / x, max(0.0, count - spread) / x, (count + spread) / x)
-
-
-def amount_rate(amount: Decimal, count: int, exposure: Decimal | None) -> Rate | None:
-    """An amount (revenue) ÷ exposure; its interval takes the number of conversions behind
-    it as Poisson and their average value as fixed: amount × (1 ± 1.96 / √count)."""
-    if not exposure:
-        return None
-    x = float(exposure)
-    value = float(amount) / x
-    if count == 0:
-        return Rate(value, None, None)
-    spread = Z95 / math.sqrt(count)
-    return Rate(value, max(0.0, value * (1 - spread)), value * (1 + spread))
-
-
-ACTIVITY_MEASURES = (
-    ("posts", "Posts"),
-    ("clicks", "Clicks"),
-    ("visitors", "Unique visitors"),
-    ("conversions", "Conversions"),
-    ("revenue", "Revenue"),
-    ("replies", "Replies received"),
-    ("engagements", "Engagements"),
-)
-
-
-@dataclass
-class ActivityRow:
-    week: date  # its Monday
-    department_id: int
-    activity: int
-    department: Department | None = None
-    hours: Decimal = Decimal(0)
-    x_spend: Decimal | None = None  # the department's X API spend that week
-    posts: int = 0
-    clicks: int = 0
-    visitors: int = 0
-    conversions: int = 0
-    revenue: Decimal = Decimal(0)
-    replies: int = 0
-    engagements: int = 0
-    cells: list[dict] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return facts.ACTIVITY_LABELS[self.activity]
-
-    @property
-    def week_end(self) -> date:
-        return self.week + timedelta(days=6)
-
-    @property
-    def is_post_kind(self) -> bool:
-        return self.activity in KIND_OF_ACTIVITY
-
-    @property
-    def kind(self) -> str:
-        return KIND_OF_ACTIVITY.get(self.activity, "")
-
-    @property
-    def awaits_inbox(self) -> bool:
-        return self.activity == facts.ACTIVITY_DM
-
-    @property
-    def too_few(self) -> bool:
-        """Too few posts or hours for its rates to mean much (rows of other work and
-        direct messages have no rates)."""
-        return self.is_post_kind and (self.posts < MIN_POSTS or self.hours < MIN_HOURS)
-
-    def finish(self) -> None:
-        """Each measure with its rates per hour and per dollar of X API spend."""
-        self.cells = []
-        for key, label in ACTIVITY_MEASURES:
-            value = getattr(self, key)
-            if key == "revenue":
-                per_hour = amount_rate(value, self.conversions, self.hours)
-                per_dollar = amount_rate(value, self.conversions, self.x_spend)
-            else:
-                per_hour = count_rate(value, self.hours)
-                per_dollar = count_rate(value, self.x_spend)
-            self.cells.append(
-                {"key": key, "label": label, "value": value, "hour": per_hour, "dollar": per_dollar}
-            )
-
-
-def week_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def activity_table(
-    *,
-    first: date,
-    last: date,
-    zone: tzinfo,
-    currency: str,
-    department: Department | None = None,
-) -> list[ActivityRow]:
-    """Per department, ISO week and activity kind, from raw rows (the rollup's activity
-    cells are organisation-wide), with the attribution of metrics.facts: a post's clicks,
-    conversions and X counters belong to its department and kind; time entries to theirs
-    through facts.TIME_ACTIVITY; X API spend is the department's (its sources'), shared by
-    its activities.
-
-    1. Published posts, real clicks (unique visitors counted per day, as the rollup
-       does), conversions through a post's link, our posts' X counters, time logged and
-       X spend, each one grouped query over first..last.
-    2. Rows keyed (week, department, activity) collect them; spend joins per (week,
-       department).
-    3. Each row gets its rates and intervals (ActivityRow.finish)."""
-    start, end = window(Period(first, last), zone)
-    rows: dict[tuple[date, int, int], ActivityRow] = {}
-
-    def row(day: date, department_id: int, activity: int) -> ActivityRow:
-        key = (week_of(day), department_id, activity)
-        if key not in rows:
-            rows[key] = ActivityRow(week=key[0], department_id=department_id, activity=activity)
-        return rows[key]
-
-    def of_department(qs: QuerySet, path: str) -> QuerySet:
-        return qs.filter(**{path: department}) if department is not None else qs
-
-    kind_code = {kind.value: code for kind, code in facts.POST_KIND_ACTIVITY.items()}
-
-    published = ScheduledPost.objects.filter(
-        status=ScheduledPost.Status.PUBLISHED, published_at__gte=start, published_at__lt=end
-    )
-    posts = of_department(published, "department").values(
-        "department_id", "kind", d=TruncDate("published_at", tzinfo=zone)
-    )
-    for r in posts.annotate(n=Count("id")).order_by():
-        row(r["d"], r["department_id"], kind_code[r["kind"]]).posts += r["n"]
-
-    clicks = of_department(
-        Click.objects.filter(
-            is_bot=False, clicked_at__gte=start, clicked_at__lt=end, link__post__isnull=False
-        ),
-        "link__post__department",
-    ).values(
-        dep=F("link__post__department_id"),
-        pkind=F("link__post__kind"),
-        d=TruncDate("clicked_at", tzinfo=zone),
-    )
-    for r in clicks.annotate(
-        n=Count("id"), u=Count("visitor_key", filter=~Q(visitor_key=""), distinct=True)
-    ).order_by():
-        target = row(r["d"], r["dep"], kind_code[r["pkind"]])
-        target.clicks += r["n"]
-        target.visitors += r["u"]
-
-    conversions = of_department(
-        Conversion.objects.filter(
-            occurred_at__gte=start, occurred_at__lt=end, link__post__isnull=False
-        ),
-        "link__post__department",
-    ).values(
-        dep=F("link__post__department_id"),
-        pkind=F("link__post__kind"),
-        d=TruncDate("occurred_at", tzinfo=zone),
-    )
-    for r in conversions.annotate(
-        n=Count("id"), value=Sum("value", filter=Q(currency=currency))
-    ).order_by():
-        target = row(r["d"], r["dep"], kind_code[r["pkind"]])
-        target.conversions += r["n"]
-        target.revenue += r["value"] or 0
-
-    calendar = ScheduledPost.objects.filter(x_post_id=OuterRef("id"))
-    tweets = (
-        Tweet.objects.filter(
-            author_id__in=XAccount.objects.exclude(x_user_id=None).values("x_user_id"),
-            created_at__gte=start,
-            created_at__lt=end,
-        )
-        .annotate(
-            dep=Subquery(calendar.values("department_id")[:1]),
-            pkind=Subquery(calendar.values("kind")[:1]),
-        )
-        .exclude(dep=None)
-    )
-    if department is not None:
-        tweets = tweets.filter(dep=department.pk)
-    for r in (
-        tweets.values("dep", "pkind", d=TruncDate("created_at", tzinfo=zone))
-        .annotate(replies=Sum("reply_count"), engaged=Sum(_engagements()))
-        .order_by()
-    ):
-        target = row(r["d"], r["dep"], kind_code[r["pkind"]])
-        target.replies += r["replies"] or 0
-        target.engagements += r["engaged"] or 0
-
-    time_code = {a.value: code for a, code in facts.TIME_ACTIVITY.items()}
-    entries = of_department(
-        TimeEntry.objects.filter(day__gte=first, day__lte=last, department__isnull=False),
-        "department",
-    ).values("department_id", "activity", "day")
-    for r in entries.annotate(minutes=Sum("minutes")).order_by():
-        code = time_code.get(r["activity"], facts.ACTIVITY_OTHER)
-        row(r["day"], r["department_id"], code).hours += Decimal(r["minutes"]) / 60
-
-    spend: dict[tuple[date, int], Decimal] = defaultdict(Decimal)
-    runs = of_department(
-        SourceRun.objects.filter(
-            started_at__gte=start, started_at__lt=end, cost__gt=0, source__department__isnull=False
-        ),
-        "source__department",
-    ).values(dep=F("source__department_id"), d=TruncDate("started_at", tzinfo=zone))
-    for r in runs.annotate(
-        cost=Sum("cost", output_field=DecimalField(max_digits=20, decimal_places=4))
-    ).order_by():
-        spend[(week_of(r["d"]), r["dep"])] += r["cost"]
-
-    departments = {d.pk: d for d in Department.objects.filter(pk__in={k[1] for k in rows})}
-    order = {code: n for n, code in enumerate(ACTIVITY_ORDER)}
-    out = sorted(
-        rows.values(),
-        key=lambda r: (
-            -r.week.toordinal(),
-            departments[r.department_id].name if r.department_id in departments else "",
-            order.get(r.activity, 99),
-        ),
-    )
-    for r in out:
-        r.department = departments.get(r.department_id)
-        r.hours = r.hours.quantize(Decimal("0.01"))
-        r.x_spend = spend.get((r.week, r.department_id))
-        r.finish()
-    return out
 
 
 # --- the marketing overview -------------------------------------------------------------------

@@ -27,7 +27,10 @@ Attribution, written down once (tests/metrics/test_facts.py holds it):
   the source's department.
 
 Every figure lands on the organisation's day (its time zone) and also on the organisation
-(Dim.ORG, id 0)."""
+(Dim.ORG, id 0). Figures with both a department and an activity kind (clicks, conversions,
+published posts and their X counters, time logged) land also on that pair
+(Dim.DEPARTMENT_ACTIVITY, id department_activity_id(department, kind)), for the activities
+page: the row's department as above, which for a row with a post is the post's."""
 
 from __future__ import annotations
 
@@ -37,9 +40,11 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DecimalField,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -92,6 +97,32 @@ TIME_ACTIVITY = {
     TimeEntry.Activity.REPOSTING: ACTIVITY_REPOST,
     TimeEntry.Activity.DMS: ACTIVITY_DM,
 }
+
+# Dim.DEPARTMENT_ACTIVITY ids: department id × ACTIVITY_BASE + activity code.
+ACTIVITY_BASE = 10
+assert all(0 < code < ACTIVITY_BASE for code in ACTIVITY_LABELS)
+
+
+def department_activity_id(department_id: int, activity: int) -> int:
+    return department_id * ACTIVITY_BASE + activity
+
+
+def department_activity_of(dim_id: int) -> tuple[int, int]:
+    """The department id and activity code a Dim.DEPARTMENT_ACTIVITY id packs."""
+    return divmod(dim_id, ACTIVITY_BASE)
+
+
+def department_activity_ids(department_id: int) -> tuple[int, int]:
+    """The ids of one department's activity kinds: from the first, up to the second."""
+    return department_id * ACTIVITY_BASE, (department_id + 1) * ACTIVITY_BASE
+
+
+def _department_activity(department: object, activity: object) -> ExpressionWrapper:
+    """department_activity_id in SQL: NULL (no cell) when either is NULL."""
+    return ExpressionWrapper(
+        department * Value(ACTIVITY_BASE) + activity, output_field=BigIntegerField()
+    )
+
 
 MONEY = DecimalField(max_digits=20, decimal_places=4)
 ZERO = Decimal(0)
@@ -168,6 +199,8 @@ def _grouped(
 def clicks(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
     start, end = _window(first, last, zone)
     rows = Click.objects.filter(is_bot=False, clicked_at__gte=start, clicked_at__lt=end)
+    department = Coalesce("link__post__department_id", "link__campaign__department_id")
+    through_post = _through_post("link__post")
     yield from _grouped(
         rows,
         day=TruncDate("clicked_at", tzinfo=zone),
@@ -175,8 +208,9 @@ def clicks(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
             Dim.ORG: Value(0),
             Dim.LINK: F("link_id"),
             Dim.CAMPAIGN: F("link__campaign_id"),
-            Dim.DEPARTMENT: Coalesce("link__post__department_id", "link__campaign__department_id"),
-            **_through_post("link__post"),
+            Dim.DEPARTMENT: department,
+            **through_post,
+            Dim.DEPARTMENT_ACTIVITY: _department_activity(department, through_post[Dim.ACTIVITY]),
         },
         measures={
             "link_clicks": ("count", Count("id")),
@@ -193,6 +227,8 @@ def conversions(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
     currency = Organisation.objects.values_list("currency", flat=True).first() or "USD"
     rows = Conversion.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
     own = Q(currency=currency)
+    department = Coalesce("link__post__department_id", "campaign__department_id")
+    through_post = _through_post("link__post")
     yield from _grouped(
         rows,
         day=TruncDate("occurred_at", tzinfo=zone),
@@ -200,8 +236,9 @@ def conversions(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
             Dim.ORG: Value(0),
             Dim.LINK: F("link_id"),
             Dim.CAMPAIGN: F("campaign_id"),
-            Dim.DEPARTMENT: Coalesce("link__post__department_id", "campaign__department_id"),
-            **_through_post("link__post"),
+            Dim.DEPARTMENT: department,
+            **through_post,
+            Dim.DEPARTMENT_ACTIVITY: _department_activity(department, through_post[Dim.ACTIVITY]),
         },
         measures={
             "conversions": ("count", Count("id")),
@@ -227,6 +264,7 @@ def posts(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
         Dim.ACCOUNT: F("account_id"),
         Dim.CAMPAIGN: F("campaign_id"),
         Dim.ACTIVITY: _kind_code("kind"),
+        Dim.DEPARTMENT_ACTIVITY: _department_activity(F("department_id"), _kind_code("kind")),
     }
     published = ScheduledPost.objects.filter(
         status=ScheduledPost.Status.PUBLISHED, published_at__gte=start, published_at__lt=end
@@ -261,6 +299,11 @@ def posts(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
         + Coalesce("retweet_count", 0)
         + Coalesce("quote_count", 0),
     )
+    kind = Case(
+        When(_kind=None, then=Value(None)),
+        default=_kind_code("_kind"),
+        output_field=IntegerField(),
+    )
     yield from _grouped(
         tweets,
         day=TruncDate("created_at", tzinfo=zone),
@@ -269,11 +312,8 @@ def posts(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
             Dim.ACCOUNT: F("_account"),
             Dim.DEPARTMENT: F("_department"),
             Dim.CAMPAIGN: F("_campaign"),
-            Dim.ACTIVITY: Case(
-                When(_kind=None, then=Value(None)),
-                default=_kind_code("_kind"),
-                output_field=IntegerField(),
-            ),
+            Dim.ACTIVITY: kind,
+            Dim.DEPARTMENT_ACTIVITY: _department_activity(F("_department"), kind),
         },
         measures={
             "impressions": ("count", Sum("impression_count")),
@@ -327,6 +367,7 @@ def time_logged(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
             Dim.DEPARTMENT: F("department_id"),
             Dim.CAMPAIGN: F("campaign_id"),
             Dim.ACTIVITY: activity,
+            Dim.DEPARTMENT_ACTIVITY: _department_activity(F("department_id"), activity),
         },
         measures={"minutes": ("total", Sum("minutes"))},
     ):

@@ -1,7 +1,8 @@
 """The daily rollup: every computed metric, per day of the organisation's calendar and per
 dimension (the organisation, a department, an X account, a campaign, a tracked link, a
-source, an activity kind). Pages, the API and KPIs read these rows, never the raw ones;
-metrics.facts computes them from the raw rows and `metrics_verify` re-checks them."""
+source, an activity kind, a department's activity kind). Pages, the API and KPIs read these
+rows, never the raw ones; metrics.facts computes them from the raw rows and
+`metrics_verify` re-checks them."""
 
 from __future__ import annotations
 
@@ -16,13 +17,22 @@ class Dim(models.TextChoices):
     LINK = "link", "Tracked link"
     SOURCE = "source", "Source"
     ACTIVITY = "activity", "Activity kind"
+    # One department's activity kind, for the activities page: the id packs both
+    # (metrics.facts.department_activity_id).
+    DEPARTMENT_ACTIVITY = "dep_activity", "Department × activity kind"
+
+
+# The dimensions a series or a KPI may name (the department × activity cells serve the
+# activities page, which reads them whole).
+SCOPE_DIMS = [(value, label) for value, label in Dim.choices if value != Dim.DEPARTMENT_ACTIVITY]
 
 
 class DailyRollup(models.Model):
     day = models.DateField(help_text="A day in the organisation's time zone.")
     metric = models.CharField(max_length=40)
     dim = models.CharField(max_length=12, choices=Dim.choices)
-    # 0 for the organisation; an activity kind's code for activities (metrics.facts).
+    # 0 for the organisation; an activity kind's code for activities, department and code
+    # packed for a department's activity (metrics.facts).
     dim_id = models.BigIntegerField(default=0)
     count = models.BigIntegerField(default=0)
     total = models.DecimalField(max_digits=20, decimal_places=4, default=0)

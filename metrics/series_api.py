@@ -27,7 +27,7 @@ from departments.selectors import department_list
 from listening.selectors import account_list, source_list
 from metrics.facts import ACTIVITY_LABELS
 from metrics.measure import INTERVALS, Scope, is_computed, metric_series
-from metrics.models import Dim
+from metrics.models import SCOPE_DIMS, Dim
 from metrics.registry import metric_choices, metric_get, unit_choices
 from socialops import drf, params
 from socialops.api import router
@@ -87,7 +87,7 @@ class SeriesQuerySerializer(serializers.Serializer):
         choices=metric_choices(), help_text="A metric key from /api/v1/metrics/."
     )
     dimension = serializers.ChoiceField(
-        choices=Dim.choices,
+        choices=SCOPE_DIMS,
         default=Dim.ORG,
         help_text="Whose figures: the organisation's (default) or one department's, X "
         "account's, campaign's, tracked link's, source's or activity kind's.",
@@ -173,7 +173,7 @@ class SeriesSerializer(serializers.Serializer):
         help_text="Whether SocialOps measures this metric from its data; if not, every "
         "value is null (entered by hand on KPIs, or not measured yet).",
     )
-    dimension = serializers.ChoiceField(choices=Dim.choices, read_only=True)
+    dimension = serializers.ChoiceField(choices=SCOPE_DIMS, read_only=True)
     id = serializers.IntegerField(read_only=True)
     interval = serializers.ChoiceField(choices=[(i, i) for i in INTERVALS], read_only=True)
     from_ = serializers.DateField(read_only=True)

@@ -89,6 +89,12 @@ def test_a_click_belongs_to_its_link_campaign_post_department_account_and_kind(s
         (Dim.DEPARTMENT, marketing.id, DAY): 3,
         (Dim.ACCOUNT, setup["account"].id, DAY): 3,
         (Dim.ACTIVITY, facts.ACTIVITY_THREAD, DAY): 3,
+        # Marketing's threads (the post's department and kind, the pair in one id).
+        (
+            Dim.DEPARTMENT_ACTIVITY,
+            facts.department_activity_id(marketing.id, facts.ACTIVITY_THREAD),
+            DAY,
+        ): 3,
     }
     assert _cells("unique_clicks")[(Dim.ORG, 0, DAY)] == 3  # a, b, c
     assert _cells("unique_clicks")[(Dim.LINK, setup["link"].id, DAY)] == 2
