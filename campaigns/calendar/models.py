@@ -117,6 +117,8 @@ class ScheduledPost(models.Model):
                 include=["id"],
                 name="post_department_published",
             ),
+            # The metrics rollup recomputes a few days of published posts at a time.
+            models.Index(fields=["published_at"], name="post_published_time"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -60,7 +60,12 @@ class Click(models.Model):
 
     class Meta:
         ordering = ["-clicked_at"]
-        indexes = [models.Index(fields=["link", "clicked_at"], name="click_link_time")]
+        indexes = [
+            models.Index(fields=["link", "clicked_at"], name="click_link_time"),
+            # The metrics rollup recomputes a few days of clicks at a time (every minute for
+            # the days marked): without it, each pass reads every click ever made.
+            models.Index(fields=["clicked_at"], name="click_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.click_id} on {self.link_id}"

@@ -109,7 +109,11 @@ class Conversion(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
-        indexes = [models.Index(fields=["campaign", "occurred_at"], name="conversion_campaign")]
+        indexes = [
+            models.Index(fields=["campaign", "occurred_at"], name="conversion_campaign"),
+            # The metrics rollup recomputes a few days at a time.
+            models.Index(fields=["occurred_at"], name="conversion_time"),
+        ]
         constraints = [models.CheckConstraint(condition=Q(value__gte=0), name="conversion_value")]
 
     def __str__(self) -> str:
