@@ -39,7 +39,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import (
+    Aggregate,
     BigIntegerField,
     Case,
     Count,
@@ -171,9 +173,37 @@ def _grouped(
     *,
     day: object,
     dims: dict[str, object],
-    measures: dict[str, tuple[str, object]],
+    measures: dict[str, tuple[str, Aggregate]],
 ) -> Iterator[Cell]:
-    """One GROUP BY per dimension: `measures` maps a metric to (count|total, aggregate)."""
+    """The measures per day and per value of each dimension (a row whose dimension is NULL
+    has none): `measures` maps a metric to (count|total, aggregate). One pass over the rows
+    where the database groups by several sets at once (_one_pass), else one GROUP BY per
+    dimension."""
+    if _one_pass(rows.db):
+        groups = _grouping_sets(rows, day, dims, measures)
+    else:
+        groups = _per_dimension(rows, day, dims, measures)
+    for dim, day_, dim_id, values in groups:
+        for (metric, (kind, _)), value in zip(measures.items(), values, strict=True):
+            if value is None:
+                continue
+            if kind == "count":
+                if value:
+                    yield Cell(day_, metric, dim, dim_id or 0, int(value), ZERO)
+            else:
+                yield Cell(day_, metric, dim, dim_id or 0, 0, Decimal(value))
+
+
+Group = tuple[str, date, object, tuple]  # dimension, day, its id, the measures' values
+
+
+def _one_pass(using: str) -> bool:
+    return connections[using].vendor == "postgresql"
+
+
+def _per_dimension(
+    rows: QuerySet, day: object, dims: dict[str, object], measures: dict
+) -> Iterator[Group]:
     for dim, expression in dims.items():
         annotated = rows.annotate(_day=day, _dim=expression).order_by()
         if dim != Dim.ORG:
@@ -182,15 +212,52 @@ def _grouped(
             **{f"m_{n}": aggregate for n, (_, (_, aggregate)) in enumerate(measures.items())}
         )
         for row in values:
-            for n, (metric, (kind, _)) in enumerate(measures.items()):
-                value = row[f"m_{n}"]
-                if value is None:
-                    continue
-                if kind == "count":
-                    if value:
-                        yield Cell(row["_day"], metric, dim, row["_dim"] or 0, int(value), ZERO)
-                else:
-                    yield Cell(row["_day"], metric, dim, row["_dim"] or 0, 0, Decimal(value))
+            yield dim, row["_day"], row["_dim"], tuple(row[f"m_{n}"] for n in range(len(measures)))
+
+
+def _grouping_sets(
+    rows: QuerySet, day: object, dims: dict[str, object], measures: dict
+) -> Iterator[Group]:
+    """PostgreSQL: read the rows once, grouped by (day, dimension) for every dimension in
+    one GROUP BY GROUPING SETS (at full size, seven GROUP BYs of three days' clicks read
+    the same 19,000 scattered pages seven times). Count-distinct stays exact: each set
+    counts its own distinct values.
+
+    1. The rows with their day, each dimension's id (d_0, d_1, …) and each aggregate's
+       input (m_0, …: its expression, NULL where its filter fails), as Django compiles
+       them.
+    2. Around that, the aggregates' functions over the inputs, grouped by the sets
+       (day, d_i); GROUPING(d_0, …) says which set a group belongs to (a 0 bit for the
+       grouped column, leftmost first)."""
+    names = list(dims)
+    inputs = {}
+    for n, (_, (_, aggregate)) in enumerate(measures.items()):
+        source, *_ = aggregate.get_source_expressions()  # its filter follows
+        if aggregate.filter is not None:
+            source = Case(When(aggregate.filter, then=source), default=Value(None))
+        inputs[f"m_{n}"] = source
+    columns = {"_day": day, **{f"d_{i}": e for i, e in enumerate(dims.values())}, **inputs}
+    sql, params = rows.annotate(**columns).order_by().values(*columns).query.sql_with_params()
+    aggregates = [
+        f'{aggregate.function}({"DISTINCT " if aggregate.distinct else ""}"m_{n}")'
+        for n, (_, (_, aggregate)) in enumerate(measures.items())
+    ]
+    grouped = ", ".join(f'"d_{i}"' for i in range(len(names)))
+    sets = ", ".join(f'("_day", "d_{i}")' for i in range(len(names)))
+    every = (1 << len(names)) - 1
+    set_of = {every ^ (1 << (len(names) - 1 - i)): i for i in range(len(names))}
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(
+            f'SELECT "_day", GROUPING({grouped}), {grouped}, {", ".join(aggregates)} '
+            f'FROM ({sql}) AS "rows" GROUP BY GROUPING SETS ({sets})',
+            params,
+        )
+        for row in cursor.fetchall():
+            i = set_of[row[1]]
+            dim_id = row[2 + i]
+            if dim_id is None and names[i] != Dim.ORG:
+                continue
+            yield names[i], row[0], dim_id, row[2 + len(names) :]
 
 
 # --- the families ----------------------------------------------------------------------

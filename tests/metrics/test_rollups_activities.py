@@ -290,3 +290,20 @@ def test_the_series_api_does_not_offer_the_packed_dimension(org, owner):
     )
     assert response.status_code == 400
     assert "dimension" in response.json()
+
+
+def test_one_pass_and_one_query_per_dimension_give_the_same_cells(rows, monkeypatch):
+    """PostgreSQL groups every dimension in one pass (GROUPING SETS); other databases run a
+    GROUP BY per dimension: the same cells, distinct visitors included."""
+    first, last = FIRST - dt.timedelta(days=3), LAST
+
+    def cells() -> dict:
+        return {
+            family: sorted(compute(first, last, ZONE), key=repr)
+            for family, (compute, _) in facts.FAMILIES.items()
+        }
+
+    one_pass = cells()
+    monkeypatch.setattr(facts, "_one_pass", lambda using: False)
+    assert cells() == one_pass
+    assert {c.dim for c in one_pass["clicks"]} == set(Dim) - {Dim.SOURCE}
