@@ -29,6 +29,8 @@ from socialops.models import DirtyDay
 NIGHTLY_DAYS = 7
 # Rebuilds and checks go this many days at a time (and report progress after each).
 CHUNK_DAYS = 31
+# Rollup rows one statement deletes by id (SQLite caps a statement's parameters).
+DELETE_BATCH = 500
 # The first key of the advisory locks recomputes take (the second is the family's hash).
 LOCK_SPACE = 7211
 
@@ -56,8 +58,15 @@ def _cells(family: str, first: date, last: date, zone: tzinfo) -> dict[Key, Cell
 
 
 def recompute(family: str, first: date, last: date, *, zone: tzinfo | None = None) -> int:
-    """Replace the family's rollup rows for the days first..last with freshly computed
-    ones. Returns how many rows it wrote."""
+    """Make the family's rollup rows for the days first..last equal to freshly computed
+    cells. Returns how many cells those days hold.
+
+    1. Under the family's lock, compute the cells from the raw rows.
+    2. Read the stored rows of those days: a row equal to its cell stays; a row whose
+       cell differs or is gone is deleted, and the differing and new cells inserted. A
+       marked pass after a day's rows landed rewrote every cell of the two or three days
+       it covers (at full size 13,000 rows of clicks, most unchanged: about half its
+       time); now it writes what changed."""
     zone = zone or organisation_zone()
     _, metrics = FAMILIES[family]
     with transaction.atomic():
@@ -66,7 +75,19 @@ def recompute(family: str, first: date, last: date, *, zone: tzinfo | None = Non
         _lock(family)
         _without_jit()
         cells = _cells(family, first, last, zone)
-        DailyRollup.objects.filter(metric__in=metrics, day__gte=first, day__lte=last).delete()
+        held = len(cells)
+        stale = []
+        stored = DailyRollup.objects.filter(metric__in=metrics, day__gte=first, day__lte=last)
+        for pk, *key, count, total, buckets in stored.values_list(
+            "pk", "day", "metric", "dim", "dim_id", "count", "total", "buckets"
+        ):
+            cell = cells.get(tuple(key))
+            if cell is not None and (cell.count, cell.total, None) == (count, total, buckets):
+                del cells[tuple(key)]  # as stored
+            else:
+                stale.append(pk)
+        for start in range(0, len(stale), DELETE_BATCH):
+            DailyRollup.objects.filter(pk__in=stale[start : start + DELETE_BATCH]).delete()
         DailyRollup.objects.bulk_create(
             [
                 DailyRollup(
@@ -81,7 +102,7 @@ def recompute(family: str, first: date, last: date, *, zone: tzinfo | None = Non
             ],
             batch_size=2000,
         )
-    return len(cells)
+    return held
 
 
 def _lock(family: str) -> None:
@@ -190,7 +211,7 @@ Progress = Callable[[int, int, str], None]
 
 def rebuild(*, since: date | None = None, progress: Progress | None = None) -> int:
     """Recompute every family from `since` (default: the earliest raw row) to the end of
-    the last campaign or today. Returns the rows written."""
+    the last campaign or today. Returns the rollup rows those days hold."""
     zone = organisation_zone()
     first = since or first_raw_day(zone)
     last = max(

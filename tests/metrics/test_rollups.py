@@ -110,6 +110,28 @@ def test_recomputing_twice_changes_nothing(setup):
     )
 
 
+def test_a_recompute_rewrites_only_the_cells_that_changed(setup):
+    day_before = DAY - dt.timedelta(days=1)
+    _click(setup["link"], dt.datetime.combine(day_before, dt.time(9), tzinfo=ZONE), visitor="a")
+    _click(setup["link"], dt.datetime.combine(DAY, dt.time(9), tzinfo=ZONE), visitor="a")
+    _click(setup["bare"], dt.datetime.combine(DAY, dt.time(9), tzinfo=ZONE), visitor="b")
+    recompute(Family.CLICKS, day_before, DAY)
+    before = {(r.metric, r.dim, r.dim_id, r.day): r.pk for r in DailyRollup.objects.all()}
+    _click(setup["bare"], dt.datetime.combine(DAY, dt.time(10), tzinfo=ZONE), visitor="c")
+    assert recompute(Family.CLICKS, day_before, DAY) == len(before)
+    after = {(r.metric, r.dim, r.dim_id, r.day): r.pk for r in DailyRollup.objects.all()}
+    assert after.keys() == before.keys()
+    rewritten = {key for key in after if after[key] != before[key]}
+    # The organisation's and the bare link's figures of the day; nothing of the day before
+    # nor of the link in the post.
+    assert rewritten == {
+        ("link_clicks", Dim.ORG, 0, DAY),
+        ("unique_clicks", Dim.ORG, 0, DAY),
+        ("link_clicks", Dim.LINK, setup["bare"].id, DAY),
+        ("unique_clicks", Dim.LINK, setup["bare"].id, DAY),
+    }
+
+
 def test_marked_days_are_recomputed_and_a_newer_mark_survives(setup):
     at = dt.datetime.combine(DAY, dt.time(9), tzinfo=ZONE)
     _click(setup["link"], at)
