@@ -46,7 +46,13 @@ class DailyRollup(models.Model):
                 fields=["metric", "dim", "dim_id", "day"], name="rollup_one_cell"
             )
         ]
-        indexes = [models.Index(fields=["day", "metric"], name="rollup_day_metric")]
+        indexes = [
+            models.Index(fields=["day", "metric"], name="rollup_day_metric"),
+            # Every cell of one dimension over a range (the activities page reads the
+            # department × activity cells of a few weeks): through rollup_one_cell it scans
+            # each metric's cells of every id and day.
+            models.Index(fields=["dim", "metric", "day"], name="rollup_dim_metric_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.metric} {self.dim}:{self.dim_id} {self.day} = {self.total}"

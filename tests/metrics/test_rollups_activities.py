@@ -307,3 +307,24 @@ def test_one_pass_and_one_query_per_dimension_give_the_same_cells(rows, monkeypa
     monkeypatch.setattr(facts, "_one_pass", lambda using: False)
     assert cells() == one_pass
     assert {c.dim for c in one_pass["clicks"]} == set(Dim) - {Dim.SOURCE}
+
+
+@pytest.mark.parametrize(
+    "value", [0, 4, 4.0, 1.333333, 2.005, 0.125, 1234.5, Decimal("120.0000"), Decimal("0.5")]
+)
+def test_the_table_shows_numbers_as_floatformat_and_intcomma_would(value):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.template.defaultfilters import floatformat
+
+    from metrics.templatetags.activities import two_places, with_commas
+
+    assert two_places(value) == floatformat(value, "-2")
+    assert with_commas(two_places(value)) == intcomma(floatformat(value, "-2"))
+
+
+def test_the_api_answers_rows_as_its_serializer_documents_them(rows):
+    from metrics.activities_api import ActivityRowSerializer, _row
+
+    answered = [_row(row) for row in activity_table(first=FIRST, last=LAST)]
+    assert answered
+    assert ActivityRowSerializer(answered, many=True).data == answered
