@@ -2,8 +2,8 @@
 our posts on X (a fifth of them published from the calendar), 5,000,000 clicks on 50,000
 tracked links, 50,000 conversions, 20,000 time entries — loaded with COPY, then:
 
-1. a full rebuild of the daily rollup (metrics.rollups.rebuild), in rollup rows/s and raw
-   rows/s;
+1. a full rebuild of the daily rollup from an empty one (metrics.rollups.rebuild), in
+   rollup rows/s and raw rows/s;
 2. one new day's rows landed, marked and rolled up (recompute_marked), against < 2 s;
 3. p50/p95 time and query count of the metrics-series API, the home page, a department's
    page (and the department dashboard and the marketing overview, where those URLs

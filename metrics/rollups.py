@@ -239,8 +239,8 @@ def rebuild(*, since: date | None = None, progress: Progress | None = None) -> i
                 progress(n * len(FAMILIES) + m + 1, steps, f"{start:%Y-%m}")
     if connection.vendor == "postgresql":
         # The table may have been rewritten whole: the planner's figures now, not when
-        # autovacuum gets to it (until then, it took the activities page's four weeks for
-        # one row and read them through the wrong index).
+        # autovacuum gets to it (until then, at full size it estimated the activities
+        # page's 7,500 cells at one row).
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {DailyRollup._meta.db_table}")
     return written
