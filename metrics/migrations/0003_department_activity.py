@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0001_daily_rollup"),
+        ("metrics", "0002_weekly_review"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0002_department_activity"),
+        ("metrics", "0003_department_activity"),
     ]
 
     operations = [
