@@ -145,7 +145,8 @@ class KPIProgress:
         )
 
 
-def _scope(kpi: KPI) -> Scope | None:
+def kpi_scope(kpi: KPI) -> Scope | None:
+    """The rollup scope a KPI is measured in; None when its account or campaign is gone."""
     if kpi.scope == KPI.Scope.ORGANISATION:
         return Scope(Dim.ORG, 0)
     if kpi.scope == KPI.Scope.DEPARTMENT:
@@ -278,7 +279,7 @@ def kpi_requests(kpis: Sequence[KPI], *, today: date) -> dict[int, Request]:
     requests: dict[int, Request] = {}
     for kpi in kpis:
         goal = kpi.goal
-        scope = _scope(kpi)
+        scope = kpi_scope(kpi)
         if is_computed(kpi.metric) and scope is not None and today >= goal.period_start:
             last = min(today, goal.period_end)
             requests[kpi.pk] = Request(kpi.metric, scope, goal.period_start, last)
@@ -342,7 +343,7 @@ def _progress(
         level = kpi.metric == "followers"
         if today < first:
             note = f"The period starts on {first:%d %b %Y}."
-        elif _scope(kpi) is None:
+        elif kpi_scope(kpi) is None:
             note = f"Its {kpi.get_scope_display().lower().removeprefix('one ')} was deleted."
         else:
             as_of = min(today, last)

@@ -44,7 +44,7 @@ from metrics.reviews.models import (
     week_label,
 )
 from metrics.rollups import organisation_zone
-from metrics.selectors import KPIProgress, Rag, kpi_progress_many
+from metrics.selectors import KPIProgress, Rag, kpi_progress_many, kpi_scope
 from metrics.templatetags.kpis import figure_text
 from socialops import params
 from socialops.charts import sparkline_svg
@@ -190,18 +190,6 @@ def review_kpis(review: Review) -> list[KPI]:
     )
 
 
-def _scope(kpi: KPI) -> Scope | None:
-    if kpi.scope == KPI.Scope.ORGANISATION:
-        return Scope(Dim.ORG, 0)
-    if kpi.scope == KPI.Scope.DEPARTMENT:
-        return Scope(Dim.DEPARTMENT, kpi.goal.department_id)
-    if kpi.scope == KPI.Scope.ACCOUNT and kpi.account_id:
-        return Scope(Dim.ACCOUNT, kpi.account_id)
-    if kpi.scope == KPI.Scope.CAMPAIGN and kpi.campaign_id:
-        return Scope(Dim.CAMPAIGN, kpi.campaign_id)
-    return None
-
-
 def _weeks(as_of: date) -> list[tuple[date, date]]:
     last_monday = week_start(as_of)
     mondays = [last_monday - timedelta(weeks=n) for n in range(SPARK_WEEKS - 1, -1, -1)]
@@ -213,7 +201,7 @@ def _sparks(kpis: list[KPI], as_of: date) -> dict[int, list[list]]:
     at its end otherwise), computed ones read together (two queries)."""
     weeks = _weeks(as_of)
     out: dict[int, list[list]] = {}
-    computed = [(k, _scope(k)) for k in kpis if is_computed(k.metric)]
+    computed = [(k, kpi_scope(k)) for k in kpis if is_computed(k.metric)]
     computed = [(k, s) for k, s in computed if s is not None]
     requests = [Request(k.metric, s, weeks[0][0], as_of) for k, s in computed]
     for (kpi, _), points in zip(computed, series_many(requests, interval="week"), strict=True):
