@@ -89,3 +89,18 @@ def test_without_javascript_a_phone_gets_the_menu_below_the_page(live_server, pa
     shoot(page, "phone-no-javascript")
     calendar.click()
     expect(page).to_have_url(re.compile(r"/calendar/$"))
+
+
+PAGES = ["/", "/metrics/overview/", "/metrics/activities/", "/departments/", "/campaigns/"]
+PAGES += ["/links/", "/calendar/", "/reviews/", "/offers/", "/timelog/"]
+
+
+def test_on_a_phone_no_page_is_wider_than_the_screen(signed_in, live_server, page, owner):
+    """A wide table scrolls inside its card and a page's buttons wrap under its title:
+    the page itself never scrolls sideways."""
+    page.set_viewport_size(PHONE)
+    signed_in(owner)
+    for path in PAGES:
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width)
