@@ -45,12 +45,15 @@ def _queue(task: str, review_id: int) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def _require_open(review: Review, what: str = "changed") -> None:
+def _locked_open(review: Review, what: str = "changed") -> Review:
+    """The review, row-locked for this transaction, refused when it is closed."""
+    review = Review.objects.select_for_update().get(pk=review.pk)
     if review.is_closed:
         raise ValidationError(
             f"The review of {review.week} is closed: nothing in it can be {what}. "
             "An admin can reopen it, with a reason."
         )
+    return review
 
 
 # --- opening ----------------------------------------------------------------------------
@@ -98,8 +101,7 @@ def attendance_record(
         "Only the department's representatives or an admin record its attendance.",
     )
     with transaction.atomic():
-        review = Review.objects.select_for_update().get(pk=review.pk)
-        _require_open(review)
+        review = _locked_open(review)
         reps = perms.representatives_by_department([department.pk]).get(department.pk, [])
         if user.pk not in {m.user_id for m in reps}:
             raise ValidationError({"user": f"{user.display_name} does not represent {department}."})
@@ -123,8 +125,7 @@ def commentary_save(*, actor: User, review: Review, kpi: KPI, text: str) -> Comm
         "Only the department's representatives or an admin write its commentary.",
     )
     with transaction.atomic():
-        review = Review.objects.select_for_update().get(pk=review.pk)
-        _require_open(review)
+        review = _locked_open(review)
         note = Commentary.objects.filter(review=review, kpi=kpi).first()
         text = (text or "").strip()
         if not text:
@@ -157,8 +158,7 @@ def action_item_create(
         "Only the department's representatives or an admin add its action items.",
     )
     with transaction.atomic():
-        review = Review.objects.select_for_update().get(pk=review.pk)
-        _require_open(review, "added")
+        review = _locked_open(review, "added")
         item = ActionItem(
             raised_in=review,
             department=department,
@@ -237,8 +237,7 @@ def decision_record(
             "Only representatives and admins record the committee's decisions.",
         )
     with transaction.atomic():
-        review = Review.objects.select_for_update().get(pk=review.pk)
-        _require_open(review, "added")
+        review = _locked_open(review, "added")
         if supersedes is not None:
             supersedes = Decision.objects.select_for_update().get(pk=supersedes.pk)
             if Decision.objects.filter(supersedes=supersedes).exists():

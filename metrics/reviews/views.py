@@ -172,18 +172,31 @@ def commentary_save(request, week: str, kpi_id: int):
     return _page(request, review, forms={"commentary_errors": {kpi.pk: errors}}, status=400)
 
 
+def _add(request, week: str, form_class, service, *, anchor: str, key: str) -> HttpResponse:
+    """A form that adds to the review: the service with the form's data, back to the
+    review's section; or the page again with the form's errors (400)."""
+    review = _review(request, week)
+    form = form_class(request.POST, departments=_editable_departments(request.user))
+    if form.is_valid():
+        try:
+            service(actor=request.user, review=review, **form.cleaned_data)
+            return _back(review, anchor)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    return _page(request, review, forms={key: form}, status=400)
+
+
 @login_required
 @require_POST
 def action_item_add(request, week: str):
-    review = _review(request, week)
-    form = ActionItemForm(request.POST, departments=_editable_departments(request.user))
-    if form.is_valid():
-        try:
-            services.action_item_create(actor=request.user, review=review, **form.cleaned_data)
-            return _back(review, "action-items")
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-    return _page(request, review, forms={"item": form}, status=400)
+    return _add(
+        request,
+        week,
+        ActionItemForm,
+        services.action_item_create,
+        anchor="action-items",
+        key="item",
+    )
 
 
 @login_required
@@ -207,15 +220,9 @@ def action_item_status(request, pk: int):
 @login_required
 @require_POST
 def decision_add(request, week: str):
-    review = _review(request, week)
-    form = DecisionForm(request.POST, departments=_editable_departments(request.user))
-    if form.is_valid():
-        try:
-            services.decision_record(actor=request.user, review=review, **form.cleaned_data)
-            return _back(review, "decisions")
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-    return _page(request, review, forms={"decision": form}, status=400)
+    return _add(
+        request, week, DecisionForm, services.decision_record, anchor="decisions", key="decision"
+    )
 
 
 @login_required
