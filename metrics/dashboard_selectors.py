@@ -13,8 +13,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
+    BigIntegerField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -27,7 +29,6 @@ from django.utils import timezone
 
 from campaigns.calendar import selectors as calendar_selectors
 from campaigns.calendar.models import PostEvent, ScheduledPost
-from campaigns.links.models import TrackedLink
 from campaigns.models import Campaign
 from departments import selectors as department_selectors
 from departments.models import Department, Goal, Membership
@@ -37,6 +38,7 @@ from listening.models import AccountSpend, Source, Tweet, XAccount
 
 # Which activities pay off is metrics.activities; the dashboards' views and forms read it
 # through here.
+from metrics import facts
 from metrics.activities import (  # noqa: F401
     ACTIVITY_MEASURES,
     MAX_WEEKS,
@@ -268,34 +270,35 @@ class TopPost:
 
 def top_posts_by_clicks(*, department: Department, period: Period) -> list[TopPost]:
     """The department's posts whose tracked links were clicked most in the period, from
-    the rollup's per-link cells (the link's post, its text and time looked up in the same
-    query). The department's links are read through the index post_department_published
-    without touching the posts table (every post the department ever made otherwise:
-    4,164 pages at full size)."""
-    links = TrackedLink.objects.filter(post__department=department).values("pk")
-    # No ordering: each lookup is by key (the models' default orderings added a sort).
-    post_of = TrackedLink.objects.filter(pk=OuterRef("dim_id")).order_by()
+    the rollup's department × post cells, each post's text and time looked up in the same
+    query. The index rollup_dep_post holds the cells by (metric, day, packed id): naming
+    each day of the period (an IN list) makes one descent per metric and day straight to
+    this department's adjacent ids, the count read from the index (a range over the days
+    would walk every department's cells of the period)."""
+    low, high = facts.department_post_ids(department.pk)
+    # No ordering: each lookup is by key (the model's default ordering adds a sort).
     post = ScheduledPost.objects.filter(pk=OuterRef("post_id")).order_by()
     rows = (
         DailyRollup.objects.filter(
-            dim=Dim.LINK,
-            dim_id__in=links,
+            dim=Dim.DEPARTMENT_POST,
             metric__in=("link_clicks", "unique_clicks"),
-            day__gte=period.first,
-            day__lte=period.last,
+            day__in=list(period.each_day()),
+            dim_id__gte=low,
+            dim_id__lt=high,
         )
-        .annotate(post_id=Subquery(post_of.values("post_id")[:1]))
-        .values("post_id")
+        .values("dim_id")
         .annotate(
             clicks=Sum("count", filter=Q(metric="link_clicks")),
             visitors=Sum("count", filter=Q(metric="unique_clicks")),
         )
+        .filter(clicks__gt=0)
         .annotate(
+            post_id=ExpressionWrapper(F("dim_id") - low, output_field=BigIntegerField()),
             text=Subquery(post.values("text")[:1]),
             kind=Subquery(post.values("kind")[:1]),
             published_at=Subquery(post.values("published_at")[:1]),
         )
-        .order_by("-clicks", "post_id")[:TOP_POSTS]
+        .order_by("-clicks", "dim_id")[:TOP_POSTS]
     )
     return [
         TopPost(
@@ -307,7 +310,6 @@ def top_posts_by_clicks(*, department: Department, period: Period) -> list[TopPo
             visitors=r["visitors"] or 0,
         )
         for r in rows
-        if r["clicks"]
     ]
 
 

@@ -30,7 +30,9 @@ Every figure lands on the organisation's day (its time zone) and also on the org
 (Dim.ORG, id 0). Figures with both a department and an activity kind (clicks, conversions,
 published posts and their X counters, time logged) land also on that pair
 (Dim.DEPARTMENT_ACTIVITY, id department_activity_id(department, kind)), for the activities
-page: the row's department as above, which for a row with a post is the post's."""
+page: the row's department as above, which for a row with a post is the post's. Clicks
+on a calendar post's links land also on (Dim.DEPARTMENT_POST, id department_post_id(the
+post's department, the post)), for a department's top posts by clicks."""
 
 from __future__ import annotations
 
@@ -124,6 +126,29 @@ def _department_activity(department: object, activity: object) -> ExpressionWrap
     return ExpressionWrapper(
         department * Value(ACTIVITY_BASE) + activity, output_field=BigIntegerField()
     )
+
+
+# Dim.DEPARTMENT_POST ids: department id × POST_BASE + post id (room for 10¹² posts).
+POST_BASE = 10**12
+
+
+def department_post_id(department_id: int, post_id: int) -> int:
+    return department_id * POST_BASE + post_id
+
+
+def department_post_of(dim_id: int) -> tuple[int, int]:
+    """The department id and post id a Dim.DEPARTMENT_POST id packs."""
+    return divmod(dim_id, POST_BASE)
+
+
+def department_post_ids(department_id: int) -> tuple[int, int]:
+    """The ids of one department's posts: from the first, up to the second."""
+    return department_id * POST_BASE, (department_id + 1) * POST_BASE
+
+
+def _department_post(department: object, post: object) -> ExpressionWrapper:
+    """department_post_id in SQL: NULL (no cell) when either is NULL."""
+    return ExpressionWrapper(department * Value(POST_BASE) + post, output_field=BigIntegerField())
 
 
 MONEY = DecimalField(max_digits=20, decimal_places=4)
@@ -278,6 +303,9 @@ def clicks(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
             Dim.DEPARTMENT: department,
             **through_post,
             Dim.DEPARTMENT_ACTIVITY: _department_activity(department, through_post[Dim.ACTIVITY]),
+            Dim.DEPARTMENT_POST: _department_post(
+                F("link__post__department_id"), F("link__post_id")
+            ),
         },
         measures={
             "link_clicks": ("count", Count("id")),

@@ -20,11 +20,15 @@ class Dim(models.TextChoices):
     # One department's activity kind, for the activities page: the id packs both
     # (metrics.facts.department_activity_id).
     DEPARTMENT_ACTIVITY = "dep_activity", "Department × activity kind"
+    # One department's calendar post, for its top posts by clicks: the id packs both
+    # (metrics.facts.department_post_id), so one department's cells of a day are adjacent.
+    DEPARTMENT_POST = "dep_post", "Department × post"
 
 
-# The dimensions a series or a KPI may name (the department × activity cells serve the
-# activities page, which reads them whole).
-SCOPE_DIMS = [(value, label) for value, label in Dim.choices if value != Dim.DEPARTMENT_ACTIVITY]
+# The dimensions a series or a KPI may name (the packed department × activity and
+# department × post cells serve the activities page and the top posts, which read them whole).
+PACKED_DIMS = (Dim.DEPARTMENT_ACTIVITY, Dim.DEPARTMENT_POST)
+SCOPE_DIMS = [(value, label) for value, label in Dim.choices if value not in PACKED_DIMS]
 
 
 class DailyRollup(models.Model):
@@ -52,6 +56,14 @@ class DailyRollup(models.Model):
             # department × activity cells of a few weeks): through rollup_one_cell it scans
             # each metric's cells of every id and day.
             models.Index(fields=["dim", "metric", "day"], name="rollup_dim_metric_day"),
+            # A department's posts' clicks over a range (its top posts): one descent per
+            # (metric, day) to the department's adjacent ids, the count read from the index.
+            models.Index(
+                fields=["metric", "day", "dim_id"],
+                include=["count"],
+                condition=models.Q(dim="dep_post"),
+                name="rollup_dep_post",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -95,6 +95,8 @@ def test_a_click_belongs_to_its_link_campaign_post_department_account_and_kind(s
             facts.department_activity_id(marketing.id, facts.ACTIVITY_THREAD),
             DAY,
         ): 3,
+        # Marketing's post (for its top posts); the link without a post has no such cell.
+        (Dim.DEPARTMENT_POST, facts.department_post_id(marketing.id, setup["post"].id), DAY): 3,
     }
     assert _cells("unique_clicks")[(Dim.ORG, 0, DAY)] == 3  # a, b, c
     assert _cells("unique_clicks")[(Dim.LINK, setup["link"].id, DAY)] == 2

@@ -256,6 +256,14 @@ def test_a_department_activity_id_packs_both():
     )
 
 
+def test_a_department_post_id_packs_both():
+    packed = facts.department_post_id(1234, 987_654_321)
+    assert facts.department_post_of(packed) == (1234, 987_654_321)
+    low, high = facts.department_post_ids(1234)
+    assert low <= packed < high
+    assert facts.department_post_ids(1235)[0] == high
+
+
 def test_verify_finds_a_tampered_department_activity_cell(rows, marketing):
     cell = DailyRollup.objects.filter(dim=Dim.DEPARTMENT_ACTIVITY, metric="link_clicks").first()
     cell.count += 5
