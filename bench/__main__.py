@@ -1,10 +1,10 @@
 """Run the benchmarks (all, or those named: `python -m bench ingest`) against a throw-away
 test database on the configured DATABASE_URL.
 
-METRICS_BENCH_DB=name keeps the metrics benchmark's generated organisation: `metrics` then
-runs in that database (created and filled the first time, migrated and reused after, never
-dropped) while the other benchmarks keep their throw-away one. Drop it with
-`dropdb name` when done."""
+METRICS_BENCH_DB=name keeps the metrics benchmark's generated organisation: `metrics` and
+`reviews` (which reads the same organisation) then run in that database (created and
+filled the first time, migrated and reused after, never dropped) while the other
+benchmarks keep their throw-away one. Drop it with `dropdb name` when done."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ os.environ.setdefault("SOCIALOPS_TESTING", "1")
 
 # Each is a module of this package with a run() that prints its figures beside a ceiling.
 BENCHMARKS = ("goals_api", "ingest", "api_economy", "redirects", "publishing", "metrics", "reviews")
+# Those that run in the kept database when METRICS_BENCH_DB names one.
+KEPT = ("metrics", "reviews")
 
 
 def main() -> int:
@@ -33,7 +35,7 @@ def main() -> int:
         return 2
 
     kept = os.environ.get("METRICS_BENCH_DB", "").strip()
-    throwaway = [name for name in chosen if not (kept and name == "metrics")]
+    throwaway = [name for name in chosen if not (kept and name in KEPT)]
     setup_test_environment()
     try:
         if throwaway:
@@ -51,7 +53,9 @@ def main() -> int:
             connection.settings_dict["TEST"]["NAME"] = kept
             connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
             print(f"database: {connection.vendor}, kept as {kept} (METRICS_BENCH_DB)")
-            importlib.import_module("bench.metrics").run()
+            for name in chosen:
+                if name in KEPT:
+                    importlib.import_module(f"bench.{name}").run()
     finally:
         teardown_test_environment()
     return 0

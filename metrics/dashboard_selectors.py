@@ -23,8 +23,9 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
 
 from campaigns.calendar import selectors as calendar_selectors
@@ -269,48 +270,80 @@ class TopPost:
 
 
 def top_posts_by_clicks(*, department: Department, period: Period) -> list[TopPost]:
-    """The department's posts whose tracked links were clicked most in the period, from
-    the rollup's department × post cells, each post's text and time looked up in the same
-    query. The index rollup_dep_post holds the cells by (metric, day, packed id): naming
-    each day of the period (an IN list) makes one descent per metric and day straight to
-    this department's adjacent ids, the count read from the index (a range over the days
-    would walk every department's cells of the period)."""
-    low, high = facts.department_post_ids(department.pk)
+    """The department's posts whose tracked links were clicked most in the period."""
+    return top_posts_by_clicks_many(departments=[department], period=period)[department.pk]
+
+
+def top_posts_by_clicks_many(
+    *, departments: Sequence[Department], period: Period, limit: int = TOP_POSTS
+) -> dict[int, list[TopPost]]:
+    """Each department's posts (by its id) whose tracked links were clicked most in the
+    period, from the rollup's department × post cells, ranked per department and each
+    post's text and time looked up in one query. The index rollup_dep_post holds the cells
+    by (metric, day, packed id): naming each day of the period (an IN list) makes one
+    descent per metric and day straight to the departments' adjacent ids, the count read
+    from the index (a range over the days would walk every department's cells of the
+    period)."""
+    found: dict[int, list[TopPost]] = {d.pk: [] for d in departments}
+    if not departments:
+        return found
+    low = min(facts.department_post_ids(d.pk)[0] for d in departments)
+    high = max(facts.department_post_ids(d.pk)[1] for d in departments)
+    days = list(period.each_day())
+    cells = DailyRollup.objects.filter(
+        dim=Dim.DEPARTMENT_POST, day__in=days, dim_id__gte=low, dim_id__lt=high
+    )
+    department = ExpressionWrapper(F("dim_id") / facts.POST_BASE, output_field=BigIntegerField())
+    # Unique visitors of the winners only, each from its own cells (a sum grouped by the
+    # one id: the subquery's single value).
+    visitors = (
+        cells.filter(metric="unique_clicks", dim_id=OuterRef("dim_id"))
+        .values("dim_id")
+        .annotate(n=Sum("count"))
+        .values("n")
+    )
     # No ordering: each lookup is by key (the model's default ordering adds a sort).
     post = ScheduledPost.objects.filter(pk=OuterRef("post_id")).order_by()
     rows = (
-        DailyRollup.objects.filter(
-            dim=Dim.DEPARTMENT_POST,
-            metric__in=("link_clicks", "unique_clicks"),
-            day__in=list(period.each_day()),
-            dim_id__gte=low,
-            dim_id__lt=high,
-        )
+        cells.filter(metric="link_clicks")
         .values("dim_id")
-        .annotate(
-            clicks=Sum("count", filter=Q(metric="link_clicks")),
-            visitors=Sum("count", filter=Q(metric="unique_clicks")),
-        )
+        # A bigint sum (PostgreSQL's is numeric, slower to sort).
+        .annotate(clicks=Cast(Sum("count"), BigIntegerField()))
         .filter(clicks__gt=0)
         .annotate(
-            post_id=ExpressionWrapper(F("dim_id") - low, output_field=BigIntegerField()),
+            department=department,
+            rank=Window(
+                RowNumber(),
+                partition_by=department,
+                order_by=[F("clicks").desc(), F("dim_id").asc()],
+            ),
+        )
+        .filter(rank__lte=limit)
+        .annotate(
+            post_id=ExpressionWrapper(
+                F("dim_id") - F("department") * facts.POST_BASE, output_field=BigIntegerField()
+            ),
+            visitors=Subquery(visitors),
             text=Subquery(post.values("text")[:1]),
             kind=Subquery(post.values("kind")[:1]),
             published_at=Subquery(post.values("published_at")[:1]),
         )
-        .order_by("-clicks", "dim_id")[:TOP_POSTS]
+        .order_by("department", "rank")
     )
-    return [
-        TopPost(
-            post_id=r["post_id"],
-            text=r["text"] or f"{(r['kind'] or 'post').capitalize()} {r['post_id']}",
-            kind=r["kind"] or "",
-            published_at=r["published_at"],
-            clicks=r["clicks"],
-            visitors=r["visitors"] or 0,
+    for r in rows:
+        if r["department"] not in found:
+            continue
+        found[r["department"]].append(
+            TopPost(
+                post_id=r["post_id"],
+                text=r["text"] or f"{(r['kind'] or 'post').capitalize()} {r['post_id']}",
+                kind=r["kind"] or "",
+                published_at=r["published_at"],
+                clicks=r["clicks"],
+                visitors=r["visitors"] or 0,
+            )
         )
-        for r in rows
-    ]
+    return found
 
 
 def _engagements() -> Coalesce:
@@ -330,11 +363,24 @@ def top_posts_by_engagements(
 ) -> list[TopPost]:
     """The department's posts published in the period with the most engagements (X's
     lifetime counters, as last read)."""
+    return top_posts_by_engagements_many(departments=[department], period=period, zone=zone)[
+        department.pk
+    ]
+
+
+def top_posts_by_engagements_many(
+    *, departments: Sequence[Department], period: Period, zone: tzinfo, limit: int = TOP_POSTS
+) -> dict[int, list[TopPost]]:
+    """Each department's posts (by its id) published in the period with the most
+    engagements, ranked per department in one query."""
+    found: dict[int, list[TopPost]] = {d.pk: [] for d in departments}
+    if not departments:
+        return found
     start, end = window(period, zone)
     tweet = Tweet.objects.filter(pk=OuterRef("x_post_id"))
     rows = (
         ScheduledPost.objects.filter(
-            department=department,
+            department__in=[d.pk for d in departments],
             status=ScheduledPost.Status.PUBLISHED,
             published_at__gte=start,
             published_at__lt=end,
@@ -343,20 +389,36 @@ def top_posts_by_engagements(
             engaged=Subquery(tweet.annotate(e=_engagements()).values("e")[:1]),
             seen=Subquery(tweet.values("impression_count")[:1]),
         )
-        .filter(engaged__gt=0)
-        .order_by("-engaged", "-published_at")[:TOP_POSTS]
-    )
-    return [
-        TopPost(
-            post_id=p.pk,
-            text=str(p),
-            kind=p.kind,
-            published_at=p.published_at,
-            engagements=p.engaged,
-            impressions=p.seen,
+        # Ranked with posts not engaged with last, and those dropped below: a filter on
+        # `engaged` here would look each post's counters up twice.
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("department_id"),
+                order_by=[
+                    F("engaged").desc(nulls_last=True),
+                    F("published_at").desc(),
+                    F("pk").desc(),
+                ],
+            )
         )
-        for p in rows
-    ]
+        .filter(rank__lte=limit)
+        .order_by("department_id", "rank")
+    )
+    for p in rows:
+        if not p.engaged or p.engaged <= 0:
+            continue
+        found[p.department_id].append(
+            TopPost(
+                post_id=p.pk,
+                text=str(p),
+                kind=p.kind,
+                published_at=p.published_at,
+                engagements=p.engaged,
+                impressions=p.seen,
+            )
+        )
+    return found
 
 
 # --- the marketing overview -------------------------------------------------------------------

@@ -31,7 +31,7 @@ from departments.models import KPI, Department, Goal, Measurement, Organisation
 from departments.selectors import organisation_get, recent_measurements_prefetch
 from listening.models import Source as XSource
 from metrics import dashboard_selectors as ds
-from metrics.measure import Request, Scope, Table, is_computed, series_many
+from metrics.measure import Request, Scope, Table, is_computed, periods
 from metrics.models import Dim
 from metrics.registry import METRICS, entered_by_hand, is_total
 from metrics.reviews import permissions as perms
@@ -44,7 +44,7 @@ from metrics.reviews.models import (
     week_label,
 )
 from metrics.rollups import organisation_zone
-from metrics.selectors import KPIProgress, Rag, kpi_progress_many, kpi_scope
+from metrics.selectors import KPIProgress, Rag, kpi_progress_many, kpi_requests, kpi_scope
 from metrics.templatetags.kpis import figure_text
 from socialops import params
 from socialops.charts import sparkline_svg
@@ -196,16 +196,28 @@ def _weeks(as_of: date) -> list[tuple[date, date]]:
     return [(m, min(m + timedelta(days=6), as_of)) for m in mondays]
 
 
-def _sparks(kpis: list[KPI], as_of: date) -> dict[int, list[list]]:
+def _spark_requests(kpis: list[KPI], as_of: date) -> dict[int, Request]:
+    """What each computed KPI's last six weeks read from the rollup (by KPI id)."""
+    first = _weeks(as_of)[0][0]
+    requests = {}
+    for kpi in kpis:
+        scope = kpi_scope(kpi) if is_computed(kpi.metric) else None
+        if scope is not None:
+            requests[kpi.pk] = Request(kpi.metric, scope, first, as_of)
+    return requests
+
+
+def _sparks(kpis: list[KPI], as_of: date, table: Table) -> dict[int, list[list]]:
     """Each KPI's last six weeks, one value a week (the week's sum for a total, the level
-    at its end otherwise), computed ones read together (two queries)."""
+    at its end otherwise): computed ones from `table`, which read _spark_requests, typed
+    ones from their prefetched measurements."""
     weeks = _weeks(as_of)
     out: dict[int, list[list]] = {}
-    computed = [(k, kpi_scope(k)) for k in kpis if is_computed(k.metric)]
-    computed = [(k, s) for k, s in computed if s is not None]
-    requests = [Request(k.metric, s, weeks[0][0], as_of) for k, s in computed]
-    for (kpi, _), points in zip(computed, series_many(requests, interval="week"), strict=True):
-        out[kpi.pk] = [[week_label(p.start), _num(p.value)] for p in points]
+    for pk, r in _spark_requests(kpis, as_of).items():
+        out[pk] = [
+            [week_label(a), _num(table.value(r.metric, r.scope, a, b))]
+            for a, b in periods(r.first, r.last, "week")
+        ]
     for kpi in kpis:
         if entered_by_hand(kpi.metric):
             history = sorted(getattr(kpi, "recent_measurements", []), key=lambda m: m.measured_on)
@@ -275,22 +287,33 @@ def _post(post: ds.TopPost) -> dict[str, Any]:
     }
 
 
-def _campaign_results(
-    departments: list[Department], first: date, as_of: date, currency: str
-) -> dict[int, list[dict]]:
-    """Each department's campaigns running in the week with their results, every
-    department's read together (one query for the campaigns, two for the figures)."""
-    campaigns = list(
+def _campaigns(departments: list[Department], first: date, as_of: date) -> list[Campaign]:
+    """The departments' campaigns running in the week."""
+    return list(
         Campaign.objects.filter(
             department__in=departments, period_start__lte=as_of, period_end__gte=first
         ).order_by("department_id", "-period_start", "name")
     )
-    requests = [
+
+
+def _campaign_requests(campaigns: list[Campaign], first: date, as_of: date) -> list[Request]:
+    return [
         Request(m, Scope(Dim.CAMPAIGN, c.pk), first, as_of)
         for c in campaigns
         for m in ds.CAMPAIGN_METRICS
     ]
-    table = Table(requests)
+
+
+def _campaign_results(
+    departments: list[Department],
+    campaigns: list[Campaign],
+    first: date,
+    as_of: date,
+    currency: str,
+    table: Table,
+) -> dict[int, list[dict]]:
+    """Each department's campaigns running in the week with their results (from `table`,
+    which read _campaign_requests)."""
     out: dict[int, list[dict]] = {d.pk: [] for d in departments}
     for campaign in campaigns:
         values: dict[str, Any] = {}
@@ -305,13 +328,22 @@ def _campaign_results(
     return out
 
 
-def _highlights(department: Department, first: date, as_of: date, zone) -> dict:
+def _highlights(departments: list[Department], first: date, as_of: date, zone) -> dict:
+    """Each department's top posts of the week by clicks and by engagements (two queries
+    for every department)."""
     period = ds.Period(first, as_of)
-    by_clicks = ds.top_posts_by_clicks(department=department, period=period)[:HIGHLIGHTS]
-    by_engagements = ds.top_posts_by_engagements(department=department, period=period, zone=zone)
+    by_clicks = ds.top_posts_by_clicks_many(
+        departments=departments, period=period, limit=HIGHLIGHTS
+    )
+    by_engagements = ds.top_posts_by_engagements_many(
+        departments=departments, period=period, zone=zone, limit=HIGHLIGHTS
+    )
     return {
-        "top_by_clicks": [_post(p) for p in by_clicks],
-        "top_by_engagements": [_post(p) for p in by_engagements[:HIGHLIGHTS]],
+        d.pk: {
+            "top_by_clicks": [_post(p) for p in by_clicks[d.pk]],
+            "top_by_engagements": [_post(p) for p in by_engagements[d.pk]],
+        }
+        for d in departments
     }
 
 
@@ -360,24 +392,35 @@ def _numbers_version() -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _numbers(review: Review, as_of: date, currency: str, zone) -> dict[str, Any]:
+def _numbers(
+    review: Review, as_of: date, currency: str, zone, departments: list[Department]
+) -> dict[str, Any]:
     """Every figure of the review as of `as_of`: each active KPI's entry (progress then
     and a week before, six weeks) by department, each department's highlights, what the
-    figures followed."""
+    figures followed. Every figure from one read of the rollup (one measure.Table of the
+    KPIs' periods then and a week before, their six weeks, the week's campaigns)."""
     kpis = review_kpis(review)
-    now = kpi_progress_many(kpis, today=as_of, series=False)
-    before = kpi_progress_many(kpis, today=as_of - timedelta(days=7), series=False)
-    sparks = _sparks(kpis, as_of)
-    departments = list(Department.objects.order_by("name"))
+    before_day = as_of - timedelta(days=7)
+    campaigns = _campaigns(departments, review.week_start, as_of)
+    table = Table(
+        [
+            *kpi_requests(kpis, today=as_of).values(),
+            *kpi_requests(kpis, today=before_day).values(),
+            *_spark_requests(kpis, as_of).values(),
+            *_campaign_requests(campaigns, review.week_start, as_of),
+        ]
+    )
+    now = kpi_progress_many(kpis, today=as_of, series=False, table=table)
+    before = kpi_progress_many(kpis, today=before_day, series=False, table=table)
+    sparks = _sparks(kpis, as_of, table)
     by_department: dict[int, list[dict]] = {d.pk: [] for d in departments}
     for kpi, p_now, p_before in zip(kpis, now, before, strict=True):
         entry = _kpi_entry(kpi, p_now, p_before, sparks.get(kpi.pk, []), currency)
         by_department.setdefault(kpi.goal.department_id, []).append(entry)
-    campaigns = _campaign_results(departments, review.week_start, as_of, currency)
-    highlights = {
-        d.pk: {**_highlights(d, review.week_start, as_of, zone), "campaigns": campaigns[d.pk]}
-        for d in departments
-    }
+    results = _campaign_results(departments, campaigns, review.week_start, as_of, currency, table)
+    highlights = _highlights(departments, review.week_start, as_of, zone)
+    for d in departments:
+        highlights[d.pk]["campaigns"] = results[d.pk]
     return {
         "kpis": by_department,
         "highlights": highlights,
@@ -389,7 +432,9 @@ def _numbers(review: Review, as_of: date, currency: str, zone) -> dict[str, Any]
 NO_HIGHLIGHTS = {"top_by_clicks": [], "top_by_engagements": [], "campaigns": []}
 
 
-def _numbers_cached(review: Review, as_of: date, currency: str, zone) -> dict[str, Any]:
+def _numbers_cached(
+    review: Review, as_of: date, currency: str, zone, departments: list[Department]
+) -> dict[str, Any]:
     """The numbers of an open review, kept REVIEW_NUMBERS_CACHE_SECONDS (default 60, the
     rollup's own pace): the page is read by the whole committee during the meeting, and
     computing the figures of every department takes most of its time. The key holds what
@@ -397,7 +442,7 @@ def _numbers_cached(review: Review, as_of: date, currency: str, zone) -> dict[st
     review (commentary, attendance, items, decisions) is always read fresh."""
     seconds = settings.REVIEW_NUMBERS_CACHE_SECONDS
     if seconds <= 0:
-        return _numbers(review, as_of, currency, zone)
+        return _numbers(review, as_of, currency, zone, departments)
     key = ":".join(
         [
             "reviews:numbers",
@@ -410,7 +455,7 @@ def _numbers_cached(review: Review, as_of: date, currency: str, zone) -> dict[st
     )
     found = cache.get(key)
     if found is None:
-        found = _numbers(review, as_of, currency, zone)
+        found = _numbers(review, as_of, currency, zone, departments)
         cache.set(key, found, seconds)
     return found
 
@@ -431,17 +476,17 @@ def review_snapshot(
     zone = organisation_zone()
     today = today or organisation_today()
     as_of = review_as_of(review, today)
+    departments = list(Department.objects.order_by("name"))
     if fresh:
-        numbers = _numbers(review, as_of, currency, zone)
+        numbers = _numbers(review, as_of, currency, zone, departments)
     else:
-        numbers = _numbers_cached(review, as_of, currency, zone)
+        numbers = _numbers_cached(review, as_of, currency, zone, departments)
     commentary = {
         c.kpi_id: c for c in Commentary.objects.filter(review=review).select_related("author")
     }
     present = {
         (a.department_id, a.user_id): a.present for a in Attendance.objects.filter(review=review)
     }
-    departments = list(Department.objects.order_by("name"))
     reps = perms.representatives_by_department([d.pk for d in departments])
     department_entries = []
     for d in departments:
