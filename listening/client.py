@@ -462,6 +462,42 @@ class XClient:
             if not token:
                 return lists
 
+    # List membership (prospect lists mirror a private X list both ways)
+
+    def list_members(self, list_id: int) -> list[UserRecord]:
+        """Every member of a list, following next_token (5,000 at most: 50 pages). A 429
+        half-way raises RateLimited: the caller keeps nothing of a partial read."""
+        members: list[UserRecord] = []
+        token = None
+        while True:
+            params: dict[str, Any] = {"max_results": 100, "user_fields": USER_FIELDS}
+            if token:
+                params["pagination_token"] = token
+            body = self._call("get_list_members", list_id, **params)
+            if body.get("errors") and not body.get("data") and not members:
+                details = [str(e.get("detail") or e.get("title") or e) for e in body["errors"]]
+                raise Permanent("X did not list the members: " + "; ".join(details)[:500])
+            members += [parse_user(item) for item in body.get("data") or []]
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                return members
+
+    def add_list_member(self, list_id: int, user_id: int) -> bool:
+        """Add a member; X answers is_member true whether or not they already were, so a
+        retried add never adds twice."""
+        body = self._call("add_list_member", list_id, user_id)
+        return bool((body.get("data") or {}).get("is_member"))
+
+    def remove_list_member(self, list_id: int, user_id: int) -> bool:
+        """Remove a member (X answers the same when they were not one); is_member after."""
+        body = self._call("remove_list_member", list_id, user_id)
+        return bool((body.get("data") or {}).get("is_member"))
+
+    def create_list(self, name: str, *, description: str = "", private: bool = True) -> ListRecord:
+        body = self._call("create_list", name, description=description or None, private=private)
+        data = body.get("data") or {}
+        return parse_list({**data, "private": private, "description": description})
+
     # Writing
 
     def create_post(

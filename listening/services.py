@@ -27,6 +27,7 @@ SCOPES = [
     "tweet.write",
     "users.read",
     "list.read",
+    "list.write",  # prospect lists add and remove members of their private X list
     "dm.read",
     "dm.write",
     "offline.access",

@@ -353,6 +353,13 @@ CELERY_BEAT_SCHEDULE["listening-enqueue-due-sources"] = {
     "schedule": float(env_int("X_SCHEDULER_TICK", 15)),
     "options": {"queue": "ingest", "expires": 60},
 }
+# Prospect lists that mirror a private X list: beat looks for due syncs every minute
+# (each list syncs every 5 minutes, so changes made on X show within 15).
+CELERY_BEAT_SCHEDULE["prospects-enqueue-due-lists"] = {
+    "task": "prospects.enqueue_due_lists",
+    "schedule": 60.0,
+    "options": {"queue": "ingest", "expires": 60},
+}
 # --- Clicks on tracked links -------------------------------------------------------------
 # With Redis, redirects buffer clicks in a list that this task moves to the database.
 CLICK_FLUSH_INTERVAL = env_int("CLICK_FLUSH_INTERVAL", 5)

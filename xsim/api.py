@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from xsim.lists import lists_create, lists_members_add, lists_members_remove
 from xsim.paging import NotFound
 from xsim.params import (
     DM_PARAMS,
@@ -79,6 +80,7 @@ class Route:
 # --- the table ----------------------------------------------------------------------------
 
 LIST_READ = ("tweet.read", "users.read", "list.read")
+LIST_WRITE = ("list.write", "tweet.read", "users.read")
 DM_READ = ("dm.read", "tweet.read", "users.read")
 DM_WRITE = ("dm.write", "dm.read", "tweet.read", "users.read")
 
@@ -158,6 +160,17 @@ ROUTES: tuple[Route, ...] = (
         LIST_READ,
     ),
     Route("GET", "/2/lists/:id", lists_by_id, 75, 75, LIST_PARAMS, LIST_READ),
+    # List writes (prospect lists mirror a private X list): user context only.
+    Route("POST", "/2/lists", lists_create, None, 300, scopes=("list.read", *LIST_WRITE)),
+    Route("POST", "/2/lists/:id/members", lists_members_add, None, 300, scopes=LIST_WRITE),
+    Route(
+        "DELETE",
+        "/2/lists/:id/members/:user_id",
+        lists_members_remove,
+        None,
+        300,
+        scopes=LIST_WRITE,
+    ),
     Route(
         "GET",
         "/2/tweets/search/recent",
