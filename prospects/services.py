@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -189,8 +189,9 @@ def _stream_source_ensure(prospect_list: ProspectList) -> None:
         kind=Source.Kind.LIST, x_list_id=prospect_list.x_list_id, owner=prospect_list.owner
     ).exists():
         return
-    # Refused by listening's rules (someone else reads the X list): the list has no stream.
-    with contextlib.suppress(ValidationError):
+    # Refused by listening's rules (someone else reads the X list, or the owner may not add
+    # sources): the list has no stream of its own.
+    with contextlib.suppress(ValidationError, PermissionDenied):
         source_create(
             actor=prospect_list.owner,
             name=f"{prospect_list.name} (prospects)"[:100],

@@ -8,9 +8,7 @@ from prospects.services import prospect_lists_due
 from prospects.sync import list_sync
 
 
-@shared_task(
-    name="prospects.enqueue_due_lists", queue="ingest", time_limit=60, soft_time_limit=50
-)
+@shared_task(name="prospects.enqueue_due_lists", queue="ingest", time_limit=60, soft_time_limit=50)
 def enqueue_due_lists() -> int:
     due = prospect_lists_due()
     for list_id in due:

@@ -8,177 +8,519 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0006_rollup_time_indexes'),
-        ('departments', '0006_kpi_directions_from_higher_lower'),
-        ('listening', '0002_x_bill_budget'),
+        ("campaigns", "0006_rollup_time_indexes"),
+        ("departments", "0006_kpi_directions_from_higher_lower"),
+        ("listening", "0002_x_bill_budget"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Stage',
+            name="Stage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=60)),
-                ('position', models.PositiveSmallIntegerField(help_text='Order in the funnel, low to high.')),
-                ('is_lost', models.BooleanField(default=False, help_text="Outside the funnel's order: the prospect was lost.")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=60)),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(help_text="Order in the funnel, low to high."),
+                ),
+                (
+                    "is_lost",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Outside the funnel's order: the prospect was lost.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['is_lost', 'position', 'pk'],
+                "ordering": ["is_lost", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Prospect',
+            name="Prospect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('company', models.CharField(blank=True, max_length=100)),
-                ('title', models.CharField(blank=True, max_length=100)),
-                ('stage_changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('crm_id', models.CharField(blank=True, help_text='Unique per org.', max_length=100, null=True, unique=True, verbose_name='CRM id')),
-                ('value', models.DecimalField(blank=True, decimal_places=2, help_text="What the deal is worth, in the organisation's currency.", max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='pipeline value')),
-                ('notes', models.TextField(blank=True)),
-                ('tags', models.CharField(blank=True, help_text='Comma-separated.', max_length=200)),
-                ('coupon_code', models.CharField(blank=True, help_text='A coupon given to them alone: its conversions count.', max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('links', models.ManyToManyField(blank=True, help_text='Tracked links sent to them alone: clicks on these are theirs.', related_name='prospects', to='campaigns.trackedlink')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prospects', to=settings.AUTH_USER_MODEL)),
-                ('x_user', models.ForeignKey(db_constraint=False, help_text='Their X profile, kept fresh by ingestion.', on_delete=django.db.models.deletion.DO_NOTHING, related_name='prospects', to='listening.xuser')),
-                ('stage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prospects', to='prospects.stage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100)),
+                ("company", models.CharField(blank=True, max_length=100)),
+                ("title", models.CharField(blank=True, max_length=100)),
+                ("stage_changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "crm_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="Unique per org.",
+                        max_length=100,
+                        null=True,
+                        unique=True,
+                        verbose_name="CRM id",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="What the deal is worth, in the organisation's currency.",
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="pipeline value",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "tags",
+                    models.CharField(blank=True, help_text="Comma-separated.", max_length=200),
+                ),
+                (
+                    "coupon_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="A coupon given to them alone: its conversions count.",
+                        max_length=40,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "links",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Tracked links sent to them alone: clicks on these are theirs.",
+                        related_name="prospects",
+                        to="campaigns.trackedlink",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="prospects",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "x_user",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        help_text="Their X profile, kept fresh by ingestion.",
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="prospects",
+                        to="listening.xuser",
+                    ),
+                ),
+                (
+                    "stage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prospects",
+                        to="prospects.stage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at', 'pk'],
+                "ordering": ["-updated_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProspectList',
+            name="ProspectList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('x_list_id', models.BigIntegerField(blank=True, help_text='The mirrored X list.', null=True)),
-                ('next_sync_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('lease_token', models.CharField(blank=True, max_length=36)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('sync_state', models.CharField(blank=True, choices=[('', 'Not synced yet'), ('ok', 'In sync'), ('rate_limited', "Waiting for X's rate limit"), ('auth', 'The X account needs reconnecting'), ('error', 'Error')], max_length=20)),
-                ('rate_limited_until', models.DateTimeField(blank=True, null=True)),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('x_member_count', models.IntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.ForeignKey(blank=True, help_text='The X account that owns the mirrored X list.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='prospect_lists', to='listening.xaccount')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prospect_lists', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                (
+                    "x_list_id",
+                    models.BigIntegerField(blank=True, help_text="The mirrored X list.", null=True),
+                ),
+                (
+                    "next_sync_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("lease_token", models.CharField(blank=True, max_length=36)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sync_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not synced yet"),
+                            ("ok", "In sync"),
+                            ("rate_limited", "Waiting for X's rate limit"),
+                            ("auth", "The X account needs reconnecting"),
+                            ("error", "Error"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("rate_limited_until", models.DateTimeField(blank=True, null=True)),
+                ("last_synced_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("x_member_count", models.IntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The X account that owns the mirrored X list.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="prospect_lists",
+                        to="listening.xaccount",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="prospect_lists",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'pk'],
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MemberEvent',
+            name="MemberEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('added', 'Added'), ('removed', 'Removed')], max_length=10)),
-                ('origin', models.CharField(choices=[('product', 'Here'), ('x', 'On X')], max_length=10)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('prospect', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='member_events', to='prospects.prospect')),
-                ('prospect_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='member_events', to='prospects.prospectlist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("added", "Added"), ("removed", "Removed")], max_length=10
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(choices=[("product", "Here"), ("x", "On X")], max_length=10),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "prospect",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="member_events",
+                        to="prospects.prospect",
+                    ),
+                ),
+                (
+                    "prospect_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="member_events",
+                        to="prospects.prospectlist",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ListShare',
+            name="ListShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('access', models.CharField(choices=[('read', 'Read'), ('edit', 'Edit')], default='read', max_length=4)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='prospect_list_shares', to='departments.department')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='prospect_list_shares', to=settings.AUTH_USER_MODEL)),
-                ('prospect_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to='prospects.prospectlist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "access",
+                    models.CharField(
+                        choices=[("read", "Read"), ("edit", "Edit")], default="read", max_length=4
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="prospect_list_shares",
+                        to="departments.department",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="prospect_list_shares",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "prospect_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shares",
+                        to="prospects.prospectlist",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ListMember',
+            name="ListMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('active', 'On the list'), ('pending_add', 'Being added on X'), ('pending_remove', 'Being removed on X')], default='active', max_length=20)),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('prospect', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='list_memberships', to='prospects.prospect')),
-                ('prospect_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='prospects.prospectlist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("active", "On the list"),
+                            ("pending_add", "Being added on X"),
+                            ("pending_remove", "Being removed on X"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "prospect",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="list_memberships",
+                        to="prospects.prospect",
+                    ),
+                ),
+                (
+                    "prospect_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="prospects.prospectlist",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-added_at', 'pk'],
+                "ordering": ["-added_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='StageChange',
+            name="StageChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_stage', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='prospects.stage')),
-                ('prospect', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stage_changes', to='prospects.prospect')),
-                ('to_stage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='prospects.stage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_stage",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="prospects.stage",
+                    ),
+                ),
+                (
+                    "prospect",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stage_changes",
+                        to="prospects.prospect",
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="prospects.stage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Interaction',
+            name="Interaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('post', 'Their post'), ('mention', 'They mentioned us'), ('reply_received', 'They replied to us'), ('our_reply', 'Our reply'), ('dm_sent', 'Our DM'), ('dm_received', 'Their DM'), ('click', 'Clicked our link'), ('conversion', 'Conversion'), ('call', 'Call'), ('email', 'E-mail'), ('meeting', 'Meeting'), ('note', 'Note')], max_length=20)),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('text', models.TextField(blank=True)),
-                ('ref', models.CharField(blank=True, max_length=60)),
-                ('tweet_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('prospect', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='prospects.prospect')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("post", "Their post"),
+                            ("mention", "They mentioned us"),
+                            ("reply_received", "They replied to us"),
+                            ("our_reply", "Our reply"),
+                            ("dm_sent", "Our DM"),
+                            ("dm_received", "Their DM"),
+                            ("click", "Clicked our link"),
+                            ("conversion", "Conversion"),
+                            ("call", "Call"),
+                            ("email", "E-mail"),
+                            ("meeting", "Meeting"),
+                            ("note", "Note"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                ("text", models.TextField(blank=True)),
+                ("ref", models.CharField(blank=True, max_length=60)),
+                ("tweet_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "prospect",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions",
+                        to="prospects.prospect",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-pk'],
-                'indexes': [models.Index(fields=['prospect', '-occurred_at'], name='prospects_i_prospec_420861_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ref', ''), _negated=True), fields=('prospect', 'kind', 'ref'), name='interaction_once_per_row')],
+                "ordering": ["-occurred_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["prospect", "-occurred_at"], name="prospects_i_prospec_420861_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ref", ""), _negated=True),
+                        fields=("prospect", "kind", "ref"),
+                        name="interaction_once_per_row",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='prospectlist',
-            constraint=models.UniqueConstraint(condition=models.Q(('x_list_id__isnull', False)), fields=('x_list_id',), name='prospect_list_one_mirror_per_x_list', violation_error_message='Another prospect list already mirrors this X list.'),
+            model_name="prospectlist",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("x_list_id__isnull", False)),
+                fields=("x_list_id",),
+                name="prospect_list_one_mirror_per_x_list",
+                violation_error_message="Another prospect list already mirrors this X list.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='prospectlist',
-            constraint=models.CheckConstraint(condition=models.Q(('x_list_id__isnull', True), ('account__isnull', False), _connector='OR'), name='prospect_list_mirror_has_account', violation_error_message='A mirrored list needs the X account that owns it.'),
+            model_name="prospectlist",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("x_list_id__isnull", True), ("account__isnull", False), _connector="OR"
+                ),
+                name="prospect_list_mirror_has_account",
+                violation_error_message="A mirrored list needs the X account that owns it.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='listshare',
-            constraint=models.CheckConstraint(condition=models.Q(('user__isnull', True), ('department__isnull', True), _connector='XOR'), name='list_share_one_recipient', violation_error_message='Share with one person or one department.'),
+            model_name="listshare",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("user__isnull", True), ("department__isnull", True), _connector="XOR"
+                ),
+                name="list_share_one_recipient",
+                violation_error_message="Share with one person or one department.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='listshare',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('prospect_list', 'user'), name='list_share_once_per_user'),
+            model_name="listshare",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", False)),
+                fields=("prospect_list", "user"),
+                name="list_share_once_per_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='listshare',
-            constraint=models.UniqueConstraint(condition=models.Q(('department__isnull', False)), fields=('prospect_list', 'department'), name='list_share_once_per_department'),
+            model_name="listshare",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("department__isnull", False)),
+                fields=("prospect_list", "department"),
+                name="list_share_once_per_department",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='listmember',
-            constraint=models.UniqueConstraint(fields=('prospect_list', 'prospect'), name='list_member_once', violation_error_message='Already on this list.'),
+            model_name="listmember",
+            constraint=models.UniqueConstraint(
+                fields=("prospect_list", "prospect"),
+                name="list_member_once",
+                violation_error_message="Already on this list.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='prospect',
-            constraint=models.UniqueConstraint(fields=('owner', 'x_user'), name='prospect_once_per_owner', violation_error_message='This person is already your prospect.'),
+            model_name="prospect",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "x_user"),
+                name="prospect_once_per_owner",
+                violation_error_message="This person is already your prospect.",
+            ),
         ),
     ]
