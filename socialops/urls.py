@@ -13,7 +13,8 @@ import listening.api  # noqa: F401
 import metrics.activities_api
 import metrics.api
 import metrics.reviews.api
-import metrics.series_api  # noqa: F401
+import metrics.series_api
+import prospects.api  # noqa: F401
 from campaigns.links.urls import shortlink_urls
 from departments.urls import urlpatterns as department_pages
 from departments.views import LoginView
@@ -35,6 +36,7 @@ urlpatterns = [
     path("listening/", include("listening.urls")),
     path("", include("campaigns.urls")),
     path("reviews/", include("metrics.reviews.urls")),
+    path("prospects/", include("prospects.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
