@@ -13,7 +13,7 @@ import listening.api  # noqa: F401
 import metrics.activities_api
 import metrics.api
 import metrics.reviews.api
-import metrics.series_api
+import metrics.series_api  # noqa: F401
 import prospects.api  # noqa: F401
 from campaigns.links.urls import shortlink_urls
 from departments.urls import urlpatterns as department_pages

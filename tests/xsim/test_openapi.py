@@ -855,6 +855,37 @@ CASES = [
 ]
 
 
+# List writes (prospect lists mirror a private X list): add, then remove, the same member.
+CASES += [
+    Case(
+        "create list",
+        "POST",
+        "/2/lists",
+        200,
+        lambda e: post(e, "/2/lists", {"name": "Q3 targets", "private": True}),
+        has_data,
+    ),
+    Case(
+        "add list member",
+        "POST",
+        "/2/lists/{id}/members",
+        200,
+        lambda e: post(e, f"/2/lists/{e.key_prospects}/members", {"user_id": e.customer}),
+        has_data,
+    ),
+    Case(
+        "remove list member",
+        "DELETE",
+        "/2/lists/{id}/members/{user_id}",
+        200,
+        lambda e: e.sim.request(
+            "DELETE", f"/2/lists/{e.key_prospects}/members/{e.customer}", token=e.token
+        ),
+        has_data,
+    ),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_answer_matches_x_openapi(env: Env, case: Case) -> None:
     response = case.call(env)
