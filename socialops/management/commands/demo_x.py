@@ -23,6 +23,9 @@ class Command(BaseCommand):
             # By name: metrics sits above every app.
             call_command("metrics_rebuild", "--quiet", stdout=self.stdout)
             call_command("demo_targets", stdout=self.stdout)
+        # Sofia's and Sam's prospect lists, mirrored with private X lists. By name, as above.
+        if account is not None:
+            call_command("demo_prospects", stdout=self.stdout)
         # The steering committee's last two weeks, once the figures (and the demo's
         # targets) are there to review. By name, as above.
         call_command("demo_reviews", stdout=self.stdout)
