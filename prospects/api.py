@@ -27,9 +27,7 @@ from socialops.permissions import request_user
 
 class ProspectListSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    account = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    account = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     x_list_id = serializers.CharField(read_only=True, allow_null=True)
     member_count = serializers.IntegerField(read_only=True)
 
