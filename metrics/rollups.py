@@ -37,12 +37,16 @@ LOCK_SPACE = 7211
 Key = tuple[date, str, str, int]
 
 
-def organisation_zone() -> tzinfo:
-    name = Organisation.objects.values_list("time_zone", flat=True).first() or "UTC"
+def zone_of(name: str) -> tzinfo:
+    """A time zone by name; UTC for a name this machine does not know."""
     try:
-        return zoneinfo.ZoneInfo(name)
+        return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo("UTC")
+
+
+def organisation_zone() -> tzinfo:
+    return zone_of(Organisation.objects.values_list("time_zone", flat=True).first() or "UTC")
 
 
 def organisation_today() -> date:

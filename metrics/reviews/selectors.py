@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns.links.models import Click
@@ -43,7 +43,7 @@ from metrics.reviews.models import (
     Review,
     week_label,
 )
-from metrics.rollups import organisation_zone
+from metrics.rollups import organisation_zone, zone_of
 from metrics.selectors import KPIProgress, Rag, kpi_progress_many, kpi_requests, kpi_scope
 from metrics.templatetags.kpis import figure_text
 from socialops import params
@@ -153,20 +153,41 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _latest(model, field: str) -> datetime | None:
+def _latest(model, field: str) -> QuerySet:
     # The newest row by id (the primary key's index), not Max(field): a click table of
     # millions has no index on its time alone, and rows arrive in order anyway.
-    return model.objects.order_by("-pk").values_list(field, flat=True).first()
+    return model.objects.order_by("-pk").values(field)[:1]
 
 
 def sources_refreshed() -> dict[str, str | None]:
-    """When each kind of raw data last came in (what the review's numbers could see)."""
-    return {
-        "x": _iso(XSource.objects.aggregate(m=Max("last_success_at"))["m"]),
-        "links": _iso(_latest(Click, "clicked_at")),
-        "conversions": _iso(_latest(Conversion, "created_at")),
-        "time_log": _iso(_latest(TimeEntry, "created_at")),
-    }
+    """When each kind of raw data last came in (what the review's numbers could see), in
+    one query: four subqueries beside the organisation's row (organisation_get makes it
+    before any review is computed)."""
+    row = (
+        Organisation.objects.order_by("pk")
+        .annotate(
+            x=Subquery(
+                XSource.objects.filter(last_success_at__isnull=False)
+                .order_by("-last_success_at")
+                .values("last_success_at")[:1]
+            ),
+            links=Subquery(_latest(Click, "clicked_at")),
+            conversions=Subquery(_latest(Conversion, "created_at")),
+            time_log=Subquery(_latest(TimeEntry, "created_at")),
+        )
+        .values("x", "links", "conversions", "time_log")
+        .first()
+    ) or {}
+    return {key: _iso(row.get(key)) for key in ("x", "links", "conversions", "time_log")}
+
+
+# What each key of sources_refreshed is, for people.
+SOURCE_LABELS = {
+    "x": "X",
+    "links": "tracked links",
+    "conversions": "conversions",
+    "time_log": "time log",
+}
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -473,8 +494,8 @@ def review_snapshot(
     3. the action items the review shows and the decisions recorded in it."""
     organisation: Organisation = organisation_get()
     currency = organisation.currency
-    zone = organisation_zone()
-    today = today or organisation_today()
+    zone = zone_of(organisation.time_zone)
+    today = today or timezone.localdate(timezone=zone)
     as_of = review_as_of(review, today)
     departments = list(Department.objects.order_by("name"))
     if fresh:
@@ -632,6 +653,12 @@ def review_display(content: dict[str, Any]) -> dict[str, Any]:
         department["items"] = [
             i for i in shown["action_items"] if i["department_id"] == department["id"]
         ]
+    shown["sources"] = [
+        (label, datetime.fromisoformat(at) if at else None)
+        for key, label in SOURCE_LABELS.items()
+        if key in shown["sources_refreshed"]
+        for at in [shown["sources_refreshed"][key]]
+    ]
     shown["missing_commentary"] = missing_commentary(content)
     shown["overdue"] = sum(1 for i in shown["action_items"] if i["overdue"])
     shown["unrepresented"] = [d["name"] for d in shown["departments"] if not d["represented"]]
