@@ -8,12 +8,33 @@ is about to expire), or with_fresh_token (and refreshed once more if X refuses i
 tweepy hard-codes https://api.twitter.com; a requests.Session that rewrites that prefix
 points it at X_API_BASE_URL (the bundled simulator in development), and sets the
 timeouts tweepy does not.
+
+Sending exactly once. X takes no idempotency key on a post, a reply, a quote or a DM, so
+a send whose answer was lost (the worker killed after X accepted it, a timeout on the
+way back) cannot simply be repeated. The story a caller follows:
+
+1. before sending, it claims the send in the database (a conditional UPDATE: one worker
+   only) and records the moment (``claimed_at``) and exactly what it sends;
+2. it sends (``create_post`` for a post, reply or quote; ``send_dm``; ``like``) and
+   stores X's id in one transaction;
+3. a send found claimed but without X's id (its worker died) is reconciled before it is
+   ever sent again: ``find_own_post`` / ``find_sent_dm`` look through the account's own
+   posts / the conversation's DM events since ``claimed_at`` for one with the same text
+   (links compared after X's t.co wrapping, a reply's leading @handles ignored) and the
+   same target; found, its id is stored and nothing is sent; not found, it is sent.
+   Reconcile with a small margin before ``claimed_at`` (clocks differ).
+
+X itself helps a little: it refuses the same post text twice from one account within a
+while (403, "duplicate content": treat as "look it up"), keeps one like per account and
+post (liking again answers ``liked: true``) and one repost. It does not refuse a repeated
+DM, so a DM is only ever re-sent after ``find_sent_dm`` found nothing.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +76,10 @@ USER_FIELDS = [
 ]
 LIST_FIELDS = ["created_at", "description", "member_count", "follower_count", "owner_id", "private"]
 EXPANSIONS = ["author_id"]
+DM_EVENT_FIELDS = ["created_at", "sender_id", "dm_conversation_id", "participant_ids"]
+DM_EXPANSIONS = ["sender_id"]
+# How far before a claim a reconciliation looks (clocks differ between us and X).
+RECONCILE_MARGIN = timedelta(minutes=2)
 # A 429 whose reset lies further ahead than one 15-minute window is a clock we do not
 # share (or a bug); waiting longer than a window is never right.
 MAX_RATE_LIMIT_WAIT = timedelta(minutes=15, seconds=5)
@@ -196,6 +221,61 @@ class Page:
 
 
 @dataclass(frozen=True)
+class DmEventRecord:
+    """A direct-message event (X's ``dm_events``); stored as listening.DirectMessage."""
+
+    id: int
+    event_type: str
+    dm_conversation_id: str
+    sender_id: int | None
+    text: str
+    created_at: datetime | None
+    participant_ids: tuple[int, ...] = ()
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def recipient_id(self) -> int | None:
+        """The other party of a one-to-one conversation (X names it "low-high" by the
+        two user ids); None in a group conversation."""
+        low, sep, high = self.dm_conversation_id.partition("-")
+        if not sep or not (low.isdigit() and high.isdigit()):
+            return None
+        return int(high) if int(low) == self.sender_id else int(low)
+
+
+@dataclass(frozen=True)
+class DmPage:
+    """One page of a DM events timeline, newest first. X's DM timelines hand out a
+    next_token on every non-empty page, even the last: the end is an empty page."""
+
+    data: list[dict]
+    user_data: list[dict]
+    next_token: str | None
+    result_count: int
+    errors: list[dict] = field(default_factory=list)
+
+    @cached_property
+    def events(self) -> list[DmEventRecord]:
+        return [parse_dm_event(item) for item in self.data]
+
+    @cached_property
+    def users(self) -> list[UserRecord]:
+        return [parse_user(item) for item in self.user_data]
+
+    @cached_property
+    def event_ids(self) -> list[int]:
+        return [int(item["id"]) for item in self.data]
+
+
+@dataclass(frozen=True)
+class DmSent:
+    """What X answers to a DM sent: the new event's id and its conversation."""
+
+    dm_event_id: int
+    dm_conversation_id: str
+
+
+@dataclass(frozen=True)
 class TokenSet:
     access_token: str
     refresh_token: str
@@ -299,6 +379,46 @@ def parse_list(data: dict) -> ListRecord:
     )
 
 
+def parse_dm_event(data: dict) -> DmEventRecord:
+    sender = data.get("sender_id")
+    return DmEventRecord(
+        id=int(data["id"]),
+        event_type=data.get("event_type", "MessageCreate"),
+        dm_conversation_id=str(data.get("dm_conversation_id", "")),
+        sender_id=None if sender is None else int(sender),
+        text=data.get("text", ""),
+        created_at=_dt(data.get("created_at")),
+        participant_ids=tuple(int(p) for p in data.get("participant_ids") or ()),
+        raw=data,
+    )
+
+
+def parse_dm_page(body: dict) -> DmPage:
+    meta = body.get("meta") or {}
+    data = body.get("data") or []
+    return DmPage(
+        data=list(data),
+        user_data=list((body.get("includes") or {}).get("users") or []),
+        next_token=meta.get("next_token") if data else None,
+        result_count=int(meta.get("result_count", len(data))),
+        errors=list(body.get("errors") or []),
+    )
+
+
+_URL = re.compile(r"https?://\S+")
+_LEADING_HANDLES = re.compile(r"^(?:@\w+\s+)+")
+
+
+def same_text(sent: str, on_x: str) -> bool:
+    """Whether X's stored text is the text we sent: links compared as links (X wraps them
+    in t.co), a reply's leading @handles and surrounding white space ignored."""
+
+    def norm(text: str) -> str:
+        return _LEADING_HANDLES.sub("", _URL.sub("<link>", text.strip())).strip()
+
+    return norm(sent) == norm(on_x)
+
+
 def parse_page(body: dict) -> Page:
     """A v2 answer with `data` (posts), `includes.users` and `meta`. "Not found" comes as
     HTTP 200 with an `errors` array beside or instead of `data`."""
@@ -341,6 +461,11 @@ def _reset_at(response: requests.Response | None) -> datetime:
         return now + timedelta(minutes=1)
     reset = datetime.fromtimestamp(int(header), UTC)
     return min(max(reset, now + timedelta(seconds=1)), now + MAX_RATE_LIMIT_WAIT)
+
+
+def _x_time(moment: datetime) -> str:
+    """X's start_time format: RFC 3339 in UTC, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _message(exc: tweepy.HTTPException) -> str:
@@ -533,6 +658,137 @@ class XClient:
 
     def undo_repost(self, tweet_id: int) -> None:
         self._call("unretweet", tweet_id)
+
+    def like(self, tweet_id: int) -> None:
+        """Like a post as the token's account. X keeps one like per account and post:
+        liking again (a retry) changes nothing. (tweepy first reads /2/users/me for the
+        id in the path, once per client.)"""
+        body = self._call("like", tweet_id)
+        if not (body.get("data") or {}).get("liked"):
+            details = [
+                str(e.get("detail") or e.get("title") or e) for e in body.get("errors") or []
+            ]
+            raise Permanent("X did not like it: " + ("; ".join(details) or "no reason given")[:500])
+
+    def unlike(self, tweet_id: int) -> None:
+        self._call("unlike", tweet_id)
+
+    def find_own_post(
+        self,
+        user_id: int,
+        *,
+        text: str,
+        after: datetime,
+        in_reply_to: int | None = None,
+        quote_tweet_id: int | None = None,
+    ) -> int | None:
+        """The id of our post with this text (and reply or quote target) posted since
+        `after` (less RECONCILE_MARGIN), or None: how a send claimed before a crash learns
+        whether X took it. See the module docstring."""
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "tweet_fields": ["created_at", "referenced_tweets"],
+            "start_time": _x_time(after - RECONCILE_MARGIN),
+        }
+        token = None
+        while True:
+            if token:
+                params["pagination_token"] = token
+            body = self._call("get_users_tweets", user_id, **params)
+            for item in body.get("data") or []:
+                refs = {(r.get("type"), int(r["id"])) for r in item.get("referenced_tweets") or []}
+                if in_reply_to and ("replied_to", in_reply_to) not in refs:
+                    continue
+                if quote_tweet_id and ("quoted", quote_tweet_id) not in refs:
+                    continue
+                if same_text(text, item.get("text", "")):
+                    return int(item["id"])
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                return None
+
+    # Direct messages
+
+    def dm_events_page(
+        self,
+        *,
+        pagination_token: str | None,
+        max_results: int = 100,
+        dm_conversation_id: str | None = None,
+        participant_id: int | None = None,
+    ) -> DmPage:
+        """One page of the account's DM events (sent and received, the last 30 days),
+        newest first; or of one conversation, or of the one-to-one conversation with
+        `participant_id`. Only messages: joins and leaves of groups are left out.
+        X takes no since_id here: the caller stops at the newest event it has."""
+        params: dict[str, Any] = {
+            "max_results": max(1, min(100, max_results)),
+            "dm_event_fields": DM_EVENT_FIELDS,
+            "event_types": ["MessageCreate"],
+            "expansions": DM_EXPANSIONS,
+            "user_fields": USER_FIELDS,
+        }
+        if pagination_token:
+            params["pagination_token"] = pagination_token
+        if dm_conversation_id:
+            params["dm_conversation_id"] = dm_conversation_id
+        elif participant_id:
+            params["participant_id"] = participant_id
+        return parse_dm_page(self._call("get_direct_message_events", **params))
+
+    def send_dm(
+        self,
+        text: str,
+        *,
+        participant_id: int | None = None,
+        dm_conversation_id: str | None = None,
+    ) -> DmSent:
+        """Send a DM into a conversation, or to one person (X opens or reuses the
+        one-to-one conversation). Not idempotent on X: see find_sent_dm."""
+        if bool(participant_id) == bool(dm_conversation_id):
+            raise ValueError("give participant_id or dm_conversation_id, not both")
+        body = self._call(
+            "create_direct_message",
+            participant_id=participant_id,
+            dm_conversation_id=dm_conversation_id,
+            text=text,
+        )
+        data = body.get("data") or {}
+        if not data.get("dm_event_id"):
+            details = [
+                str(e.get("detail") or e.get("title") or e) for e in body.get("errors") or []
+            ]
+            raise Permanent("X did not send it: " + ("; ".join(details) or "no reason given")[:500])
+        return DmSent(int(data["dm_event_id"]), str(data.get("dm_conversation_id", "")))
+
+    def find_sent_dm(
+        self,
+        *,
+        sender_id: int,
+        text: str,
+        after: datetime,
+        participant_id: int | None = None,
+        dm_conversation_id: str | None = None,
+    ) -> DmSent | None:
+        """Our DM with this text in the conversation since `after` (less
+        RECONCILE_MARGIN), or None: how a DM claimed before a crash learns whether X
+        took it (see the module docstring)."""
+        since = after - RECONCILE_MARGIN
+        token = None
+        while True:
+            page = self.dm_events_page(
+                pagination_token=token,
+                dm_conversation_id=dm_conversation_id,
+                participant_id=participant_id,
+            )
+            for event in page.events:
+                if event.created_at is not None and event.created_at < since:
+                    return None  # newest first: nothing older can be ours
+                if event.sender_id == sender_id and same_text(text, event.text):
+                    return DmSent(event.id, event.dm_conversation_id)
+            token = page.next_token
+            if not token:
+                return None
 
     def iter_pages(self, fetch, **kwargs: Any) -> Iterator[Page]:
         """Follow next_token to the end (for one-off reads; ingestion commits per page)."""

@@ -30,6 +30,7 @@ SCOPES = [
     "list.write",  # prospect lists add and remove members of their private X list
     "dm.read",
     "dm.write",
+    "like.write",  # the inbox likes a mention as one way of answering it
     "offline.access",
 ]
 

@@ -51,7 +51,7 @@ DEFAULT_REDIRECT_URI = "http://127.0.0.1:8000/x/callback"
 LONG_TTL = 30 * 24 * 3600
 ALL_SCOPES = (
     "tweet.read tweet.write users.read offline.access list.read list.write dm.read dm.write "
-    "follows.read"
+    "follows.read like.write"
 )
 
 

@@ -34,6 +34,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
         default=120.0,
         help="mentions of our accounts per simulated hour (default 120)",
     )
+    parser.add_argument(
+        "--dm-rate",
+        type=float,
+        default=1.0,
+        help="incoming DMs to our accounts per simulated hour (default 1)",
+    )
     parser.add_argument("--app-bearer", default="xsim-app-bearer", help="the app-only bearer token")
     parser.add_argument(
         "--token-ttl",
@@ -43,8 +49,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
-    if args.speed < 0 or args.mention_rate < 0:
-        parser.error("--speed and --mention-rate must be >= 0")
+    if args.speed < 0 or args.mention_rate < 0 or args.dm_rate < 0:
+        parser.error("--speed, --mention-rate and --dm-rate must be >= 0")
     try:
         start = parse_iso(args.start) if args.start else None
     except ValueError:
@@ -56,6 +62,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         start=start,
         speed=args.speed,
         mention_rate=args.mention_rate,
+        dm_rate=args.dm_rate,
         app_bearer=args.app_bearer,
         token_ttl=args.token_ttl,
         verbose=args.verbose,

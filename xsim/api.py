@@ -51,6 +51,8 @@ from xsim.writes import (
     dm_with_events,
     tweets_create,
     tweets_delete,
+    users_likes_create,
+    users_likes_delete,
     users_retweets_create,
     users_retweets_delete,
 )
@@ -82,6 +84,7 @@ class Route:
 LIST_READ = ("tweet.read", "users.read", "list.read")
 LIST_WRITE = ("list.write", "tweet.read", "users.read")
 DM_READ = ("dm.read", "tweet.read", "users.read")
+LIKE_WRITE = ("like.write", "tweet.read", "users.read")
 DM_WRITE = ("dm.write", "dm.read", "tweet.read", "users.read")
 
 ROUTES: tuple[Route, ...] = (
@@ -139,6 +142,16 @@ ROUTES: tuple[Route, ...] = (
         None,
         50,
         scopes=("tweet.read", "tweet.write", "users.read"),
+    ),
+    # X: 50 likes and unlikes per 15 minutes per user (and 1,000 a day).
+    Route("POST", "/2/users/:id/likes", users_likes_create, None, 50, scopes=LIKE_WRITE),
+    Route(
+        "DELETE",
+        "/2/users/:id/likes/:tweet_id",
+        users_likes_delete,
+        None,
+        50,
+        scopes=LIKE_WRITE,
     ),
     Route("GET", "/2/users/:id", users_by_id, 300, 900, USER_PARAMS),
     Route(

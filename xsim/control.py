@@ -12,7 +12,7 @@
 - ``GET /_sim/world``: our accounts, lists and people by role, with ids.
 - ``POST /_sim/reset``: back to the seed's initial state (``{"tokens": true}`` also
   forgets issued tokens).
-- ``POST /_sim/config`` ``{"mention_rate": 600, "speed": 60}``.
+- ``POST /_sim/config`` ``{"mention_rate": 600, "dm_rate": 30, "speed": 60}``.
 - ``POST /_sim/token`` ``{"username": "brightline", "scopes": "...", "expires_in": 7200}``:
   a user access token without the browser flow.
 """
@@ -229,9 +229,14 @@ def state(app: App) -> dict[str, object]:
         "seed": app.options.seed,
         "speed": app.clock.speed,
         "mention_rate": app.mention_rate,
+        "dm_rate": app.dm_rate,
         "counts": world.counts(),
         "posts": posts,
         "dms_sent": dms,
+        "likes": [
+            {"user_id": str(user_id), "tweet_id": str(tweet_id), "liked_at": iso(at)}
+            for (user_id, tweet_id), at in sorted(world.likes.items(), key=lambda kv: kv[1])
+        ],
         "requests": dict(app.stats.requests),
         "requests_total": sum(app.stats.requests.values()),
         "statuses": {k: {str(s): n for s, n in v.items()} for k, v in app.stats.statuses.items()},
@@ -282,6 +287,13 @@ def config(app: App, payload: dict[str, Any]) -> dict[str, object]:
         app.now()
         app.world.set_mention_rate(rate)
         app.mention_rate = rate
+    if "dm_rate" in payload:
+        rate = float(payload["dm_rate"])
+        if rate < 0:
+            raise ControlError("dm_rate must be >= 0")
+        app.now()
+        app.world.set_dm_rate(rate)
+        app.dm_rate = rate
     if "mentions_reach" in payload:
         app.mentions_reach = int(payload["mentions_reach"])
     return current_config(app)
@@ -292,6 +304,7 @@ def current_config(app: App) -> dict[str, object]:
         **_clock(app),
         "speed": app.clock.speed,
         "mention_rate": app.mention_rate,
+        "dm_rate": app.dm_rate,
         "mentions_reach": app.mentions_reach,
         "seed": app.options.seed,
         "start": iso(app.start),

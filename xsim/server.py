@@ -42,6 +42,8 @@ from xsim.shapes import (
 )
 from xsim.world import World
 
+DEFAULT_DM_RATE = 1.0  # incoming DMs per simulated hour, as the world is seeded
+
 PRICE_POST, PRICE_USER, PRICE_OWNED = 0.005, 0.010, 0.001  # USD per resource read (2026)
 
 
@@ -53,6 +55,7 @@ class Options:
     start: float | None = None  # None: the real current time, truncated to the minute
     speed: float = 1.0
     mention_rate: float = 120.0
+    dm_rate: float = 1.0
     app_bearer: str = "xsim-app-bearer"
     mentions_reach: int = MENTIONS_REACH
     token_ttl: int = ACCESS_TOKEN_TTL
@@ -68,6 +71,7 @@ class Stats:
     posts_read: int = 0
     users_read: int = 0
     owned_posts_read: int = 0
+    dm_events_read: int = 0
     # X charges a resource once per UTC day however often it is read.
     billable: set[tuple[str, str, int]] = field(default_factory=set)
 
@@ -75,9 +79,19 @@ class Stats:
         self.requests[name] += 1
         self.statuses.setdefault(name, Counter())[status] += 1
 
-    def reads(self, now: float, posts: list[int], users: list[int], owned: bool) -> None:
+    def reads(
+        self,
+        now: float,
+        posts: list[int],
+        users: list[int],
+        owned: bool,
+        dm_events: list[int] | None = None,
+    ) -> None:
         day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
         post_kind = "owned" if owned else "post"
+        # A DM event read is billed as a post read is (once per UTC day, at the post price).
+        self.dm_events_read += len(dm_events or ())
+        self.billable.update((day, "dm_event", e) for e in dm_events or ())
         self.posts_read += len(posts)
         self.users_read += len(users)
         if owned:
@@ -88,7 +102,9 @@ class Stats:
     def as_json(self) -> dict[str, object]:
         kinds = Counter(kind for _, kind, _ in self.billable)
         cost = (
-            kinds["post"] * PRICE_POST + kinds["user"] * PRICE_USER + kinds["owned"] * PRICE_OWNED
+            (kinds["post"] + kinds["dm_event"]) * PRICE_POST
+            + kinds["user"] * PRICE_USER
+            + kinds["owned"] * PRICE_OWNED
         )
         return {
             "posts": self.posts_read,
@@ -97,6 +113,8 @@ class Stats:
             "billable_posts": kinds["post"],
             "billable_users": kinds["user"],
             "billable_owned_posts": kinds["owned"],
+            "dm_events": self.dm_events_read,
+            "billable_dm_events": kinds["dm_event"],
             "estimated_cost_usd": round(cost, 4),
         }
 
@@ -127,6 +145,9 @@ class App:
             self.world = World(
                 seed=self.options.seed, start=self.start, mention_rate=self.mention_rate
             )
+            self.dm_rate = self.options.dm_rate
+            if self.dm_rate != DEFAULT_DM_RATE:
+                self.world.set_dm_rate(self.dm_rate)
             self.limits = RateLimiter()
             self.failures = Failures()
             self.stats = Stats()
@@ -231,7 +252,8 @@ class App:
         except ApiError as err:
             return self._record(route.name, self._error(err, limit_headers))
         if ctx.renderer is not None and status < 300:
-            self.stats.reads(now, ctx.renderer.posts_read, ctx.renderer.users_read, ctx.owned)
+            r = ctx.renderer
+            self.stats.reads(now, r.posts_read, r.users_read, ctx.owned, r.dm_events_read)
         access = "read-write-directmessages" if principal.is_user else "read"
         response = Response.json(
             status, payload, headers={**limit_headers, "x-access-level": access}

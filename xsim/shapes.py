@@ -188,6 +188,7 @@ class Renderer:
     errors: list[dict[str, object]] = field(default_factory=list)
     posts_read: list[int] = field(default_factory=list)
     users_read: list[int] = field(default_factory=list)
+    dm_events_read: list[int] = field(default_factory=list)
 
     # posts
 
@@ -445,6 +446,7 @@ class Renderer:
     def dm(self, event: DmEvent) -> dict[str, object]:
         f = self.dm_fields
         obj: dict[str, object] = {"id": str(event.id), "event_type": event.event_type}
+        self.dm_events_read.append(event.id)
         if event.event_type == "MessageCreate":
             obj["text"] = event.text
         if "created_at" in f:

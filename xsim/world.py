@@ -85,6 +85,7 @@ class World(Genesis):
         self.submitted: dict[int, str] = {}  # posted id -> the text as sent (before t.co)
         self.reposts: dict[tuple[int, int], int] = {}  # (user id, source id) -> repost id
         self.dms_sent: list[int] = []
+        self.likes: dict[tuple[int, int], float] = {}  # (user id, post id) -> liked at
         self._followers: dict[int, list[int]] = {}
         self._build_population()
         self._build_lists()
@@ -349,6 +350,20 @@ class World(Genesis):
 
     def set_mention_rate(self, rate_per_hour: float) -> None:
         self.streams["mentions"].set_rate(rate_per_hour, self.until())
+
+    def set_dm_rate(self, rate_per_hour: float) -> None:
+        """Incoming DMs to our two accounts per simulated hour (1 by default)."""
+        self.dm_stream.set_rate(rate_per_hour, self.until())
+
+    def like(self, user: User, tweet: Tweet) -> bool:
+        """Like a post once; liking it again changes nothing. True when it was new."""
+        if (user.id, tweet.id) in self.likes:
+            return False
+        self.likes[(user.id, tweet.id)] = self.now
+        return True
+
+    def unlike(self, user: User, tweet_id: int) -> None:
+        self.likes.pop((user.id, tweet_id), None)
 
     def add_user(
         self, username: str, name: str | None = None, role: str = "public", **fields: object

@@ -157,6 +157,34 @@ def users_retweets_delete(ctx: Ctx) -> tuple[int, dict[str, object]]:
     return 200, {"data": {"retweeted": False}}
 
 
+# --- likes ------------------------------------------------------------------------------
+
+
+def users_likes_create(ctx: Ctx) -> tuple[int, dict[str, object]]:
+    _acting_user(ctx)
+    raw = ctx.json().get("tweet_id")
+    if not isinstance(raw, str | int) or not ID_RE.match(str(raw)):
+        raise invalid_request("tweet_id", [str(raw)], "tweet_id: must be a post id")
+    world, me = ctx.world, ctx.me
+    tweet = world.tweet(int(raw))
+    if tweet is None:
+        raise forbidden("You attempted to like a Tweet that is deleted or not visible to you.")
+    author = world.users[tweet.author_id]
+    if author.protected and author.id != me.id:
+        raise forbidden("You cannot like the Tweets of a protected user.")
+    # One like per account and post: liking again answers the same, so a retried like
+    # can never count twice.
+    world.like(me, tweet)
+    return 200, {"data": {"liked": True}}
+
+
+def users_likes_delete(ctx: Ctx) -> tuple[int, dict[str, object]]:
+    _acting_user(ctx)
+    # X answers the same when there is no like to undo.
+    ctx.world.unlike(ctx.me, path_id(ctx, "tweet_id"))
+    return 200, {"data": {"liked": False}}
+
+
 # --- direct messages ----------------------------------------------------------------------
 
 

@@ -158,6 +158,13 @@ def not_reposted(body: Any) -> None:
     assert body == {"data": {"retweeted": False}}, body
 
 
+def liked(value: bool) -> Callable[[Any], None]:
+    def check(body: Any) -> None:
+        assert body == {"data": {"liked": value}}, body
+
+    return check
+
+
 def newest_mention(e: Env) -> str:
     return e.get(f"/2/users/{e.me}/mentions").json["meta"]["newest_id"]
 
@@ -754,6 +761,69 @@ CASES = [
             "DELETE", f"/2/users/{e.me}/retweets/{e.mention}", token=e.help_token
         ),
         problem("about:blank"),
+    ),
+    # likes
+    Case(
+        "like",
+        "POST",
+        "/2/users/{id}/likes",
+        200,
+        lambda e: post(e, f"/2/users/{e.me}/likes", {"tweet_id": e.mention}),
+        liked(True),
+    ),
+    Case(
+        "like, again",
+        "POST",
+        "/2/users/{id}/likes",
+        200,
+        lambda e: [
+            post(e, f"/2/users/{e.me}/likes", {"tweet_id": e.reply_mention}),
+            post(e, f"/2/users/{e.me}/likes", {"tweet_id": e.reply_mention}),
+        ][1],
+        liked(True),
+    ),
+    Case(
+        "like, unknown post",
+        "POST",
+        "/2/users/{id}/likes",
+        403,
+        lambda e: post(e, f"/2/users/{e.me}/likes", {"tweet_id": "1"}),
+        problem("about:blank"),
+    ),
+    Case(
+        "like, for another user",
+        "POST",
+        "/2/users/{id}/likes",
+        403,
+        lambda e: post(e, f"/2/users/{e.help_id}/likes", {"tweet_id": e.mention}),
+        problem("about:blank"),
+    ),
+    Case(
+        "like, app token",
+        "POST",
+        "/2/users/{id}/likes",
+        403,
+        lambda e: post(e, f"/2/users/{e.me}/likes", {"tweet_id": e.mention}, e.sim.app_bearer),
+        problem("unsupported-authentication"),
+    ),
+    Case(
+        "like, no post id",
+        "POST",
+        "/2/users/{id}/likes",
+        400,
+        lambda e: post(e, f"/2/users/{e.me}/likes", {}),
+        problem("invalid-request"),
+    ),
+    Case(
+        "unlike",
+        "DELETE",
+        "/2/users/{id}/likes/{tweet_id}",
+        200,
+        lambda e: [
+            post(e, f"/2/users/{e.help_id}/likes", {"tweet_id": e.own_post}, e.help_token),
+            e.sim.request("DELETE", f"/2/users/{e.help_id}/likes/{e.own_post}", token=e.help_token),
+        ][1],
+        liked(False),
     ),
     # direct messages
     Case(
