@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from listening import selectors
-from listening.models import FollowerCount, InboxItem, Source, SourceRun, Tweet, XAccount, XUser
+from listening.models import (
+    DirectMessage,
+    FollowerCount,
+    InboxItem,
+    Source,
+    SourceRun,
+    Tweet,
+    XAccount,
+    XUser,
+)
 from socialops.admin import MarksAdmin
 from socialops.marks import Family, mark, mark_rows
 
@@ -107,6 +116,25 @@ class TweetAdmin(MarksAdmin):
         mark_rows(Family.POSTS, queryset, "created_at")
         mentions = InboxItem.objects.filter(tweet__in=queryset.values("pk"))
         mark_rows(Family.MENTIONS, mentions, "received_at")
+
+
+@admin.register(DirectMessage)
+class DirectMessageAdmin(admin.ModelAdmin):
+    """Read-only: DMs are X's record of what was said; admins may read them (selector)."""
+
+    list_display = ["id", "account", "direction", "sender", "created_at"]
+    list_filter = ["direction", "account"]
+    search_fields = ["text", "dm_conversation_id"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return selectors.direct_message_list(user=request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(InboxItem)

@@ -3,7 +3,9 @@
 X's pay-per-use prices (February 2026, ../shared/xapi/README.md and X's "Usage and
 billing" page): a post read, a user read, an "owned read" (your own mentions and posts).
 X charges a resource once per UTC day however often it is read ("daily deduplication"):
-a list re-read every 30 seconds costs its new posts, not its whole page each time.
+a list re-read every 30 seconds costs its new posts, not its whole page each time. A DM
+event read is billed as a post read (at the post price, recorded as a POST row under its
+event id: X's ids are unique across posts and events).
 
 Every page a run commits records the posts and users it read as BilledRead rows of the
 account and the UTC day; only the rows that were new are billed. The month's spend per

@@ -50,6 +50,7 @@ from listening.columns import (
     user_row,
 )
 from listening.models import (
+    DirectMessage,
     FollowerCount,
     InboxItem,
     Source,
@@ -593,6 +594,8 @@ def _run_source(
 ) -> None:
     if source.kind == Source.Kind.FOLLOWERS:
         _run_followers(source, client, run, clock)
+    elif source.kind == Source.Kind.DMS:
+        _run_dms(source, client, token, run, result, on_page, clock)
     else:
         _run_pages(source, client, token, run, result, on_page, clock)
 
@@ -716,6 +719,170 @@ def _run_followers(
             defaults={"followers": me.followers_count},
         )
         mark(Family.FOLLOWERS, [count.day])
+
+
+# --- Direct messages ------------------------------------------------------------------
+
+
+def direct_messages_received(*, source: Source, messages: list[DirectMessage]) -> None:
+    """Called with the DMs a page stored for the first time, inside the transaction that
+    stores them and moves the cursor past them: whatever is done here (a conversation
+    opened or reopened in the inbox) happens exactly once per DM, or not at all with the
+    page. Received and sent ones alike (a DM sent from x.com is part of the thread)."""
+
+
+def _dm_expected(source: Source) -> int:
+    """How many DMs the next run may find: the average its last successful runs stored
+    (as _list_expected for lists; the first run reads history, no measure)."""
+    starts = list(
+        SourceRun.objects.filter(source=source, status=SourceRun.Status.OK)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)[: LIST_RATE_RUNS + 1]
+    )
+    runs = min(LIST_RATE_RUNS, len(starts) - 1)
+    if runs < 1:
+        return 0
+    since = starts[runs - 1]
+    new = DirectMessage.objects.filter(account_id=source.account_id, first_seen_at__gte=since)
+    return round(new.count() / runs)
+
+
+def _run_dms(
+    source: Source,
+    client: x.XClient,
+    token: str,
+    run: SourceRun,
+    result: RunResult,
+    on_page=None,
+    clock: Callable[[], datetime] = timezone.now,
+) -> None:
+    """Read the account's DM events, newest first, down to the newest one stored.
+
+    1. X's DM timeline takes no since_id: like a list's, it is read in pages sized by
+       list_page_sizes (X bills each event read, and allows 15 reads in 15 minutes)
+       until a page reaches the cursor (`since_id`, the newest event stored) or X's empty
+       last page (X hands a next_token out on every non-empty page);
+    2. each page commits alone (_commit_dm_page): its events and senders, the cursor,
+       what X bills — so a run killed between pages resumes from `page_token`, and the
+       first page's newest id becomes the cursor only when the pass is done.
+    """
+    page_token = source.page_token or None
+    first_page = not page_token
+    sizes = list_page_sizes(_dm_expected(source)) if source.since_id else None
+    while True:
+        size = next(sizes) if sizes is not None else LIST_PAGE_MAX
+        page = client.dm_events_page(pagination_token=page_token, max_results=size)
+        oldest = min(page.event_ids, default=None)
+        done = (
+            not page.next_token
+            or not page.event_ids
+            or bool(source.since_id and oldest is not None and oldest <= source.since_id)
+        )
+        new = _commit_dm_page(
+            source_id=source.pk,
+            token=token,
+            run_id=run.pk,
+            page=page,
+            first_page=first_page,
+            done=done,
+            now=clock(),
+        )
+        first_page = False
+        result.pages += 1
+        result.posts_read += len(page.data)
+        result.posts_new += new
+        if on_page is not None:
+            on_page(result)
+        if done:
+            return
+        if _budget_reached(source, clock()):
+            log.info("source %s: its account reached its X budget; pausing", source.pk)
+            return
+        page_token = page.next_token
+
+
+@transaction.atomic
+def _commit_dm_page(
+    *,
+    source_id: int,
+    token: str,
+    run_id: int,
+    page: x.DmPage,
+    first_page: bool,
+    done: bool,
+    now: datetime,
+) -> int:
+    """Store a page of DM events and their senders and move the cursor past them, in one
+    transaction, with what X bills for them (a DM event as a post). The number stored
+    for the first time."""
+    source = Source.objects.select_for_update().select_related("account").get(pk=source_id)
+    if source.lease_token != token:
+        raise LeaseLost(f"source {source_id} was taken over by another run")
+    own_id = source.account.x_user_id
+    events = [e for e in page.events if e.event_type == "MessageCreate"]
+    _store(tweets=[], users=[x.user_values(u) for u in page.user_data], now=now)
+    # A sender X did not include (it may leave a suspended one out) still needs a row.
+    known = set(
+        XUser.objects.filter(pk__in={e.sender_id or 0 for e in events}).values_list("pk", flat=True)
+    )
+    stubs = {e.sender_id or 0 for e in events} - known
+    if stubs:
+        store_posts(tweets=[], users=[x.UserRecord(id=pk, username="") for pk in stubs], now=now)
+    ids = [e.id for e in events]
+    existing = set(DirectMessage.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    fresh = [
+        DirectMessage(
+            id=e.id,
+            dm_conversation_id=e.dm_conversation_id,
+            account_id=source.account_id,
+            sender_id=e.sender_id or 0,
+            recipient_id=e.recipient_id,
+            text=e.text,
+            created_at=e.created_at,
+            direction=DirectMessage.Direction.OUT
+            if e.sender_id == own_id
+            else DirectMessage.Direction.IN,
+            raw=e.raw,
+            first_seen_at=now,
+        )
+        for e in events
+        if e.id not in existing
+    ]
+    # Another of our accounts in the same conversation may store one first: not twice.
+    DirectMessage.objects.bulk_create(fresh, ignore_conflicts=True)
+    if fresh:
+        direct_messages_received(source=source, messages=fresh)
+    if first_page and page.event_ids:
+        source.pending_since_id = max(page.event_ids)
+    if done:
+        if source.pending_since_id:
+            source.since_id = max(source.since_id or 0, source.pending_since_id)
+        source.pending_since_id = None
+        source.page_token = ""
+    else:
+        source.page_token = page.next_token or ""
+    source.lease_until = now + lease()
+    source.save(
+        update_fields=["since_id", "pending_since_id", "page_token", "lease_until", "updated_at"]
+    )
+    bill = billing.reads_bill(
+        account_id=source.account_id,
+        kind=source.kind,
+        now=now,
+        post_ids=page.event_ids,
+        user_ids=[int(u["id"]) for u in page.user_data],
+    )
+    SourceRun.objects.filter(pk=run_id).update(
+        pages=F("pages") + 1,
+        posts_read=F("posts_read") + len(page.data),
+        users_read=F("users_read") + len(page.user_data),
+        posts_new=F("posts_new") + len(fresh),
+        posts_billed=F("posts_billed") + bill.posts,
+        users_billed=F("users_billed") + bill.users,
+        cost=F("cost") + bill.cost,
+    )
+    _mark_spend(run_id, bill)
+    return len(fresh)
 
 
 def _end(

@@ -1,5 +1,5 @@
-"""X accounts we operate, the X users and posts we read, the sources we pull them from,
-and the mention inbox."""
+"""X accounts we operate, the X users and posts we read, the direct messages our accounts
+send and receive, the sources we pull them from, and the mention inbox."""
 
 from __future__ import annotations
 
@@ -163,6 +163,7 @@ class Source(models.Model):
         SEARCH = "search", "Keyword / brand search"
         OWN_POSTS = "own_posts", "Our own posts, with metrics"
         FOLLOWERS = "followers", "Daily follower count"
+        DMS = "dms", "Direct messages of an account"
 
     class Result(models.TextChoices):
         NEVER = "", "Not run yet"
@@ -248,8 +249,55 @@ class Source(models.Model):
             raise ValidationError({"is_private": "Only lists can be private."})
         if self.is_private and self.owner_id is None:
             raise ValidationError({"owner": "A private list belongs to someone."})
+        if (
+            self.kind == self.Kind.DMS
+            and self.account_id
+            and self.account.auth == XAccount.Auth.APP
+        ):
+            raise ValidationError(
+                {"account": "Reading DMs takes an account connected through X (OAuth 2.0)."}
+            )
         if self.interval is not None and self.interval < timedelta(seconds=15):
             raise ValidationError({"interval": "Pull at most every 15 seconds."})
+
+
+class DirectMessage(models.Model):
+    """A direct message one of our accounts sent or received, as X sent it. The primary
+    key is X's event id. Private: never shown with posts; only the inbox shows DMs, to
+    the department a conversation is routed to and to admins."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "Received"
+        OUT = "out", "Sent"
+
+    id = models.BigIntegerField(primary_key=True)
+    dm_conversation_id = models.CharField(max_length=64, db_index=True)
+    account = models.ForeignKey(
+        XAccount,
+        on_delete=models.CASCADE,
+        related_name="direct_messages",
+        help_text="Our account that sent or received it (the first one to read it).",
+    )
+    # Like Tweet.author: a user row exists once X sent the sender (expansions).
+    sender = models.ForeignKey(
+        XUser, on_delete=models.DO_NOTHING, db_constraint=False, related_name="direct_messages"
+    )
+    recipient_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The other party of a one-to-one conversation."
+    )
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    raw = models.JSONField(default=dict, help_text="The DM event exactly as X sent it.")
+    first_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "direct message"
+        indexes = [models.Index(fields=["account", "-id"], name="dm_account_newest")]
+
+    def __str__(self) -> str:
+        return f"DM {self.pk}"
 
 
 class SourceTweet(models.Model):

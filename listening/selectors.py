@@ -21,6 +21,7 @@ from django.utils import timezone
 from listening import billing
 from listening.models import (
     AccountSpend,
+    DirectMessage,
     Source,
     SourceRun,
     SourceTweet,
@@ -299,3 +300,15 @@ def conversation_list(*, user: User, tweet: Tweet) -> QuerySet[Tweet]:
         .filter(Q(conversation_id=tweet.conversation_id) | Q(pk=tweet.conversation_id))
         .order_by("created_at", "id")
     )
+
+
+# --- Direct messages --------------------------------------------------------------------
+
+
+def direct_message_list(*, user: User) -> QuerySet[DirectMessage]:
+    """The raw DMs a user may read: organisation admins only. DMs are private: no page or
+    API of posts shows them; the inbox shows a DM conversation to the department it is
+    routed to (its own selector, on top of this rule) and to admins."""
+    if not (user.is_authenticated and user.is_org_admin):
+        return DirectMessage.objects.none()
+    return DirectMessage.objects.select_related("sender", "account").order_by("-id")

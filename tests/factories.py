@@ -112,6 +112,25 @@ class XUserFactory(factory.django.DjangoModelFactory):
     fetched_at = factory.LazyFunction(dt.datetime.now().astimezone)
 
 
+class DirectMessageFactory(factory.django.DjangoModelFactory):
+    """A DM received by one of our accounts (X event ids grow with time)."""
+
+    class Meta:
+        model = "listening.DirectMessage"
+
+    id = factory.Sequence(lambda n: 1_900_000_000_000_000_000 + n)
+    account = factory.SubFactory(XAccountFactory)
+    sender = factory.SubFactory(XUserFactory)
+    recipient_id = factory.LazyAttribute(lambda o: o.account.x_user_id)
+    dm_conversation_id = factory.LazyAttribute(
+        lambda o: "-".join(str(i) for i in sorted((o.sender.pk, o.account.x_user_id)))
+    )
+    text = "Hi, I was charged twice this month"
+    direction = "in"
+    created_at = factory.LazyFunction(dt.datetime.now().astimezone)
+    first_seen_at = factory.LazyFunction(dt.datetime.now().astimezone)
+
+
 class TweetFactory(factory.django.DjangoModelFactory):
     """A post as X ids go: later posts have larger ids."""
 
