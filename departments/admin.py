@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from departments.models import (
+    KPI,
+    Department,
+    Goal,
+    Holiday,
+    Measurement,
+    Membership,
+    OpeningHours,
+    Organisation,
+)
 from departments.services import REBUILD_FIELDS
 from socialops.marks import rebuild_later
 
@@ -83,3 +92,18 @@ class MeasurementAdmin(admin.ModelAdmin):
     list_filter = ["kpi__goal__department"]
     date_hierarchy = "measured_on"
     list_select_related = ["kpi__goal", "recorded_by"]
+
+
+@admin.register(OpeningHours)
+class OpeningHoursAdmin(admin.ModelAdmin):
+    """Several shifts a day (a lunch break) are set here; the page offers one a day."""
+
+    list_display = ["__str__", "department"]
+    list_filter = ["department", "weekday"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["day", "name", "department"]
+    list_filter = ["department"]
+    date_hierarchy = "day"

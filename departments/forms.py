@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 
 from django import forms
 
-from departments.models import KPI, Department, Goal, Membership, Organisation
+from departments.models import (
+    KPI,
+    Department,
+    Goal,
+    Holiday,
+    Membership,
+    OpeningHours,
+    Organisation,
+)
 from departments.services import KPI_FIELDS
 from metrics.registry import METRICS
 from socialops.forms import DateInput, DatesInRange
@@ -144,3 +153,81 @@ class SuggestionForm(DatesInRange, forms.Form):
         if start and end and end < start:
             self.add_error("period_end", "The period must end on or after its start.")
         return data
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class BusinessHoursForm(forms.Form):
+    """A week of opening hours (one shift a day; closing at or before opening means
+    after midnight) and holidays, one per line: “2026-12-25 Christmas Day”."""
+
+    own_hours = forms.BooleanField(
+        required=False,
+        label="Its own opening hours",
+        help_text="Unticked, it follows the organisation's hours.",
+    )
+    holidays = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2026-12-25 Christmas Day"}),
+        help_text="One closed day a line: the date (YYYY-MM-DD), then a name if you like.",
+    )
+
+    def __init__(self, *args, department: Department | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if department is None:
+            del self.fields["own_hours"]
+        for day in WEEKDAYS:
+            for end in ("opens", "closes"):
+                self.fields[f"{day}_{end}"] = forms.TimeField(
+                    required=False,
+                    label=f"{day.title()} {end}",
+                    widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                )
+
+    def day_fields(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [(day.title(), self[f"{day}_opens"], self[f"{day}_closes"]) for day in WEEKDAYS]
+
+    def clean_holidays(self) -> list[tuple[date, str]]:
+        days: dict[date, str] = {}
+        for number, line in enumerate(self.cleaned_data["holidays"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            raw, _, name = line.strip().partition(" ")
+            try:
+                day = date.fromisoformat(raw)
+            except ValueError:
+                raise forms.ValidationError(
+                    f"Line {number}: “{raw[:20]}” is not a date like 2026-12-25."
+                ) from None
+            if not 1900 <= day.year <= 2999:
+                raise forms.ValidationError(f"Line {number}: a year between 1900 and 2999.")
+            days[day] = name.strip()[:100]
+        return sorted(days.items())
+
+    def clean(self):
+        data = super().clean()
+        shifts = []
+        for weekday, day in enumerate(WEEKDAYS):
+            opens, closes = data.get(f"{day}_opens"), data.get(f"{day}_closes")
+            if (opens is None) != (closes is None):
+                missing = f"{day}_closes" if closes is None else f"{day}_opens"
+                if missing not in self.errors:
+                    self.add_error(missing, "Give both times, or neither for a closed day.")
+            elif opens is not None:
+                shifts.append((weekday, opens, closes))
+        data["shifts"] = shifts
+        return data
+
+    @classmethod
+    def initial_for(cls, department: Department | None) -> dict:
+        # A department following the organisation's hours shows them, for reference.
+        owner = department if department is not None and department.own_hours else None
+        rows = OpeningHours.objects.filter(department=owner)
+        initial: dict = {"own_hours": bool(department and department.own_hours)}
+        for row in rows:
+            initial.setdefault(f"{WEEKDAYS[row.weekday]}_opens", row.opens)
+            initial.setdefault(f"{WEEKDAYS[row.weekday]}_closes", row.closes)
+        holidays = Holiday.objects.filter(department=department)
+        initial["holidays"] = "\n".join(f"{h.day.isoformat()} {h.name}".strip() for h in holidays)
+        return initial

@@ -88,6 +88,10 @@ class Department(models.Model):
     purpose = models.TextField(
         blank=True, help_text="What's in it for us: why this department is on social media."
     )
+    own_hours = models.BooleanField(
+        default=False,
+        help_text="Its own opening hours; otherwise the organisation's. Holidays add up.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -395,3 +399,55 @@ class Measurement(models.Model):
     @property
     def department(self) -> Department:
         return self.kpi.goal.department
+
+
+class OpeningHours(models.Model):
+    """One opening shift on a weekday, in the organisation's time zone: the
+    organisation's (department empty) or a department's own. Closing at or before
+    opening means after midnight. Response times in business hours count these."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="opening_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="At or before opening: the next day.")
+
+    class Meta:
+        ordering = ["department", "weekday", "opens"]
+        verbose_name_plural = "opening hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class Holiday(models.Model):
+    """A closed day: the organisation's (department empty) or one department's."""
+
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="holidays"
+    )
+    day = models.DateField(validators=[validate_day_in_range])
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "day"],
+                name="holiday_once_per_day",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}".strip()

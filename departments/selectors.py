@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from departments.hours import Calendar, calendar
+from departments.models import (
+    KPI,
+    Department,
+    Goal,
+    Holiday,
+    Measurement,
+    Membership,
+    OpeningHours,
+    Organisation,
+)
 from metrics.registry import METRICS, entered_by_hand
 from socialops.models import AuditEvent, User
 from socialops.selectors import audit_event_list
@@ -95,3 +105,21 @@ def audit_list(*, user: User, department: Department | None = None) -> QuerySet[
     if department is not None:
         qs = qs.filter(department=department)
     return qs
+
+
+def department_calendar(*, department: Department | None) -> Calendar:
+    """The business-hours calendar of a department (None: the organisation's): its own
+    opening hours or the organisation's, the organisation's holidays and its own, in the
+    organisation's time zone. Build once per department for bulk work."""
+    # Read afresh: the instance at hand may predate a change to its hours.
+    own = department is not None and (
+        Department.objects.filter(pk=department.pk, own_hours=True).exists()
+    )
+    rows = OpeningHours.objects.filter(department=department if own else None)
+    week: dict[int, list] = {}
+    for row in rows:
+        week.setdefault(row.weekday, []).append((row.opens, row.closes))
+    holidays = Holiday.objects.filter(department=None)
+    if department is not None:
+        holidays = Holiday.objects.filter(Q(department=None) | Q(department=department))
+    return calendar(organisation_get().time_zone, week, holidays.values_list("day", flat=True))

@@ -4,7 +4,7 @@ full_clean(), saves, and writes an audit row."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -13,7 +13,16 @@ from django.db.models import Model
 from django.utils.text import slugify
 
 from departments import permissions as perms
-from departments.models import KPI, Department, Goal, Measurement, Membership, Organisation
+from departments.models import (
+    KPI,
+    Department,
+    Goal,
+    Holiday,
+    Measurement,
+    Membership,
+    OpeningHours,
+    Organisation,
+)
 from departments.selectors import organisation_get
 from socialops.marks import rebuild_later
 from socialops.models import User
@@ -336,3 +345,51 @@ def goal_create_with_kpis(
     for kpi_fields in kpis:
         kpi_create(actor=actor, goal=goal, **kpi_fields)
     return goal
+
+
+# --- Business hours -------------------------------------------------------------------
+
+
+@transaction.atomic
+def business_hours_set(
+    *,
+    actor: User,
+    department: Department | None,
+    shifts: list[tuple[int, time, time]],
+    holidays: list[tuple[date, str]],
+    own_hours: bool = True,
+) -> None:
+    """Replace the opening hours and holidays of a department (None: the organisation's).
+    A department without `own_hours` keeps no shifts of its own: it follows the
+    organisation's. Every row made or removed is audited."""
+    if department is None:
+        perms.require(perms.can_manage_organisation(actor), "Only organisation admins can do that.")
+    else:
+        perms.require(perms.can_manage_department(actor, department))
+        department = _locked(department)
+        before = snapshot(department)
+        department.own_hours = own_hours
+        instance_save(actor=actor, instance=department, department=department, before=before)
+        if not own_hours:
+            shifts = []
+    wanted_shifts = set(shifts)
+    for row in OpeningHours.objects.filter(department=department):
+        if (row.weekday, row.opens, row.closes) in wanted_shifts:
+            wanted_shifts.discard((row.weekday, row.opens, row.closes))
+        else:
+            instance_delete(actor=actor, instance=row, department=department)
+    for weekday, opens, closes in sorted(wanted_shifts):
+        row = OpeningHours(department=department, weekday=weekday, opens=opens, closes=closes)
+        instance_save(actor=actor, instance=row, department=department)
+    wanted_days = dict(holidays)
+    for row in Holiday.objects.filter(department=department):
+        if wanted_days.get(row.day) == row.name:
+            del wanted_days[row.day]
+        else:
+            instance_delete(actor=actor, instance=row, department=department)
+    for day, name in sorted(wanted_days.items()):
+        instance_save(
+            actor=actor,
+            instance=Holiday(department=department, day=day, name=name),
+            department=department,
+        )

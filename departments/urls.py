@@ -5,6 +5,8 @@ from departments import views
 # Mounted with metrics' pages under the one `departments` namespace (socialops/urls.py).
 urlpatterns = [
     path("settings/organisation/", views.organisation_settings, name="organisation"),
+    path("settings/organisation/hours/", views.business_hours, name="organisation_hours"),
+    path("departments/<slug:slug>/hours/", views.business_hours, name="hours"),
     path("departments/new/", views.department_create, name="create"),
     path("departments/<slug:slug>/edit/", views.department_edit, name="edit"),
     path("departments/<slug:slug>/members/", views.membership_add, name="member_add"),

@@ -26,6 +26,7 @@ from departments import permissions as perms
 from departments import selectors, services
 from departments.demo import DEMO_PASSWORD, demo_logins
 from departments.forms import (
+    BusinessHoursForm,
     DepartmentForm,
     GoalForm,
     KPIForm,
@@ -104,6 +105,45 @@ def department_edit(request, slug: str):
     return render(
         request, "departments/department_form.html", {"form": form, "department": department}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def business_hours(request, slug: str | None = None):
+    """A department's opening hours and holidays (without a slug: the organisation's)."""
+    department = None
+    if slug is None:
+        perms.require(
+            perms.can_manage_organisation(request.user), "Only organisation admins can do that."
+        )
+    else:
+        department = get_object_or_404(selectors.department_list(user=request.user), slug=slug)
+        perms.require(perms.can_manage_department(request.user, department))
+    form = BusinessHoursForm(
+        request.POST or None,
+        department=department,
+        initial=BusinessHoursForm.initial_for(department),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.business_hours_set(
+                actor=request.user,
+                department=department,
+                shifts=form.cleaned_data["shifts"],
+                holidays=form.cleaned_data["holidays"],
+                own_hours=form.cleaned_data.get("own_hours", True),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Business hours saved.")
+            return redirect(request.path)
+    context = {
+        "form": form,
+        "department": department,
+        "organisation": selectors.organisation_get(),
+    }
+    return render(request, "departments/business_hours_form.html", context)
 
 
 # --- memberships ----------------------------------------------------------------------
