@@ -149,6 +149,7 @@ def business_seconds(department_or_calendar, start: datetime, end: datetime) -> 
     (its calendar is read from the database each time)."""
     cal = department_or_calendar
     if not isinstance(cal, Calendar):
+        # Only here: the module stays pure (selectors import it for Calendar).
         from departments.selectors import department_calendar
 
         cal = department_calendar(department=cal)
