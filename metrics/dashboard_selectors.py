@@ -310,15 +310,7 @@ def top_posts_by_clicks_many(
         # A bigint sum (PostgreSQL's is numeric, slower to sort).
         .annotate(clicks=Cast(Sum("count"), BigIntegerField()))
         .filter(clicks__gt=0)
-        .annotate(
-            department=department,
-            rank=Window(
-                RowNumber(),
-                partition_by=department,
-                order_by=[F("clicks").desc(), F("dim_id").asc()],
-            ),
-        )
-        .filter(rank__lte=limit)
+        .annotate(department=department)
         .annotate(
             post_id=ExpressionWrapper(
                 F("dim_id") - F("department") * facts.POST_BASE, output_field=BigIntegerField()
@@ -328,8 +320,16 @@ def top_posts_by_clicks_many(
             kind=Subquery(post.values("kind")[:1]),
             published_at=Subquery(post.values("published_at")[:1]),
         )
-        .order_by("department", "rank")
     )
+    if len(found) > 1:
+        # Ranked within each department (Django filters on the window in an outer query).
+        ranked = Window(
+            RowNumber(), partition_by=department, order_by=[F("clicks").desc(), F("dim_id")]
+        )
+        rows = rows.annotate(rank=ranked).filter(rank__lte=limit).order_by("department", "rank")
+    else:
+        # One department: its first `limit` (and a query far cheaper to compile).
+        rows = rows.order_by("-clicks", "dim_id")[:limit]
     for r in rows:
         if r["department"] not in found:
             continue
@@ -378,33 +378,24 @@ def top_posts_by_engagements_many(
         return found
     start, end = window(period, zone)
     tweet = Tweet.objects.filter(pk=OuterRef("x_post_id"))
-    rows = (
-        ScheduledPost.objects.filter(
-            department__in=[d.pk for d in departments],
-            status=ScheduledPost.Status.PUBLISHED,
-            published_at__gte=start,
-            published_at__lt=end,
-        )
-        .annotate(
-            engaged=Subquery(tweet.annotate(e=_engagements()).values("e")[:1]),
-            seen=Subquery(tweet.values("impression_count")[:1]),
-        )
-        # Ranked with posts not engaged with last, and those dropped below: a filter on
-        # `engaged` here would look each post's counters up twice.
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=F("department_id"),
-                order_by=[
-                    F("engaged").desc(nulls_last=True),
-                    F("published_at").desc(),
-                    F("pk").desc(),
-                ],
-            )
-        )
-        .filter(rank__lte=limit)
-        .order_by("department_id", "rank")
+    rows = ScheduledPost.objects.filter(
+        department__in=[d.pk for d in departments],
+        status=ScheduledPost.Status.PUBLISHED,
+        published_at__gte=start,
+        published_at__lt=end,
+    ).annotate(
+        engaged=Subquery(tweet.annotate(e=_engagements()).values("e")[:1]),
+        seen=Subquery(tweet.values("impression_count")[:1]),
     )
+    # Posts not engaged with rank last and are dropped below: a filter on `engaged` here
+    # would look each post's counters up twice.
+    order = [F("engaged").desc(nulls_last=True), F("published_at").desc(), F("pk").desc()]
+    if len(found) > 1:
+        # Ranked within each department (Django filters on the window in an outer query).
+        ranked = Window(RowNumber(), partition_by=F("department_id"), order_by=order)
+        rows = rows.annotate(rank=ranked).filter(rank__lte=limit).order_by("department_id", "rank")
+    else:
+        rows = rows.order_by(*order)[:limit]
     for p in rows:
         if not p.engaged or p.engaged <= 0:
             continue
