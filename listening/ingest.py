@@ -49,10 +49,10 @@ from listening.columns import (
     tweet_row,
     user_row,
 )
+from listening.inbox import services as inbox
 from listening.models import (
     DirectMessage,
     FollowerCount,
-    InboxItem,
     Source,
     SourceRun,
     SourceTweet,
@@ -306,25 +306,6 @@ def _store_postgresql(
         return {pk for (pk,) in cursor.fetchall()} if posts else set()
 
 
-def _route_mentions(source: Source, tweets: list[tuple]) -> None:
-    """Every mention gets an inbox item once — also one another source (a brand search)
-    stored first: the inbox is about answering, not about who read it first."""
-    account_id = source.account.x_user_id
-    items = [
-        InboxItem(
-            tweet_id=v[_ID],
-            account_id=source.account_id,
-            department_id=source.department_id,
-            received_at=v[_CREATED] or timezone.now(),
-        )
-        for v in tweets
-        # Our own posts are not mentions to answer.
-        if v[_AUTHOR] != account_id
-    ]
-    InboxItem.objects.bulk_create(items, ignore_conflicts=True)
-    mark(Family.MENTIONS, [item.received_at for item in items])
-
-
 def pages_bill(*, source: Source, pages: list[x.Page], now: datetime) -> billing.Bill:
     """Record what these pages read and return what X bills for it (see
     listening.billing). Call inside the transaction that stores them."""
@@ -373,8 +354,9 @@ def _commit_page(
         keep_metrics_from_public=source.account.auth == XAccount.Auth.APP,
         users_stored=users_stored,
     )
-    if source.kind == Source.Kind.MENTIONS:
-        _route_mentions(source, tweets)
+    # Mentions, replies to and quotes of our posts become conversations (and a
+    # mentions source's posts inbox items, the mentions metric's rows), routed.
+    inbox.messages_ingest(source=source, tweets=tweets, now=now)
     # List timelines carry no newest_id in meta: the page's highest id is the same thing.
     newest = pages[0].newest_id or max(pages[0].tweet_ids, default=None)
     if first_page and newest:

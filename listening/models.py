@@ -460,3 +460,21 @@ class InboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.tweet_id}"
+
+
+# The inbox's models live in their concept folder; imported here so Django registers them
+# with the listening app.
+from listening.inbox.models import (  # noqa: E402, F401
+    Agent,
+    Conversation,
+    DepartmentInbox,
+    Event,
+    InboxSettings,
+    Message,
+    Note,
+    Reply,
+    ResponseTime,
+    RoutingRule,
+    SavedReply,
+    Tag,
+)

@@ -1,0 +1,2 @@
+"""The inbox: conversations from mentions, replies, quotes and DMs, routed to a
+department, assigned, answered exactly once, and timed."""
