@@ -33,3 +33,6 @@ def enqueue_due_sources() -> int:
 def pull_source(self, source_id: int) -> str:
     result = source_run(source_id=source_id)
     return "busy" if result is None else result.status
+
+
+from listening.inbox import tasks as inbox_tasks  # noqa: E402, F401 — registered with the app

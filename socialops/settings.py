@@ -441,6 +441,12 @@ CELERY_BEAT_SCHEDULE["campaigns-publish-due"] = {
     "schedule": float(PUBLISH_TICK),
     "options": {"queue": PUBLISH_QUEUE, "expires": PUBLISH_TICK * 2},
 }
+# Inbox replies whose worker died mid-send go back in the queue (checked on X first).
+CELERY_BEAT_SCHEDULE["inbox-replies-reclaim"] = {
+    "task": "inbox.replies_reclaim",
+    "schedule": float(PUBLISH_TICK),
+    "options": {"queue": PUBLISH_QUEUE, "expires": PUBLISH_TICK * 2},
+}
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- X API ------------------------------------------------------------------------------
