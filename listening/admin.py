@@ -160,3 +160,6 @@ class FollowerCountAdmin(MarksAdmin):
 
     def metrics_mark_many(self, queryset) -> None:
         mark_rows(Family.FOLLOWERS, queryset, "day")
+
+
+from listening.inbox import admin as inbox_admin  # noqa: E402, F401 — the inbox's models

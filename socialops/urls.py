@@ -9,7 +9,8 @@ import campaigns.links.api
 import campaigns.offers.api
 import campaigns.timelog.api  # noqa: F401
 import departments.api  # noqa: F401
-import listening.api  # noqa: F401
+import listening.api
+import listening.inbox.api  # noqa: F401
 import metrics.activities_api
 import metrics.api
 import metrics.reviews.api
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include((department_pages + progress_pages, "departments"))),
     path("settings/api-token/", views.api_token, name="api_token"),
     path("listening/", include("listening.urls")),
+    path("inbox/", include("listening.inbox.urls")),
     path("", include("campaigns.urls")),
     path("reviews/", include("metrics.reviews.urls")),
     path("prospects/", include("prospects.urls")),

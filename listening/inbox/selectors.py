@@ -112,3 +112,32 @@ def saved_reply_list(*, user: User, department_id: int | None) -> QuerySet[Saved
 
 def tweets_of(conversation: Conversation) -> QuerySet[Tweet]:
     return Tweet.objects.filter(inbox_message__conversation=conversation)
+
+
+def thread(*, user: User, conversation: Conversation) -> list[Message]:
+    """The conversation's messages the user may read, oldest first: our answers, and the
+    posts the user may see (a post read only through someone's private list stays
+    theirs even in a conversation that became the department's)."""
+    from listening.selectors import tweet_list
+
+    visible = set(
+        tweet_list(user=user)
+        .filter(inbox_message__conversation=conversation)
+        .values_list("pk", flat=True)
+    )
+    return [m for m in conversation.messages.all() if m.tweet_id is None or m.tweet_id in visible]
+
+
+def assignee_choices(*, conversation: Conversation) -> list[User]:
+    """Who may take the conversation: its department's leads and members."""
+    if conversation.private_to_id:
+        return [conversation.private_to]
+    return list(
+        User.objects.filter(
+            memberships__department_id=conversation.department_id,
+            memberships__role__in=(Membership.Role.LEAD, Membership.Role.MEMBER),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
