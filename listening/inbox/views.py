@@ -112,7 +112,7 @@ def export(request):
             c.first_response_seconds,
             c.preview,
         ]
-        for c in filterset.qs.order_by("-last_message_at", "-pk").iterator()
+        for c in filterset.qs.order_by("-last_message_at", "-pk").iterator(chunk_size=1000)
     )
     return csv_response(filename="conversations.csv", header=header, rows=rows)
 
