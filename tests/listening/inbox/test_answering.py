@@ -74,7 +74,11 @@ def test_a_reply_written_before_a_change_is_refused_with_409(client, xsim, inbox
     services.note_add(actor=inbox["ben"], conversation=conversation, text="On it")
     with pytest.raises(sending.VersionConflict):
         sending.reply_create(
-            actor=inbox["ana"], conversation=conversation, message=message, text="Hi", version=loaded
+            actor=inbox["ana"],
+            conversation=conversation,
+            message=message,
+            text="Hi",
+            version=loaded,
         )
     client.force_login(inbox["ana"])
     answer = client.post(
