@@ -83,6 +83,7 @@ def demo_x_setup(*, out=print) -> XAccount | None:
     me = x.XClient(token=tokens.access_token).me()
     account = account_connect(actor=admin, tokens=tokens, me=me)
     created = _demo_sources(account=account, admin=admin)
+    _demo_inbox(admin=admin)
     out(
         f"Connected @{account.username} to the X simulator at {base}"
         + (f"; added {created} sources." if created else ".")
@@ -159,3 +160,55 @@ def _demo_sources(*, account: XAccount, admin: User) -> int:
     for actor, fields in specs:
         source_create(actor=actor, account=account, **fields)
     return len(specs)
+
+
+@transaction.atomic
+def _demo_inbox(*, admin: User) -> None:
+    """The inbox's demo set-up (once): rules that send press to PR and buying signals to
+    Sales, Customer service assigning round robin to its members, and saved replies. The
+    conversations themselves arrive with the mentions; a private prospect list's go to
+    its owner's department (Sales) without a rule."""
+    from listening.inbox import services as inbox
+    from listening.inbox.models import Agent, DepartmentInbox, RoutingRule, SavedReply
+
+    if RoutingRule.objects.exists():
+        return
+    departments = {d.kind: d for d in Department.objects.all()}
+    pr, sales = departments.get(Department.Kind.PR), departments.get(Department.Kind.SALES)
+    service = departments.get(Department.Kind.CUSTOMER_SERVICE)
+    if pr is not None:
+        inbox.routing_rule_create(
+            actor=admin,
+            name="Press",
+            keywords="journalist, article, press, interview, comment",
+            department=pr,
+            priority="high",
+        )
+    if sales is not None:
+        inbox.routing_rule_create(
+            actor=admin,
+            name="Buying signals",
+            keywords="pricing, demo, quote, evaluating, vendor",
+            exclude_keywords="refund, charged",
+            department=sales,
+        )
+    if service is None:
+        return
+    inbox.inbox_default_set(actor=admin, department=service)
+    DepartmentInbox.objects.get_or_create(
+        department=service, defaults={"assignment": DepartmentInbox.Assignment.ROUND_ROBIN}
+    )
+    for membership in Membership.objects.filter(
+        department=service, role__in=[Membership.Role.LEAD, Membership.Role.MEMBER]
+    ):
+        Agent.objects.get_or_create(department=service, user=membership.user)
+    SavedReply.objects.get_or_create(
+        department=service,
+        title="Refund under way",
+        defaults={"text": "Sorry about that! We have started your refund; it shows in 3-5 days."},
+    )
+    SavedReply.objects.get_or_create(
+        department=service,
+        title="Ask for a DM",
+        defaults={"text": "Thanks for telling us. Could you send us a DM with your account email?"},
+    )
