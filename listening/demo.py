@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from departments.models import Department, Membership
 from listening import client as x
+from listening.inbox import services as inbox
+from listening.inbox.models import Agent, DepartmentInbox, RoutingRule, SavedReply
 from listening.models import Source, XAccount
 from listening.services import SCOPES, account_connect, source_create
 from socialops.models import User
@@ -168,9 +170,6 @@ def _demo_inbox(*, admin: User) -> None:
     Sales, Customer service assigning round robin to its members, and saved replies. The
     conversations themselves arrive with the mentions; a private prospect list's go to
     its owner's department (Sales) without a rule."""
-    from listening.inbox import services as inbox
-    from listening.inbox.models import Agent, DepartmentInbox, RoutingRule, SavedReply
-
     if RoutingRule.objects.exists():
         return
     departments = {d.kind: d for d in Department.objects.all()}

@@ -568,6 +568,11 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "departments.models.Goal.Status",
         "ReviewStatusEnum": "metrics.reviews.models.Review.Status",
         "ActionItemStatusEnum": "metrics.reviews.models.ActionItem.Status",
+        "ConversationStatusEnum": "listening.inbox.models.Status",
+        "ConversationKindEnum": "listening.inbox.models.Conversation.Kind",
+        "MessageKindEnum": "listening.inbox.models.MessageKind",
+        "ReplyKindEnum": "listening.inbox.models.Reply.Kind",
+        "ReplyCreateKindEnum": [("reply", "Reply"), ("quote", "Quote")],
     },
     # The API reads JSON (forms and uploads are parsed too, but not documented): the
     # schema's request bodies are what integrators send and what schemathesis tries.

@@ -56,7 +56,7 @@ class ConversationFilterSet(filters.FilterSet):
         model = Conversation
         fields = ["status", "priority", "sentiment", "tag", "account", "source", "kind", "q"]
 
-    def filter_source(self, queryset, name, value):
+    def filter_source(self, queryset, name, value: int):
         read = SourceTweet.objects.filter(source=value, tweet_id=OuterRef("tweet_id"))
         return queryset.filter(
             Exists(Message.objects.filter(conversation=OuterRef("pk")).filter(Exists(read)))

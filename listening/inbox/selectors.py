@@ -23,6 +23,7 @@ from listening.inbox.models import (
     Status,
 )
 from listening.models import Tweet, XUser
+from listening.selectors import tweet_list
 from socialops.models import User
 
 OPEN = (Status.OPEN, Status.WAITING)
@@ -118,8 +119,6 @@ def thread(*, user: User, conversation: Conversation) -> list[Message]:
     """The conversation's messages the user may read, oldest first: our answers, and the
     posts the user may see (a post read only through someone's private list stays
     theirs even in a conversation that became the department's)."""
-    from listening.selectors import tweet_list
-
     visible = set(
         tweet_list(user=user)
         .filter(inbox_message__conversation=conversation)

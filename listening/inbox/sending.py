@@ -19,8 +19,10 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
 import signal
 import uuid
 from datetime import timedelta
@@ -32,7 +34,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.calendar.publishing import X_EPOCH_MS, _same_text
 from listening import client as x
 from listening.inbox import permissions as perms
 from listening.inbox.models import (
@@ -51,6 +52,18 @@ log = logging.getLogger(__name__)
 State = Reply.State
 
 _sent_in_process = 0
+# X's snowflake epoch: an id is (ms since it) << 22 (as in the calendar's publishing).
+X_EPOCH_MS = 1288834974657
+URL_RE = re.compile(r"https?://\S+")
+
+
+def _normal(text: str) -> str:
+    return " ".join(html.unescape(text).split())
+
+
+def _same_text(record: x.TweetRecord, text: str) -> bool:
+    """X rewrites links (t.co): compare the rest."""
+    return URL_RE.sub("<link>", _normal(record.text)) == URL_RE.sub("<link>", _normal(text))
 
 
 class VersionConflict(Conflict):

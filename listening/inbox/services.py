@@ -62,7 +62,8 @@ _MENTIONED = TWEET_INDEX["mentioned_usernames"]
 def _score(text: str) -> str:
     """The sentiment label, when the scorer (listening.inbox.sentiment) is installed."""
     try:
-        from listening.inbox import sentiment  # another module of the inbox; may be absent
+        # Imported here: another helper's module of the inbox, absent until it lands.
+        from listening.inbox import sentiment
     except ImportError:
         return ""
     try:

@@ -193,8 +193,11 @@ def test_a_reply_x_took_before_the_crash_is_adopted_not_sent_again(xsim, inbox):
     token = sending._claim(reply.pk)
     client = x.client_for(inbox["account"])
     client.create_post(reply.text, in_reply_to=message.tweet_id)
+    # Long ago: the claim has timed out (and the simulator's frozen clock, which stamps
+    # the post, lies before the first claim minus the skew otherwise).
+    long_ago = reply.created_at.replace(year=2000)
     Reply.objects.filter(pk=reply.pk, claim_token=token).update(
-        claimed_at=reply.created_at.replace(year=2000)
+        claimed_at=long_ago, first_claimed_at=long_ago
     )
     assert sending.replies_stale_reclaim() == [reply.pk]
     assert sending.reply_send(reply_id=reply.pk) == "sent"
