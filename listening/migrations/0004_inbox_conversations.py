@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("departments", "0006_kpi_directions_from_higher_lower"),
-        ("listening", "0002_x_bill_budget"),
+        ("listening", "0003_direct_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

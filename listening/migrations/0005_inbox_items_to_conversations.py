@@ -71,6 +71,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("listening", "0003_inbox_conversations")]
+    dependencies = [("listening", "0004_inbox_conversations")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
