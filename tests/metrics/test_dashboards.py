@@ -801,3 +801,32 @@ def test_clicks_through_campaign_links_only_say_so_where_top_posts_would_be(
     assert figures(response)["link_clicks"].value == 3
     assert response.context["top_clicks"] == []
     assert "None of the period's" in response.content.decode()
+
+
+def test_top_posts_of_many_departments_rank_within_each(data, marketing, sales):
+    """The review's highlights read every department's top posts in one query: each
+    department's own posts, ranked within it, at most `limit` each."""
+    account = data["account"]
+    for n, clicks in enumerate([4, 2, 9]):
+        post = _published(sales, account, when=at(DAY, 9 + n), x_id=20_001 + n)
+        link = TrackedLink.objects.create(
+            destination="https://shop.example.com/s", code=f"sales{n}", post=post
+        )
+        for c in range(clicks):
+            _click(link, at(DAY, 14), f"s{n}-{c}")
+    rebuild()
+    period = ds.Period(dt.date(2026, 11, 2), dt.date(2026, 11, 15))
+    found = ds.top_posts_by_clicks_many(departments=[marketing, sales], period=period, limit=2)
+    assert [(p.post_id, p.clicks) for p in found[marketing.pk]] == [
+        (data["post"].pk, 5),
+        (data["reply"].pk, 1),
+    ]
+    sales_posts = [p.clicks for p in found[sales.pk]]
+    assert sales_posts == [9, 4]
+    # The same as each department read alone.
+    alone = ds.top_posts_by_clicks(department=sales, period=period)
+    assert [p.clicks for p in alone] == [9, 4, 2]
+    engaged = ds.top_posts_by_engagements_many(
+        departments=[marketing, sales], period=period, zone=ZONE, limit=1
+    )
+    assert [p.post_id for p in engaged[marketing.pk]] == [data["reply"].pk]
