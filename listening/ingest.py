@@ -460,11 +460,10 @@ def list_page_sizes(expected: int) -> Iterator[int]:
 LIST_RATE_RUNS = 5  # runs whose additions to the stream predict the next run's
 
 
-def _list_expected(source: Source) -> int:
-    """How many posts the next run of a list may find: the average its last successful
-    runs added to the stream (up to LIST_RATE_RUNS of them, never the oldest one it has
-    on record: the source's first run reads history, no measure of what arrives between
-    two runs)."""
+def _recent_runs(source: Source) -> tuple[int, datetime] | None:
+    """How many of the source's last successful runs to average (up to LIST_RATE_RUNS,
+    never the oldest one on record: the first run reads history, no measure of what
+    arrives between two runs) and when the first of them started; None before two."""
     starts = list(
         SourceRun.objects.filter(source=source, status=SourceRun.Status.OK)
         .order_by("-started_at")
@@ -472,8 +471,17 @@ def _list_expected(source: Source) -> int:
     )
     runs = min(LIST_RATE_RUNS, len(starts) - 1)
     if runs < 1:
+        return None
+    return runs, starts[runs - 1]
+
+
+def _list_expected(source: Source) -> int:
+    """How many posts the next run of a list may find: the average its last successful
+    runs (_recent_runs) added to the stream."""
+    recent = _recent_runs(source)
+    if recent is None:
         return 0
-    since = starts[runs - 1]
+    runs, since = recent
     # The newest rows of the stream, by the (source, tweet) index read backwards: posts
     # a run adds are newer than those it had.
     seen = SourceTweet.objects.filter(source=source).order_by("-tweet_id")
@@ -716,15 +724,10 @@ def direct_messages_received(*, source: Source, messages: list[DirectMessage]) -
 def _dm_expected(source: Source) -> int:
     """How many DMs the next run may find: the average its last successful runs stored
     (as _list_expected for lists; the first run reads history, no measure)."""
-    starts = list(
-        SourceRun.objects.filter(source=source, status=SourceRun.Status.OK)
-        .order_by("-started_at")
-        .values_list("started_at", flat=True)[: LIST_RATE_RUNS + 1]
-    )
-    runs = min(LIST_RATE_RUNS, len(starts) - 1)
-    if runs < 1:
+    recent = _recent_runs(source)
+    if recent is None:
         return 0
-    since = starts[runs - 1]
+    runs, since = recent
     new = DirectMessage.objects.filter(account_id=source.account_id, first_seen_at__gte=since)
     return round(new.count() / runs)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from listening.inbox.models import Priority, RoutingRule, Status
+from listening.inbox.services import RULE_FIELDS
 
 
 class NoteForm(forms.Form):
@@ -31,22 +32,7 @@ class ReplyForm(forms.Form):
 class RoutingRuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
-        fields = [
-            "name",
-            "position",
-            "keywords",
-            "exclude_keywords",
-            "message_kind",
-            "account",
-            "source",
-            "min_followers",
-            "verified",
-            "language",
-            "sentiment",
-            "department",
-            "priority",
-            "enabled",
-        ]
+        fields = list(RULE_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

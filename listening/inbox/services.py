@@ -639,10 +639,10 @@ def agent_set(
 
 # --- Routing rules (organisation admins) -----------------------------------------------
 
-RULE_FIELDS = {
+# In the order the rule's form shows them.
+RULE_FIELDS = (
     "name",
     "position",
-    "enabled",
     "keywords",
     "exclude_keywords",
     "message_kind",
@@ -654,12 +654,13 @@ RULE_FIELDS = {
     "sentiment",
     "department",
     "priority",
-}
+    "enabled",
+)
 
 
 def routing_rule_create(*, actor: User, **fields) -> RoutingRule:
     perms.require(perms.can_manage_routing(actor), "Only organisation admins edit routing.")
-    unknown = set(fields) - RULE_FIELDS
+    unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
         raise TypeError(f"cannot set {', '.join(sorted(unknown))}")
     _refuse_private_source(fields.get("source"))
@@ -674,7 +675,7 @@ def routing_rule_create(*, actor: User, **fields) -> RoutingRule:
 
 def routing_rule_update(*, actor: User, rule: RoutingRule, **fields) -> RoutingRule:
     perms.require(perms.can_manage_routing(actor), "Only organisation admins edit routing.")
-    unknown = set(fields) - RULE_FIELDS
+    unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
         raise TypeError(f"cannot set {', '.join(sorted(unknown))}")
     _refuse_private_source(fields.get("source"))
