@@ -93,3 +93,25 @@ def _fail_on_csp_violations(request, csp_violations):
     assert csp_violations == [], "the Content-Security-Policy refused:\n" + "\n".join(
         csp_violations
     )
+
+
+@pytest.fixture
+def demo_prospects(organisation, xsim, settings):
+    """The demo organisation with Sofia's and Sam's prospect lists, loaded from the
+    simulator (the test module imports the `xsim` fixture); Sofia's list."""
+    from django.utils import timezone
+
+    from departments.demo import demo_load
+    from listening.models import XAccount
+    from prospects.demo import demo_prospects_load
+    from prospects.models import ProspectList
+
+    settings.X_API_BASE_URL = xsim.url
+    demo_load(today=timezone.localdate())
+    account = XAccount.objects.create(
+        username="brightline",
+        x_user_id=int(xsim.user_id("brightline")),
+        access_token=xsim.user_token("brightline"),
+    )
+    assert demo_prospects_load(account=account, out=lambda *_: None) > 0
+    return ProspectList.objects.get(owner__username="sofia")

@@ -238,3 +238,35 @@ def test_picking_one_of_the_accounts_lists_fills_the_list_fields(
     expect(page.locator("#id_x_list_id")).to_have_value(str(public["id"]))
     expect(page.locator("#id_name")).to_have_value(public["name"])
     expect(page.locator("#id_is_private")).not_to_be_checked()
+
+
+def test_prospects_pages_work_under_the_policy(page, live_server, demo_prospects, csp_violations):
+    plist = demo_prospects
+    prospect = plist.members.first().prospect
+    base = live_server.url
+    sign_in(page, live_server, "sofia")
+    for path in [
+        "/prospects/",
+        plist.get_absolute_url(),
+        prospect.get_absolute_url(),
+        f"{prospect.get_absolute_url()}?show=touches",
+        f"/prospects/people/{prospect.pk}/edit/",
+        "/prospects/board/",
+        f"/prospects/search/?q={prospect.x_user.username}",
+    ]:
+        visit(page, base + path)
+        assert csp_violations == [], path
+    # The autocomplete comes through htmx (hx-trigger input changed delay, no eval).
+    visit(page, base + plist.get_absolute_url())
+    page.locator("#id_handle").press_sequentially(prospect.x_user.username[:4])
+    expect(page.locator("#handle-suggestions option").first).to_be_attached()
+    # The board's script is loaded and listening (the drag itself: the prospects journey).
+    visit(page, base + "/prospects/board/")
+    expect(page.locator(".board-card").first).to_have_attribute("draggable", "true")
+    assert csp_violations == [], "autocomplete"
+
+    # The Sales lead's aggregate view.
+    page.context.clear_cookies()
+    sign_in(page, live_server, "sam")
+    visit(page, base + "/prospects/summary/")
+    assert csp_violations == [], "/prospects/summary/"

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from departments.demo import DEMO_PASSWORD
 from tests.factories import PASSWORD
+from tests.xsim_server import xsim, xsim_server  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,6 +95,7 @@ def test_without_javascript_a_phone_gets_the_menu_below_the_page(live_server, pa
 
 PAGES = ["/", "/metrics/overview/", "/metrics/activities/", "/departments/", "/campaigns/"]
 PAGES += ["/links/", "/calendar/", "/reviews/", "/offers/", "/timelog/"]
+PAGES += ["/prospects/", "/prospects/board/", "/prospects/search/?q=nobody"]
 
 
 def test_on_a_phone_no_page_is_wider_than_the_screen(signed_in, live_server, page, owner):
@@ -104,3 +107,36 @@ def test_on_a_phone_no_page_is_wider_than_the_screen(signed_in, live_server, pag
         page.goto(f"{live_server.url}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (path, width)
+
+
+def test_on_a_phone_no_prospects_page_is_wider_than_the_screen(live_server, page, demo_prospects):
+    """With a rep's prospects in them: the list's members table, the stream, the prospect's
+    timeline, the seven-stage board (its columns scroll inside it) and the lead's summary."""
+    plist = demo_prospects
+    prospect = plist.members.first().prospect
+    page.set_viewport_size(PHONE)
+    for username, paths in [
+        (
+            "sofia",
+            [
+                "/prospects/",
+                plist.get_absolute_url(),
+                prospect.get_absolute_url(),
+                f"/prospects/people/{prospect.pk}/edit/",
+                "/prospects/board/",
+                f"/prospects/search/?q={prospect.x_user.username}",
+            ],
+        ),
+        ("sam", ["/prospects/summary/", "/prospects/board/"]),
+    ]:
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            shoot(page, "phone" + path.replace("/", "-").replace("?", "-"))
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], (path, width)
