@@ -167,18 +167,14 @@ class ProspectViewSet(
                 raise serializers.ValidationError({"list": ["No such list, or not one of yours."]})
             if not selectors.can_edit_list(user=request.user, prospect_list=prospect_list):
                 raise PermissionDenied("This list is shared with you to read only.")
-        exists = services.Prospect.objects.filter(crm_id=crm_id).exists()
-        if not exists and (prospect_list is None or not handle):
-            raise serializers.ValidationError(
-                {"handle": ["A new prospect needs `handle` and `list`."]}
-            )
         prospect, created = services.prospect_upsert(
-            actor=request.user, crm_id=crm_id, prospect_list=prospect_list, handle=handle, **data
+            actor=request.user,
+            crm_id=crm_id,
+            prospect_list=prospect_list,
+            handle=handle,
+            stage=stage,
+            **data,
         )
-        if stage is not None:
-            prospect = services.prospect_move(
-                actor=request.user, prospect=prospect, stage=stage, reason="Set through the API."
-            )
         return self.answer(prospect, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -7,12 +7,13 @@ clear; a rep can always move anyone by hand (prospect_move)."""
 from __future__ import annotations
 
 import contextlib
+import zlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -357,35 +358,45 @@ def prospect_add(
     fields_check(fields, PROSPECT_FIELDS)
     x_user = xuser_resolve(handle=handle, prospect_list=prospect_list)
     with transaction.atomic():
-        locked = ProspectList.objects.select_for_update().get(pk=prospect_list.pk)
-        existing = ListMember.objects.filter(prospect_list=locked, prospect__x_user=x_user).first()
-        if existing is not None and existing.state != ListMember.State.PENDING_REMOVE:
-            raise ValidationError({"handle": ALREADY_ON_LIST.format(handle=x_user.username)})
-        if _member_count(locked) >= X_LIST_MAX_MEMBERS:
-            raise ValidationError({"handle": LIST_FULL})
-        if (
-            fields.get("crm_id")
-            and Prospect.objects.filter(crm_id=fields["crm_id"])
-            .exclude(owner=locked.owner, x_user=x_user)
-            .exists()
-        ):
-            raise ValidationError({"crm_id": "Another prospect has this CRM id."})
-        prospect = _prospect_for(owner=locked.owner, x_user=x_user, actor=actor, **fields)
-        state = ListMember.State.PENDING_ADD if locked.is_mirrored else ListMember.State.ACTIVE
-        if existing is not None:  # removed here, not yet on X: it stays
-            existing.state = ListMember.State.ACTIVE
-            existing.save(update_fields=["state"])
-            member = existing
-        else:
-            member = ListMember.objects.create(prospect_list=locked, prospect=prospect, state=state)
-        MemberEvent.objects.create(
-            prospect_list=locked,
-            prospect=prospect,
-            action=MemberEvent.Action.ADDED,
-            origin=MemberEvent.Origin.PRODUCT,
-            actor=actor,
-        )
-        interactions_collect(prospect_ids=[prospect.pk])
+        member = _member_add(actor=actor, prospect_list=prospect_list, x_user=x_user, **fields)
+    return member
+
+
+def _member_add(
+    *, actor: User, prospect_list: ProspectList, x_user: XUser, **fields: Any
+) -> ListMember:
+    """prospect_add's writes, inside the caller's transaction: the list's row is locked
+    first, so two adds to one list take turns (the 5,000 limit and "already on the list"
+    hold)."""
+    locked = ProspectList.objects.select_for_update().get(pk=prospect_list.pk)
+    existing = ListMember.objects.filter(prospect_list=locked, prospect__x_user=x_user).first()
+    if existing is not None and existing.state != ListMember.State.PENDING_REMOVE:
+        raise ValidationError({"handle": ALREADY_ON_LIST.format(handle=x_user.username)})
+    if _member_count(locked) >= X_LIST_MAX_MEMBERS:
+        raise ValidationError({"handle": LIST_FULL})
+    if (
+        fields.get("crm_id")
+        and Prospect.objects.filter(crm_id=fields["crm_id"])
+        .exclude(owner=locked.owner, x_user=x_user)
+        .exists()
+    ):
+        raise ValidationError({"crm_id": "Another prospect has this CRM id."})
+    prospect = _prospect_for(owner=locked.owner, x_user=x_user, actor=actor, **fields)
+    state = ListMember.State.PENDING_ADD if locked.is_mirrored else ListMember.State.ACTIVE
+    if existing is not None:  # removed here, not yet on X: it stays
+        existing.state = ListMember.State.ACTIVE
+        existing.save(update_fields=["state"])
+        member = existing
+    else:
+        member = ListMember.objects.create(prospect_list=locked, prospect=prospect, state=state)
+    MemberEvent.objects.create(
+        prospect_list=locked,
+        prospect=prospect,
+        action=MemberEvent.Action.ADDED,
+        origin=MemberEvent.Origin.PRODUCT,
+        actor=actor,
+    )
+    interactions_collect(prospect_ids=[prospect.pk])
     if locked.is_mirrored:
         _sync_soon(locked.pk)
     return member
@@ -425,20 +436,71 @@ def prospect_update(*, actor: User, prospect: Prospect, **fields: Any) -> Prospe
     return prospect
 
 
+NEW_NEEDS_HANDLE = "A new prospect needs `handle` and `list`."
+CRM_ID_TAKEN = "Another prospect has this CRM id."
+
+
+def _crm_id_lock(crm_id: str) -> None:
+    """Serialise upserts of one CRM id until the transaction ends, so two at once cannot
+    both find it free and both add: a transaction-scoped advisory lock on PostgreSQL (the
+    id hashed to 32 bits: a collision only makes two ids wait for each other). SQLite
+    needs none: its transactions begin IMMEDIATE, one writer at a time."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_CRM_LOCK_SPACE, crm_id])
+
+
+_CRM_LOCK_SPACE = zlib.crc32(b"prospects.crm_id") - 2**31
+
+
 def prospect_upsert(
-    *, actor: User, crm_id: str, prospect_list: ProspectList, handle: str, **fields: Any
+    *,
+    actor: User,
+    crm_id: str,
+    prospect_list: ProspectList | None = None,
+    handle: str = "",
+    stage: Stage | None = None,
+    **fields: Any,
 ) -> tuple[Prospect, bool]:
-    """The CRM's write: the prospect with this CRM id updated, or added to the list."""
+    """The CRM's write: the prospect with this CRM id updated, or @handle added to the
+    list with it; then moved to `stage` if given. Returns (prospect, created).
+
+    1. Look the CRM id up. Only if nobody has it yet is X asked about @handle — outside
+       the transaction: a network call never holds a lock.
+    2. In one transaction: take the CRM id's lock, look again (a concurrent upsert may
+       have added it meanwhile), then update, or add to the list, and set the stage.
+       Two upserts of one new CRM id at once: one adds, the other updates the same
+       prospect; never two prospects, never an integrity error."""
     fields_check(fields, PROSPECT_FIELDS - {"crm_id"})
-    existing = Prospect.objects.filter(crm_id=crm_id).first()
-    if existing is not None:
-        if not can_edit_prospect(user=actor, prospect=existing):
-            raise ValidationError({"crm_id": "Another prospect has this CRM id."})
-        return prospect_update(actor=actor, prospect=existing, **fields), False
-    member = prospect_add(
-        actor=actor, prospect_list=prospect_list, handle=handle, crm_id=crm_id, **fields
-    )
-    return member.prospect, True
+    crm_id = (crm_id or "").strip()
+    if not crm_id:
+        raise ValidationError({"crm_id": "A CRM id is required."})
+    x_user = None
+    if not Prospect.objects.filter(crm_id=crm_id).exists():
+        if prospect_list is None or not handle:
+            raise ValidationError({"handle": NEW_NEEDS_HANDLE})
+        x_user = xuser_resolve(handle=handle, prospect_list=prospect_list)
+    with transaction.atomic():
+        _crm_id_lock(crm_id)
+        existing = Prospect.objects.select_for_update().filter(crm_id=crm_id).first()
+        if existing is not None:
+            if not can_edit_prospect(user=actor, prospect=existing):
+                raise ValidationError({"crm_id": CRM_ID_TAKEN})
+            prospect = prospect_update(actor=actor, prospect=existing, **fields)
+            created = False
+        elif x_user is None:  # it was there a moment ago, and was deleted meanwhile
+            raise ValidationError({"handle": NEW_NEEDS_HANDLE})
+        else:
+            member = _member_add(
+                actor=actor, prospect_list=prospect_list, x_user=x_user, crm_id=crm_id, **fields
+            )
+            prospect, created = member.prospect, True
+        if stage is not None:
+            prospect = prospect_move(
+                actor=actor, prospect=prospect, stage=stage, reason="Set through the API."
+            )
+    return prospect, created
 
 
 # --- Interactions ---------------------------------------------------------------------
