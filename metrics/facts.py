@@ -26,6 +26,22 @@ Attribution, written down once (tests/metrics/test_facts.py holds it):
 - **X API spend** is each run's cost on the day it started, for its account, source and
   the source's department.
 
+- **Sales** (prospects): a **lead** is a prospect added to a rep's list, on the day they
+  were added (their first stage change, made as they were); a prospect's figures belong
+  to the department they count in (Prospect.department: the owner's Sales department
+  when they were added) and to their owner (Dim.REP, a user id). A **touch** is what
+  someone did towards a prospect (our reply, our DM, a logged call, e-mail, meeting or
+  note), on the day it happened, belonging to the prospect's department and to whoever
+  made it (its actor; without one — our reply found among stored posts — the prospect's
+  owner); **prospects engaged** counts the distinct prospects touched, per day. A stage
+  change counts as an **entry** into its new stage and, unless it is the first, an
+  **exit** from the old one with the hours spent in it (at − since), on the day of the
+  change, also per stage (Dim.STAGE, the stage's id: entries by the stage entered, exits
+  by the stage left). The **pipeline value** is a level: on each day a prospect was
+  added or changed stage, the value now recorded on the scope's prospects whose stage at
+  that day's end is open (neither lost nor customer); a value edited later changes every
+  such day (the service marks them). Counts only: no rollup cell names a prospect.
+
 Every figure lands on the organisation's day (its time zone) and also on the organisation
 (Dim.ORG, id 0). Figures with both a department and an activity kind (clicks, conversions,
 published posts and their X counters, time logged) land also on that pair
@@ -69,6 +85,7 @@ from campaigns.timelog.models import TimeEntry
 from departments.models import Organisation
 from listening.models import FollowerCount, InboxItem, SourceRun, Tweet, XAccount
 from metrics.models import Dim
+from prospects.models import Interaction, Stage, StageChange
 from socialops.marks import Family
 
 # Activity kinds, stored as Dim.ACTIVITY ids.
@@ -514,6 +531,119 @@ def x_spend(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
     )
 
 
+def prospects(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    """The sales figures (see the module's docstring), added up here rather than in SQL: a
+    sales team's rows are few, and the pipeline's level needs each prospect's stage at the
+    end of each day, read from their whole history up to the range's end."""
+    start, end = _window(first, last, zone)
+    counts: dict[tuple[date, str, str, int], int] = {}
+    totals: dict[tuple[date, str, str, int], Decimal] = {}
+
+    def add(day: date, metric: str, scopes: list[tuple[str, int | None]], n: int = 1) -> None:
+        for dim, dim_id in scopes:
+            if dim_id is not None:
+                key = (day, metric, dim, dim_id)
+                counts[key] = counts.get(key, 0) + n
+
+    def add_total(day: date, metric: str, scopes: list, value: Decimal) -> None:
+        for dim, dim_id in scopes:
+            if dim_id is not None:
+                key = (day, metric, dim, dim_id)
+                totals[key] = totals.get(key, ZERO) + value
+
+    # Touches, and the prospects they reached (distinct per day and scope).
+    engaged: set[tuple[date, str, int, int]] = set()
+    for prospect_id, at, actor, owner, department in Interaction.objects.filter(
+        kind__in=Interaction.OUTREACH, occurred_at__gte=start, occurred_at__lt=end
+    ).values_list(
+        "prospect_id", "occurred_at", "actor_id", "prospect__owner_id", "prospect__department_id"
+    ):
+        day = at.astimezone(zone).date()
+        add(day, "touches", [(Dim.ORG, 0), (Dim.DEPARTMENT, department), (Dim.REP, actor or owner)])
+        for dim, dim_id in ((Dim.ORG, 0), (Dim.DEPARTMENT, department), (Dim.REP, owner)):
+            if dim_id is not None:
+                engaged.add((day, dim, dim_id, prospect_id))
+    for day, dim, dim_id, _ in engaged:
+        add(day, "prospects_engaged", [(dim, dim_id)])
+
+    # Stage changes up to the range's end, in order: leads, entries, exits, the pipeline.
+    open_stages = set(
+        Stage.objects.filter(is_lost=False).exclude(key="customer").values_list("pk", flat=True)
+    )
+    stage_of: dict[int, int] = {}
+    value_of: dict[int, tuple[Decimal, int, int | None]] = {}  # value, owner, department
+    touched: dict[date, set[tuple[str, int]]] = {}
+    changes = StageChange.objects.filter(at__lt=end).order_by("at", "pk")
+    for (
+        prospect_id,
+        from_stage,
+        to_stage,
+        at,
+        since,
+        value,
+        owner,
+        department,
+    ) in changes.values_list(
+        "prospect_id",
+        "from_stage_id",
+        "to_stage_id",
+        "at",
+        "since",
+        "prospect__value",
+        "prospect__owner_id",
+        "prospect__department_id",
+    ).iterator(chunk_size=2000):
+        day = at.astimezone(zone).date()
+        if at >= start:
+            # The days before this change's are over: draw their pipeline as it stood.
+            _pipeline_draw(touched, before=day, state=(stage_of, value_of, open_stages), out=totals)
+        stage_of[prospect_id] = to_stage
+        value_of[prospect_id] = (value or ZERO, owner, department)
+        if at < start:
+            continue
+        scopes = [(Dim.ORG, 0), (Dim.DEPARTMENT, department), (Dim.REP, owner)]
+        if from_stage is None:
+            add(day, "leads", scopes)
+        add(day, "stage_entries", [*scopes, (Dim.STAGE, to_stage)])
+        if from_stage is not None:
+            add(day, "stage_exits", [*scopes, (Dim.STAGE, from_stage)])
+            if since is not None:
+                hours = Decimal((at - since).total_seconds()) / 3600
+                add_total(day, "hours_in_stage", [*scopes, (Dim.STAGE, from_stage)], hours)
+        touched.setdefault(day, set()).update(s for s in scopes if s[1] is not None)
+    _pipeline_draw(touched, before=None, state=(stage_of, value_of, open_stages), out=totals)
+
+    for (day, metric, dim, dim_id), n in counts.items():
+        yield Cell(day, metric, dim, dim_id, n, ZERO)
+    for (day, metric, dim, dim_id), value in totals.items():
+        yield Cell(day, metric, dim, dim_id, 0, value.quantize(Q4))
+
+
+def _pipeline_draw(
+    touched: dict[date, set[tuple[str, int]]],
+    *,
+    before: date | None,
+    state: tuple[dict[int, int], dict[int, tuple[Decimal, int, int | None]], set[int]],
+    out: dict,
+) -> None:
+    """The pipeline's value, for each day with changes before `before` (all, with None),
+    in each scope that changed that day: the values of the scope's prospects in an open
+    stage. Called before a later day's first change is applied, so `state` is as each of
+    those days ended (no change falls between them and it)."""
+    stage_of, value_of, open_stages = state
+    for day in sorted(d for d in touched if before is None or d < before):
+        sums = dict.fromkeys(touched.pop(day), ZERO)
+        for prospect_id, stage in stage_of.items():
+            if stage not in open_stages:
+                continue
+            value, owner, department = value_of[prospect_id]
+            for scope in ((Dim.ORG, 0), (Dim.DEPARTMENT, department), (Dim.REP, owner)):
+                if scope in sums:
+                    sums[scope] += value
+        for (dim, dim_id), value in sums.items():
+            out[(day, "pipeline_value", dim, dim_id)] = value
+
+
 Compute = Callable[[date, date, tzinfo], Iterator[Cell]]
 
 # Each family's computation and the metrics it writes (its rollup rows are replaced whole
@@ -541,6 +671,18 @@ FAMILIES: dict[str, tuple[Compute, tuple[str, ...]]] = {
     Family.TIME: (time_logged, ("hours_spent", "staff_cost")),
     Family.SPEND: (spend, ("campaign_spend",)),
     Family.X_SPEND: (x_spend, ("x_api_spend",)),
+    Family.PROSPECTS: (
+        prospects,
+        (
+            "leads",
+            "prospects_engaged",
+            "touches",
+            "stage_entries",
+            "stage_exits",
+            "hours_in_stage",
+            "pipeline_value",
+        ),
+    ),
 }
 
 # Which family writes each stored metric.

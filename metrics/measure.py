@@ -2,7 +2,8 @@
 from the daily rollup only. None means "no data yet": the scope has never had a row of the
 metric's kind up to the range's end (a measured zero is 0). Ratios (conversion rate, cost
 per conversion, ROI) are the ratio of the range's sums, never an average of daily ratios;
-followers, a level, take the last snapshot on or before the range's end."""
+followers and the pipeline's value, levels, take the last cell on or before the range's
+end."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class Scope:
 
 ORG = Scope()
 
-LEVELS = frozenset({"followers"})
+LEVELS = frozenset({"followers", "pipeline_value"})
 
 
 def _ratio(
@@ -68,6 +69,10 @@ DERIVED: dict[
         lambda v: _ratio(_sum(v["staff_cost"], v["campaign_spend"]), v["conversions"]),
     ),
     "roi": (("revenue", "staff_cost", "campaign_spend"), _roi),
+    "avg_hours_in_stage": (
+        ("hours_in_stage", "stage_exits"),
+        lambda v: _ratio(v["hours_in_stage"], v["stage_exits"]),
+    ),
 }
 
 

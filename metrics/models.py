@@ -23,12 +23,20 @@ class Dim(models.TextChoices):
     # One department's calendar post, for its top posts by clicks: the id packs both
     # (metrics.facts.department_post_id), so one department's cells of a day are adjacent.
     DEPARTMENT_POST = "dep_post", "Department × post"
+    # A sales rep (a user id) and a funnel stage, for the sales figures: counts only, never
+    # a prospect (metrics.facts.prospects).
+    REP = "rep", "Sales rep"
+    STAGE = "stage", "Funnel stage"
 
 
 # The dimensions a series or a KPI may name (the packed department × activity and
 # department × post cells serve the activities page and the top posts, which read them whole).
 PACKED_DIMS = (Dim.DEPARTMENT_ACTIVITY, Dim.DEPARTMENT_POST)
-SCOPE_DIMS = [(value, label) for value, label in Dim.choices if value not in PACKED_DIMS]
+# A rep's figures are for the Sales lead's view alone (metrics.sales), not for any scope.
+SALES_DIMS = (Dim.REP, Dim.STAGE)
+SCOPE_DIMS = [
+    (value, label) for value, label in Dim.choices if value not in (*PACKED_DIMS, *SALES_DIMS)
+]
 
 
 class DailyRollup(models.Model):

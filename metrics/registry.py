@@ -209,7 +209,7 @@ METRICS: dict[str, Metric] = {
             Unit.COUNT,
             True,
             Source.PROSPECTS,
-            "Prospects who became qualified leads.",
+            "Prospects added to sales reps' lists, on the day they were added.",
         ),
         Metric(
             "prospects_engaged",
@@ -217,7 +217,34 @@ METRICS: dict[str, Metric] = {
             Unit.COUNT,
             True,
             Source.PROSPECTS,
-            "Prospects a rep interacted with (reply, DM, call) in the period.",
+            "Distinct prospects someone touched (our reply or DM, a call, e-mail, meeting or "
+            "note), per day.",
+        ),
+        Metric(
+            "touches",
+            "Touches",
+            Unit.COUNT,
+            True,
+            Source.PROSPECTS,
+            "Replies, DMs, calls, e-mails, meetings and notes towards prospects.",
+        ),
+        Metric(
+            "pipeline_value",
+            "Pipeline value",
+            Unit.CURRENCY,
+            True,
+            Source.PROSPECTS,
+            "The value of prospects in an open stage (neither lost nor customer) at the end "
+            "of the period.",
+        ),
+        Metric(
+            "avg_hours_in_stage",
+            "Average time in a stage",
+            Unit.HOURS,
+            False,
+            Source.PROSPECTS,
+            "Hours prospects spent in the stage they left, on average over the period's "
+            "stage changes.",
         ),
         Metric(
             "hours_spent",
@@ -314,6 +341,8 @@ NOT_TOTALS = frozenset(
         "positive_sentiment_share",
         "cost_per_conversion",
         "roi",
+        "pipeline_value",
+        "avg_hours_in_stage",
     }
 )
 
@@ -326,6 +355,11 @@ SCOPES: dict[str, frozenset[str]] = {
     "followers": frozenset({ORGANISATION, ACCOUNT}),
     "mentions": frozenset({ORGANISATION, DEPARTMENT, ACCOUNT}),
     "x_api_spend": frozenset({ORGANISATION, DEPARTMENT, ACCOUNT}),
+    # Prospects belong to a department (and a rep, which is no KPI's scope).
+    **{
+        key: frozenset({ORGANISATION, DEPARTMENT})
+        for key in ("leads", "prospects_engaged", "touches", "pipeline_value", "avg_hours_in_stage")
+    },
     **{
         key: frozenset({ORGANISATION, DEPARTMENT, CAMPAIGN})
         for key in (
@@ -350,6 +384,6 @@ def metric_scopes(key: str) -> frozenset[str]:
 
 def entered_by_hand(key: str) -> bool:
     """Whether a KPI on this metric takes measurements typed in by people. The others are
-    measured from the product's own data (or, for the inbox and prospect lists, will be)."""
+    measured from the product's own data (or, for the inbox, will be)."""
     metric = metric_get(key)
     return metric is not None and metric.source == Source.MANUAL

@@ -23,6 +23,7 @@ from departments.models import Organisation
 from listening.models import FollowerCount, InboxItem, SourceRun, Tweet
 from metrics.facts import FAMILIES, Cell
 from metrics.models import DailyRollup
+from prospects.models import Interaction, StageChange
 from socialops.models import DirtyDay
 
 # Late data: every night the last week is recomputed whatever was marked.
@@ -186,6 +187,8 @@ def first_raw_day(zone: tzinfo) -> date | None:
         Tweet.objects.aggregate(m=Min("created_at"))["m"],
         InboxItem.objects.aggregate(m=Min("received_at"))["m"],
         SourceRun.objects.aggregate(m=Min("started_at"))["m"],
+        StageChange.objects.aggregate(m=Min("at"))["m"],
+        Interaction.objects.aggregate(m=Min("occurred_at"))["m"],
     ]
     days = [m.astimezone(zone).date() for m in moments if m is not None]
     days += [

@@ -7,7 +7,7 @@ Where the actual comes from:
   from the daily rollup; a page's KPIs are read together (one measure.Table: two
   queries however many KPIs);
 - metrics entered by hand (custom): the latest measurement on or before today;
-- the inbox's and prospect lists' metrics: no data yet, until their issues compute them.
+- the inbox's metrics: no data yet, until its issue computes them.
 
 How it is judged (the one rule, everywhere: home, department, goal and KPI pages, API):
 1. Reach (a total that adds up over the period): the target pro rata, target × the share
@@ -32,7 +32,7 @@ from functools import cached_property
 from django.utils.safestring import SafeString
 
 from departments.models import KPI
-from metrics.measure import Point, Request, Scope, Table, is_computed, periods
+from metrics.measure import LEVELS, Point, Request, Scope, Table, is_computed, periods
 from metrics.models import Dim
 from metrics.registry import entered_by_hand, is_total
 from socialops.charts import sparkline_svg
@@ -56,7 +56,7 @@ RAG_LABELS = {
 class Source(StrEnum):
     DATA = "data"  # measured from the product's own rows
     HAND = "hand"  # typed in by people
-    NOT_YET = "not_yet"  # the inbox's and prospect lists' metrics, until they are computed
+    NOT_YET = "not_yet"  # the inbox's metrics, until they are computed
 
 
 HUNDRED = Decimal(100)
@@ -340,7 +340,7 @@ def _progress(
             note = "No measurement yet."
     elif is_computed(kpi.metric):
         source = Source.DATA
-        level = kpi.metric == "followers"
+        level = kpi.metric in LEVELS
         if today < first:
             note = f"The period starts on {first:%d %b %Y}."
         elif kpi_scope(kpi) is None:
@@ -352,7 +352,7 @@ def _progress(
                 note = "Nothing counted in this scope yet."
     else:
         source = Source.NOT_YET
-        note = "Measured once the inbox and prospect lists arrive."
+        note = "Measured once the inbox arrives."
     if actual is None or as_of is None:
         return KPIProgress(
             kpi=kpi,

@@ -188,6 +188,17 @@ class Prospect(models.Model):
     company = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=100, blank=True)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="prospects")
+    # Whose figures this prospect counts in (the metrics rollups): the owner's department
+    # when they were added (services._owner_department), kept, so a rep who changes
+    # department later does not move last quarter's pipeline with them.
+    department = models.ForeignKey(
+        "departments.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The owner's department when they were added: whose sales figures count them.",
+    )
     stage_changed_at = models.DateTimeField(default=timezone.now)
     crm_id = models.CharField(
         "CRM id", max_length=100, null=True, blank=True, unique=True, help_text="Unique per org."
@@ -314,6 +325,8 @@ class StageChange(models.Model):
     )
     reason = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # When the prospect entered from_stage: at − since is the time they spent in it.
+    since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -14,11 +14,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, When
 from django.utils import timezone
 
 from campaigns.models import Click, Conversion
-from departments.models import Department
+from departments.models import Department, Membership
 from listening import client as x
 from listening.models import Source, Tweet, XAccount, XUser
 from listening.services import source_create
@@ -36,6 +36,7 @@ from prospects.models import (
     StageChange,
 )
 from prospects.selectors import can_edit_prospect
+from socialops.marks import Family, mark, mark_rows
 from socialops.models import User
 from socialops.services import fields_check, instance_delete, instance_save, snapshot
 
@@ -97,11 +98,19 @@ def _rule_move(prospect: Prospect, event: str) -> bool:
 
 def _stage_set(*, prospect: Prospect, stage: Stage, actor: User | None, reason: str) -> None:
     before = snapshot(prospect)
+    now = timezone.now()
     StageChange.objects.create(
-        prospect=prospect, from_stage=prospect.stage, to_stage=stage, actor=actor, reason=reason
+        prospect=prospect,
+        from_stage=prospect.stage,
+        to_stage=stage,
+        actor=actor,
+        reason=reason,
+        at=now,
+        since=prospect.stage_changed_at,
     )
+    mark(Family.PROSPECTS, [now])
     prospect.stage = stage
-    prospect.stage_changed_at = timezone.now()
+    prospect.stage_changed_at = now
     instance_save(
         actor=actor,
         instance=prospect,
@@ -332,18 +341,40 @@ def _prospect_for(
     prospect = Prospect.objects.filter(owner=owner, x_user=x_user).first()
     if prospect is not None:
         return prospect
+    now = timezone.now()
     prospect = Prospect(
         owner=owner,
         x_user=x_user,
         stage=_first_stage(),
+        stage_changed_at=now,
+        department_id=_owner_department(owner),
         name=fields.pop("name", "") or x_user.name,
         **fields,
     )
     instance_save(actor=actor, instance=prospect, private_to=owner)
     StageChange.objects.create(
-        prospect=prospect, to_stage=prospect.stage, actor=actor, reason=reason
+        prospect=prospect, to_stage=prospect.stage, actor=actor, reason=reason, at=now
     )
+    mark(Family.PROSPECTS, [now])
     return prospect
+
+
+def _owner_department(owner: User) -> int | None:
+    """The department a new prospect's figures count in: the owner's Sales department
+    (the first by id, if several), else their first department, else none."""
+    return (
+        Membership.objects.filter(user=owner)
+        .order_by(
+            Case(
+                When(department__kind=Department.Kind.SALES, then=0),
+                default=1,
+                output_field=IntegerField(),
+            ),
+            "pk",
+        )
+        .values_list("department_id", flat=True)
+        .first()
+    )
 
 
 def _member_count(prospect_list: ProspectList) -> int:
@@ -428,11 +459,16 @@ def prospect_remove(*, actor: User, member: ListMember) -> None:
 def prospect_update(*, actor: User, prospect: Prospect, **fields: Any) -> Prospect:
     fields_check(fields, PROSPECT_FIELDS)
     before = snapshot(prospect)
+    old_value = prospect.value
     for key, value in fields.items():
         setattr(prospect, key, value)
     if prospect.crm_id == "":
         prospect.crm_id = None
     instance_save(actor=actor, instance=prospect, before=before, private_to=prospect.owner)
+    if prospect.value != old_value:
+        # The pipeline's value is a level drawn on each day the prospect's stage changed
+        # (metrics.facts.prospects), from their value now: every such day changes.
+        mark_rows(Family.PROSPECTS, StageChange.objects.filter(prospect=prospect), "at")
     return prospect
 
 
@@ -527,6 +563,7 @@ def touch_log(
         prospect=prospect, kind=kind, text=text, occurred_at=occurred_at, actor=actor
     )
     instance_save(actor=actor, instance=interaction, private_to=prospect.owner)
+    mark(Family.PROSPECTS, [occurred_at])
     Prospect.objects.filter(pk=prospect.pk).update(updated_at=timezone.now())
     return interaction
 
@@ -569,6 +606,8 @@ def interaction_record(
                 },
             )
             recorded.append(interaction)
+            if created and kind in Interaction.OUTREACH:
+                mark(Family.PROSPECTS, [occurred_at])
             if created and kind != Interaction.Kind.OUR_REPLY:
                 other = (
                     Interaction.Kind.DM_RECEIVED
@@ -666,6 +705,11 @@ def interactions_collect(*, prospect_ids: Iterable[int] | None = None) -> int:
         with transaction.atomic():
             before = prospect.interactions.count()
             Interaction.objects.bulk_create(rows, ignore_conflicts=True)
+            # Our replies found among stored posts are touches (some may be old rows).
+            mark(
+                Family.PROSPECTS,
+                [r.occurred_at for r in rows if r.kind in Interaction.OUTREACH],
+            )
             new = prospect.interactions.count() - before
             added += new
             if new:

@@ -27,8 +27,9 @@ class Family:
     TIME = "time"  # the time log
     SPEND = "spend"  # campaign spend
     X_SPEND = "x_spend"  # X API reads
+    PROSPECTS = "prospects"  # prospects added, their stage changes, reps' touches
 
-    ALL = (CLICKS, CONVERSIONS, POSTS, MENTIONS, FOLLOWERS, TIME, SPEND, X_SPEND)
+    ALL = (CLICKS, CONVERSIONS, POSTS, MENTIONS, FOLLOWERS, TIME, SPEND, X_SPEND, PROSPECTS)
 
 
 # Days one INSERT marks (two parameters each).

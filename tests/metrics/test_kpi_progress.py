@@ -145,10 +145,18 @@ def test_the_sparkline_is_the_running_total(clicks, marketing):
     assert progress.sparkline.startswith("<svg")
 
 
-def test_inbox_and_prospect_metrics_answer_no_data_yet(marketing):
+def test_inbox_metrics_answer_no_data_yet(marketing):
+    goal = GoalFactory(department=marketing, period_start=START, period_end=END)
+    progress = kpi_progress(kpi=KPIFactory(goal=goal, metric="replies", name=""), today=TODAY)
+    assert (progress.actual, progress.rag, progress.source) == (None, Rag.NO_DATA, Source.NOT_YET)
+
+
+def test_sales_metrics_are_measured_and_say_no_data_yet_before_any_prospect(marketing):
+    """Leads and the other sales figures come from the rollup (tests/metrics/
+    test_rollups_sales.py); with no prospect counted yet, still "no data yet", not 0."""
     goal = GoalFactory(department=marketing, period_start=START, period_end=END)
     progress = kpi_progress(kpi=KPIFactory(goal=goal, metric="leads", name=""), today=TODAY)
-    assert (progress.actual, progress.rag, progress.source) == (None, Rag.NO_DATA, Source.NOT_YET)
+    assert (progress.actual, progress.rag, progress.source) == (None, Rag.NO_DATA, Source.DATA)
 
 
 # --- the one rule ---------------------------------------------------------------------

@@ -16,16 +16,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         account = demo_x_setup(out=self.stdout.write)
         # The calendar needs the connected account, so the campaigns come here, once.
-        if account is not None and not demo_campaigns_loaded():
-            demo_campaigns_load(account=account)
-            self.stdout.write("Loaded the demo campaigns, calendar, links, offer and time log.")
-            # Their figures at once, not at the next minute's pass over the marked days.
-            # By name: metrics sits above every app.
-            call_command("metrics_rebuild", "--quiet", stdout=self.stdout)
-            call_command("demo_targets", stdout=self.stdout)
-        # Sofia's and Sam's prospect lists, mirrored with private X lists. By name, as above.
         if account is not None:
+            first = not demo_campaigns_loaded()
+            if first:
+                demo_campaigns_load(account=account)
+                self.stdout.write("Loaded the demo campaigns, calendar, links, offer and time log.")
+            # Sofia's and Sam's prospect lists, mirrored with private X lists (before the
+            # rebuild: their leads, touches and pipeline are figures too). By name: metrics
+            # and prospects' commands sit above or beside this one.
             call_command("demo_prospects", stdout=self.stdout)
+            if first:
+                # Their figures at once, not at the next minute's pass over the marked days.
+                call_command("metrics_rebuild", "--quiet", stdout=self.stdout)
+                call_command("demo_targets", stdout=self.stdout)
         # The steering committee's last two weeks, once the figures (and the demo's
         # targets) are there to review. By name, as above.
         call_command("demo_reviews", stdout=self.stdout)
