@@ -4,15 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('departments', '0007_business_hours'),
+        ("departments", "0007_business_hours"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='kpi',
-            name='metric',
-            field=models.CharField(choices=[('followers', 'Followers'), ('mentions', 'Mentions'), ('impressions', 'Impressions'), ('engagements', 'Engagements'), ('link_clicks', 'Link clicks'), ('unique_clicks', 'Unique clicks'), ('conversions', 'Conversions'), ('conversion_rate', 'Conversion rate'), ('revenue', 'Revenue'), ('coupon_redemptions', 'Coupon redemptions'), ('new_customers', 'New customers'), ('retweets', 'Reposts'), ('likes', 'Likes'), ('replies_received', 'Replies received'), ('x_link_clicks', 'Link clicks reported by X'), ('posts_published', 'Posts published'), ('replies', 'Replies answered'), ('dms', 'DMs answered'), ('median_first_response_minutes', 'Median first-response time'), ('positive_sentiment_share', 'Positive-sentiment share'), ('leads', 'Leads'), ('prospects_engaged', 'Prospects engaged'), ('touches', 'Touches'), ('pipeline_value', 'Pipeline value'), ('avg_hours_in_stage', 'Average time in a stage'), ('hours_spent', 'Hours spent'), ('staff_cost', 'Staff cost'), ('campaign_spend', 'Campaign spend'), ('cost', 'Cost'), ('x_api_spend', 'X API spend'), ('cost_per_conversion', 'Cost per conversion'), ('roi', 'ROI'), ('custom', 'Custom (manual)')], max_length=50),
+            model_name="kpi",
+            name="metric",
+            field=models.CharField(
+                choices=[
+                    ("followers", "Followers"),
+                    ("mentions", "Mentions"),
+                    ("impressions", "Impressions"),
+                    ("engagements", "Engagements"),
+                    ("link_clicks", "Link clicks"),
+                    ("unique_clicks", "Unique clicks"),
+                    ("conversions", "Conversions"),
+                    ("conversion_rate", "Conversion rate"),
+                    ("revenue", "Revenue"),
+                    ("coupon_redemptions", "Coupon redemptions"),
+                    ("new_customers", "New customers"),
+                    ("retweets", "Reposts"),
+                    ("likes", "Likes"),
+                    ("replies_received", "Replies received"),
+                    ("x_link_clicks", "Link clicks reported by X"),
+                    ("posts_published", "Posts published"),
+                    ("replies", "Replies answered"),
+                    ("dms", "DMs answered"),
+                    ("median_first_response_minutes", "Median first-response time"),
+                    ("positive_sentiment_share", "Positive-sentiment share"),
+                    ("leads", "Leads"),
+                    ("prospects_engaged", "Prospects engaged"),
+                    ("touches", "Touches"),
+                    ("pipeline_value", "Pipeline value"),
+                    ("avg_hours_in_stage", "Average time in a stage"),
+                    ("hours_spent", "Hours spent"),
+                    ("staff_cost", "Staff cost"),
+                    ("campaign_spend", "Campaign spend"),
+                    ("cost", "Cost"),
+                    ("x_api_spend", "X API spend"),
+                    ("cost_per_conversion", "Cost per conversion"),
+                    ("roi", "ROI"),
+                    ("custom", "Custom (manual)"),
+                ],
+                max_length=50,
+            ),
         ),
     ]
