@@ -131,6 +131,25 @@ class Calendar:
 
         return [upto(end) - upto(start) if end > start else 0.0 for start, end in pairs]
 
+    def moment_after(self, start: datetime, seconds: float) -> datetime:
+        """The instant `seconds` of opening hours after `start` (an SLA's due time): the
+        inverse of `seconds`. Starting outside opening hours, the clock starts at the next
+        opening. Looks up to ten years ahead (a calendar closed that long: ValueError)."""
+        if start.tzinfo is None:
+            raise ValueError("moment_after needs an aware datetime")
+        if seconds <= 0 or self.always_open:
+            return start + timedelta(seconds=max(seconds, 0))
+        t0 = start.timestamp()
+        for years in (1, 2, 10):
+            self._cover(start, start + timedelta(days=366 * years))
+            target = self._open_before(t0) + seconds
+            i = bisect.bisect_right(self._before, target) - 1
+            if i >= 0:
+                at = self._starts[i] + (target - self._before[i])
+                if at <= self._ends[i]:
+                    return datetime.fromtimestamp(max(at, t0), start.tzinfo)
+        raise ValueError("no opening hours within ten years")
+
 
 def calendar(
     tz: str | ZoneInfo,

@@ -476,5 +476,7 @@ from listening.inbox.models import (  # noqa: E402, F401
     ResponseTime,
     RoutingRule,
     SavedReply,
+    SentimentLabel,
     Tag,
 )
+from listening.inbox.sla.models import SlaPolicy  # noqa: E402, F401

@@ -27,6 +27,8 @@ class Dim(models.TextChoices):
     # a prospect (metrics.facts.prospects).
     REP = "rep", "Sales rep"
     STAGE = "stage", "Funnel stage"
+    # A person (a user's id): the inbox's figures per agent.
+    PERSON = "person", "Person"
 
 
 # The dimensions a series or a KPI may name (the packed department × activity and

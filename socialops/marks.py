@@ -28,8 +28,20 @@ class Family:
     SPEND = "spend"  # campaign spend
     X_SPEND = "x_spend"  # X API reads
     PROSPECTS = "prospects"  # prospects added, their stage changes, reps' touches
+    INBOX = "inbox"  # conversations: responses, answers sent, resolutions, sentiment
 
-    ALL = (CLICKS, CONVERSIONS, POSTS, MENTIONS, FOLLOWERS, TIME, SPEND, X_SPEND, PROSPECTS)
+    ALL = (
+        CLICKS,
+        CONVERSIONS,
+        POSTS,
+        MENTIONS,
+        FOLLOWERS,
+        TIME,
+        SPEND,
+        X_SPEND,
+        PROSPECTS,
+        INBOX,
+    )
 
 
 # Days one INSERT marks (two parameters each).

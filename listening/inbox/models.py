@@ -237,6 +237,24 @@ class Conversation(models.Model):
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # The same durations within the routed department's opening hours.
+    first_response_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolution_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The scorer's label (sentiment may be a person's correction of it).
+    sentiment_scored = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
+    # SLA (listening.inbox.sla): the policy that applies and, for the targets whose clock
+    # runs, the earliest instants at 75 % used and at 100 %, recomputed whenever the
+    # conversation changes, so a list compares them with now in SQL; sla_missed stays
+    # once a target was missed.
+    sla_policy = models.ForeignKey(
+        "listening.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sla_at_risk_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_missed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -261,6 +279,12 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["department", "status", "-last_message_at"]),
             models.Index(fields=["assignee", "status"]),
+            # The running SLA clocks: the at-risk ones float to the top of a list.
+            models.Index(
+                fields=["department", "sla_at_risk_at"],
+                condition=Q(sla_at_risk_at__isnull=False),
+                name="conversation_sla_running",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -359,6 +383,7 @@ class Event(models.Model):
         REPLY_SENT = "reply_sent", "Reply sent"
         REPLY_FAILED = "reply_failed", "Reply failed"
         RECONCILED = "reconciled", "Reply found on X"
+        SENTIMENT = "sentiment", "Sentiment corrected"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -450,8 +475,8 @@ class Reply(models.Model):
 
 class ResponseTime(models.Model):
     """One wait for our answer: from the first unanswered inbound message to a person's
-    reply (first: the conversation's first; next: any later one). Calendar seconds; the
-    business-hours figure comes with the departments' hours."""
+    reply (first: the conversation's first; next: any later one), in calendar seconds and
+    in business seconds."""
 
     class Kind(models.TextChoices):
         FIRST = "first", "First response"
@@ -464,6 +489,10 @@ class ResponseTime(models.Model):
     started_at = models.DateTimeField()
     answered_at = models.DateTimeField(db_index=True)
     seconds = models.PositiveIntegerField()
+    # Within the department's opening hours (listening.inbox.sla), and whether the answer
+    # came within the SLA policy's target (None: no policy or no target for it).
+    business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    within_sla = models.BooleanField(null=True, blank=True)
     responder = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -476,3 +505,25 @@ class ResponseTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.seconds}s"
+
+
+class SentimentLabel(models.Model):
+    """A person's correction of a conversation's sentiment: who, when, old → new, and
+    what the scorer said (the pairs listening.inbox.sentiment.macro_f1 compares)."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="sentiment_labels"
+    )
+    scored = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
+    old = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
+    new = models.CharField(max_length=10, choices=Sentiment.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.old or '—'} → {self.new}"

@@ -44,6 +44,7 @@ from listening.inbox.models import (
     ResponseTime,
     Status,
 )
+from listening.inbox.sla import services as sla
 from listening.models import XAccount
 from socialops.drf import Conflict
 from socialops.models import User
@@ -258,26 +259,40 @@ def response_record(*, conversation: Conversation, responder: User | None, at) -
     fields = ["last_message_at", "status", "awaiting_since", "version", "updated_at"]
     if conversation.awaiting_since is not None:
         first = conversation.first_response_at is None
+        kind = ResponseTime.Kind.FIRST if first else ResponseTime.Kind.NEXT
         seconds = int(max(0, (at - conversation.awaiting_since).total_seconds()))
+        business, within = sla.response_measure(
+            conversation, kind=kind, started_at=conversation.awaiting_since, at=at
+        )
         ResponseTime.objects.create(
             conversation=conversation,
-            kind=ResponseTime.Kind.FIRST if first else ResponseTime.Kind.NEXT,
+            kind=kind,
             started_at=conversation.awaiting_since,
             answered_at=at,
             seconds=seconds,
+            business_seconds=business,
+            within_sla=within,
             responder=responder,
             department_id=conversation.department_id,
         )
         if first:
             conversation.first_response_at = at
             conversation.first_response_seconds = seconds
-            fields += ["first_response_at", "first_response_seconds"]
+            conversation.first_response_business_seconds = business
+            fields += [
+                "first_response_at",
+                "first_response_seconds",
+                "first_response_business_seconds",
+            ]
     conversation.awaiting_since = None
     conversation.last_message_at = at
     if conversation.status == Status.OPEN:
         conversation.status = Status.WAITING
     conversation.version = F("version") + 1
     conversation.save(update_fields=fields)
+    # The answer and its response time count in the inbox metrics; the clocks move on.
+    sla.inbox_mark(at)
+    sla.clock_refresh(conversation, now=at)
 
 
 def _back(reply: Reply, token: str, error: str) -> None:

@@ -45,6 +45,7 @@ from listening.inbox.models import (
     Tag,
 )
 from listening.inbox.selectors import OPEN, open_counts
+from listening.inbox.sla import services as sla
 from listening.models import InboxItem, Source, Tweet, XAccount, XUser
 from socialops.marks import Family, mark
 from socialops.models import User
@@ -236,6 +237,7 @@ def _message_add(
             "priority": where.priority or Priority.NORMAL,
             "private_to_id": source.owner_id if source.is_private else None,
             "sentiment": sentiment,
+            "sentiment_scored": sentiment,
             "preview": text[:280],
             "first_message_at": at,
             "last_message_at": at,
@@ -257,6 +259,8 @@ def _message_add(
         name = where.department.name if where.department else "no department"
         _event(conversation, Event.Action.ROUTED, detail=f"To {name}: {why}", at=now)
         _auto_assign(conversation, now=now)
+        sla.clock_refresh(conversation, now=now)
+        sla.inbox_mark(at)
         return conversation
     _visibility_widen(conversation, source)
     _inbound_update(conversation, at=at, text=text, sentiment=sentiment, now=now)
@@ -284,6 +288,8 @@ def _inbound_update(
     conversation.preview = text[:280]
     if sentiment:
         conversation.sentiment = sentiment
+        conversation.sentiment_scored = sentiment
+        sla.inbox_mark(conversation.first_message_at)
     reopened = conversation.status != Status.OPEN
     was_closed = conversation.status in (Status.RESOLVED, Status.CLOSED)
     conversation.status = Status.OPEN
@@ -298,6 +304,7 @@ def _inbound_update(
         conversation.save(update_fields=["assignee", "assigned_at", "updated_at"])
         _event(conversation, Event.Action.UNASSIGNED, detail=f"{away} is away", at=now)
     _auto_assign(conversation, now=now)
+    sla.clock_refresh(conversation, now=now)
 
 
 def _seen_again(source: Source, conversation_id: int, now: datetime) -> Conversation:
@@ -326,6 +333,15 @@ def _department_move(
     conversation.routed_by = routed_by
     conversation.routing_rule = None
     conversation.save(update_fields=["department", "routed_by", "routing_rule", "updated_at"])
+    # The inbox metrics count the conversation, its answers and resolution by department.
+    sla.inbox_mark(
+        conversation.first_message_at,
+        conversation.resolved_at,
+        *conversation.messages.filter(direction=Message.Direction.OUTBOUND).values_list(
+            "at", flat=True
+        ),
+    )
+    sla.clock_refresh(conversation, now=now)
     # The mentions metric counts inbox items by the department they are routed to.
     moved = InboxItem.objects.filter(tweet__inbox_message__conversation=conversation)
     mark(Family.MENTIONS, list(moved.values_list("received_at", flat=True)))
@@ -491,13 +507,24 @@ def conversation_status_set(
         frees = conversation.is_open and status in (Status.RESOLVED, Status.CLOSED)
         conversation.status = status
         if status == Status.RESOLVED:
+            sla.inbox_mark(conversation.resolved_at, now)  # the day it counted on before
             conversation.resolved_at = now
+            conversation.resolved_by = actor
             conversation.resolution_seconds = int(
                 max(0, (now - conversation.first_message_at).total_seconds())
             )
+            conversation.resolution_business_seconds = sla.resolution_measure(conversation, now)
         conversation.save(
-            update_fields=["status", "resolved_at", "resolution_seconds", "updated_at"]
+            update_fields=[
+                "status",
+                "resolved_at",
+                "resolved_by",
+                "resolution_seconds",
+                "resolution_business_seconds",
+                "updated_at",
+            ]
         )
+        sla.clock_refresh(conversation, now=now)
         _event(
             conversation,
             Event.Action.STATUS,
@@ -521,6 +548,7 @@ def conversation_priority_set(
         if conversation.priority != priority:
             conversation.priority = priority
             conversation.save(update_fields=["priority", "updated_at"])
+            sla.clock_refresh(conversation)
             _event(
                 conversation, Event.Action.PRIORITY, actor=actor, detail=Priority(priority).label
             )
