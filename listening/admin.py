@@ -163,3 +163,4 @@ class FollowerCountAdmin(MarksAdmin):
 
 
 from listening.inbox import admin as inbox_admin  # noqa: E402, F401 — the inbox's models
+from listening.inbox.sla import admin as sla_admin  # noqa: E402, F401 — SLA policies

@@ -23,6 +23,11 @@ Attribution, written down once (tests/metrics/test_facts.py holds it):
   hours × the organisation's loaded hourly cost.
 - **Campaign spend** is spread evenly over the campaign's days (the last day takes the
   rounding), belonging to the campaign and its department.
+- **The inbox**: a first response belongs to the department it was routed to when
+  answered, its conversation's account and the person who answered (Dim.PERSON), on the
+  day answered; an answer sent, to its conversation's department and account and its
+  sender; a resolution, to whoever resolved it; a conversation's sentiment, to its
+  department and account on the day its first message arrived.
 - **X API spend** is each run's cost on the day it started, for its account, source and
   the source's department.
 
@@ -83,7 +88,10 @@ from campaigns.models import Campaign
 from campaigns.offers.models import Conversion
 from campaigns.timelog.models import TimeEntry
 from departments.models import Organisation
+from listening.inbox.models import Conversation, MessageKind, ResponseTime
+from listening.inbox.models import Message as InboxMessage
 from listening.models import FollowerCount, InboxItem, SourceRun, Tweet, XAccount
+from metrics.histogram import bucket_counts
 from metrics.models import Dim
 from prospects.models import Interaction, Stage, StageChange
 from socialops.marks import Family
@@ -180,6 +188,8 @@ class Cell:
     dim_id: int
     count: int
     total: Decimal
+    # Durations: how many fell in each of metrics.histogram's buckets (None: not one).
+    buckets: tuple[int, ...] | None = None
 
 
 def _kind_code(field: str) -> Case:
@@ -644,6 +654,89 @@ def _pipeline_draw(
             out[(day, "pipeline_value", dim, dim_id)] = value
 
 
+def inbox(first: date, last: date, zone: tzinfo) -> Iterator[Cell]:
+    """The inbox's figures, summed in Python from the window's rows (a few thousand a
+    day at most, and durations need their histogram buckets):
+    - first responses (ResponseTime, kind first) on the day answered, for the department
+      it was routed to when answered, the account, the person who answered: count, total
+      minutes and buckets, in calendar and in business minutes;
+    - responses with an SLA target (first and next) and those within it;
+    - answers sent (outbound messages) on the day sent, for the conversation's
+      department and account and the person who sent them: replies (posts) and DMs;
+    - conversations resolved, on the day resolved, by whoever resolved them;
+    - conversations by sentiment on the day their first message arrived (no person)."""
+    start, end = _window(first, last, zone)
+    counts: dict[tuple[date, str, str, int], int] = {}
+    minutes: dict[tuple[date, str, str, int], list[float]] = {}
+
+    def day_of(moment: datetime) -> date:
+        return moment.astimezone(zone).date()
+
+    def scopes(department, account, person) -> list[tuple[str, int]]:
+        out = [(Dim.ORG, 0)]
+        for dim, value in ((Dim.DEPARTMENT, department), (Dim.ACCOUNT, account)):
+            if value is not None:
+                out.append((dim, value))
+        if person is not None:
+            out.append((Dim.PERSON, person))
+        return out
+
+    def add(day, metric, where) -> None:
+        for dim, dim_id in where:
+            key = (day, metric, dim, dim_id)
+            counts[key] = counts.get(key, 0) + 1
+
+    def add_minutes(day, metric, where, value) -> None:
+        for dim, dim_id in where:
+            minutes.setdefault((day, metric, dim, dim_id), []).append(value)
+
+    responses = ResponseTime.objects.filter(answered_at__gte=start, answered_at__lt=end)
+    for kind, at, seconds, business, within, department, account, person in responses.values_list(
+        "kind",
+        "answered_at",
+        "seconds",
+        "business_seconds",
+        "within_sla",
+        "department_id",
+        "conversation__account_id",
+        "responder_id",
+    ):
+        day, where = day_of(at), scopes(department, account, person)
+        if kind == ResponseTime.Kind.FIRST:
+            add_minutes(day, "first_response_minutes", where, seconds / 60)
+            if business is not None:
+                add_minutes(day, "first_response_business_minutes", where, business / 60)
+        if within is not None:
+            add(day, "sla_responses", where)
+            if within:
+                add(day, "sla_responses_met", where)
+    sent = InboxMessage.objects.filter(
+        direction=InboxMessage.Direction.OUTBOUND, at__gte=start, at__lt=end
+    )
+    for kind, at, department, account, person in sent.values_list(
+        "kind", "at", "conversation__department_id", "conversation__account_id", "sent_by_id"
+    ):
+        metric = "dms" if kind == MessageKind.DM else "replies"
+        add(day_of(at), metric, scopes(department, account, person))
+    resolved = Conversation.objects.filter(resolved_at__gte=start, resolved_at__lt=end)
+    for at, department, account, person in resolved.values_list(
+        "resolved_at", "department_id", "account_id", "resolved_by_id"
+    ):
+        add(day_of(at), "conversations_resolved", scopes(department, account, person))
+    arrived = Conversation.objects.filter(
+        first_message_at__gte=start, first_message_at__lt=end
+    ).exclude(sentiment="")
+    for at, sentiment, department, account in arrived.values_list(
+        "first_message_at", "sentiment", "department_id", "account_id"
+    ):
+        add(day_of(at), f"conversations_{sentiment}", scopes(department, account, None))
+    for (day, metric, dim, dim_id), n in counts.items():
+        yield Cell(day, metric, dim, dim_id, n, ZERO)
+    for (day, metric, dim, dim_id), values in minutes.items():
+        total = Decimal(str(sum(values))).quantize(Q4)
+        yield Cell(day, metric, dim, dim_id, 0, total, tuple(bucket_counts(values)))
+
+
 Compute = Callable[[date, date, tzinfo], Iterator[Cell]]
 
 # Each family's computation and the metrics it writes (its rollup rows are replaced whole
@@ -681,6 +774,21 @@ FAMILIES: dict[str, tuple[Compute, tuple[str, ...]]] = {
             "stage_exits",
             "hours_in_stage",
             "pipeline_value",
+        ),
+    ),
+    Family.INBOX: (
+        inbox,
+        (
+            "first_response_minutes",
+            "first_response_business_minutes",
+            "sla_responses",
+            "sla_responses_met",
+            "replies",
+            "dms",
+            "conversations_resolved",
+            "conversations_positive",
+            "conversations_neutral",
+            "conversations_negative",
         ),
     ),
 }

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Q
 
 from metrics.facts import FAMILIES, FAMILY_OF
+from metrics.histogram import combine, quantile
 from metrics.models import DailyRollup, Dim
 
 
@@ -73,18 +74,53 @@ DERIVED: dict[
         ("hours_in_stage", "stage_exits"),
         lambda v: _ratio(v["hours_in_stage"], v["stage_exits"]),
     ),
+    "sla_met_share": (
+        ("sla_responses_met", "sla_responses"),
+        lambda v: _ratio(v["sla_responses_met"], v["sla_responses"], 100),
+    ),
+    "positive_sentiment_share": (
+        ("conversations_positive", "conversations_neutral", "conversations_negative"),
+        lambda v: _ratio(
+            v["conversations_positive"],
+            _sum(
+                v["conversations_positive"], v["conversations_neutral"], v["conversations_negative"]
+            ),
+            100,
+        ),
+    ),
 }
+
+# Durations read off the range's histogram buckets (metrics.histogram): (stored metric, q).
+QUANTILES: dict[str, tuple[str, float]] = {
+    "median_first_response_minutes": ("first_response_minutes", 0.5),
+    "p90_first_response_minutes": ("first_response_minutes", 0.9),
+    "median_first_response_business_minutes": ("first_response_business_minutes", 0.5),
+    "p90_first_response_business_minutes": ("first_response_business_minutes", 0.9),
+}
+BUCKETED = frozenset(stored for stored, _ in QUANTILES.values())
+
+# The spread of first responses: (label, the histogram buckets it adds up). The
+# histogram's bounds include 60, 240, 480 and 1440 minutes, so the bands are exact.
+SPREAD: tuple[tuple[str, range], ...] = (
+    ("0–1 h", range(0, 7)),
+    ("1–4 h", range(7, 9)),
+    ("4–8 h", range(9, 10)),
+    ("8–24 h", range(10, 11)),
+    ("24 h+", range(11, 13)),
+)
 
 
 def is_computed(key: str) -> bool:
     """Whether the product measures this metric from its data (else: entered by hand, or
     not measured yet: the inbox and prospects metrics)."""
-    return key in FAMILY_OF or key in DERIVED
+    return key in FAMILY_OF or key in DERIVED or key in QUANTILES
 
 
 def stored_inputs(key: str) -> tuple[str, ...]:
     if key in DERIVED:
         return DERIVED[key][0]
+    if key in QUANTILES:
+        return (QUANTILES[key][0],)
     return (key,) if key in FAMILY_OF else ()
 
 
@@ -140,6 +176,8 @@ class Table:
         self.daily: dict[tuple[str, Scope], dict[date, Decimal]] = defaultdict(dict)
         # The first day each (family, scope) has any row: before it, "no data yet".
         self.since: dict[tuple[str, Scope], date] = {}
+        # Durations' buckets per day, for quantiles and the spread.
+        self.buckets: dict[tuple[str, Scope], dict[date, list[int]]] = defaultdict(dict)
         self._indexes: dict[tuple[str, Scope], tuple[list, list, list]] = {}
         if not stored or not requests:
             return
@@ -162,13 +200,15 @@ class Table:
         # One dict per (metric, scope) looked up once, not a Scope built per row: a page
         # reads thousands of rows (a third of this loop's time).
         days_of: dict[tuple[str, str, int], dict[date, Decimal]] = {}
-        for metric, dim, dim_id, day, count, total in rows.values_list(
-            "metric", "dim", "dim_id", "day", "count", "total"
+        for metric, dim, dim_id, day, count, total, buckets in rows.values_list(
+            "metric", "dim", "dim_id", "day", "count", "total", "buckets"
         ).order_by():
             days = days_of.get((metric, dim, dim_id))
             if days is None:
                 days = days_of[(metric, dim, dim_id)] = self.daily[(metric, Scope(dim, dim_id))]
             days[day] = total + count
+            if buckets is not None and metric in BUCKETED:
+                self.buckets[(metric, Scope(dim, dim_id))][day] = buckets
 
     def _index(self, key: tuple[str, Scope]) -> tuple[list[date], list[Decimal], list[Decimal]]:
         """The key's days in order, their values and running totals (built once), so each
@@ -194,13 +234,33 @@ class Table:
             return values[end - 1] if end else None
         return running[end] - running[min(bisect_left(days, first), end)]
 
+    def histogram(self, metric: str, scope: Scope, first: date, last: date) -> list[int] | None:
+        """The stored durations' buckets added up over the range; None: no data yet."""
+        since = self.since.get((FAMILY_OF[metric], scope))
+        if since is None or since > last:
+            return None
+        days = self.buckets.get((metric, scope), {})
+        return combine(b for day, b in days.items() if first <= day <= last)
+
     def value(self, metric: str, scope: Scope, first: date, last: date) -> Decimal | None:
+        if metric in QUANTILES:
+            stored, q = QUANTILES[metric]
+            buckets = self.histogram(stored, scope, first, last)
+            found = quantile(buckets, q) if buckets else None
+            return None if found is None else Decimal(str(round(found, 2)))
         if metric in DERIVED:
             inputs, formula = DERIVED[metric]
             return formula({m: self._stored(m, scope, first, last) for m in inputs})
         if metric in FAMILY_OF:
             return self._stored(metric, scope, first, last)
         return None
+
+
+def spread(buckets: Sequence[int] | None) -> list[tuple[str, int]] | None:
+    """First responses per band (SPREAD) from added-up buckets; None: no data yet."""
+    if buckets is None:
+        return None
+    return [(label, sum(buckets[n] for n in band)) for label, band in SPREAD]
 
 
 def metric_value(metric: str, *, scope: Scope = ORG, first: date, last: date) -> Decimal | None:

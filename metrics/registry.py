@@ -177,7 +177,12 @@ METRICS: dict[str, Metric] = {
             "Posts, threads, replies, quotes and reposts we published from the calendar.",
         ),
         Metric(
-            "replies", "Replies answered", Unit.COUNT, True, Source.INBOX, "Mentions we replied to."
+            "replies",
+            "Replies answered",
+            Unit.COUNT,
+            True,
+            Source.INBOX,
+            "Replies and quotes we sent to conversations in the inbox.",
         ),
         Metric(
             "dms",
@@ -185,7 +190,7 @@ METRICS: dict[str, Metric] = {
             Unit.COUNT,
             True,
             Source.INBOX,
-            "Direct-message conversations we answered.",
+            "Direct messages we sent to conversations in the inbox.",
         ),
         Metric(
             "median_first_response_minutes",
@@ -193,7 +198,47 @@ METRICS: dict[str, Metric] = {
             Unit.MINUTES,
             False,
             Source.INBOX,
-            "Median time from a mention arriving to our first reply.",
+            "Median time from a conversation's first message to a person's first reply.",
+        ),
+        Metric(
+            "p90_first_response_minutes",
+            "90th-percentile first-response time",
+            Unit.MINUTES,
+            False,
+            Source.INBOX,
+            "Nine first responses in ten came faster than this.",
+        ),
+        Metric(
+            "median_first_response_business_minutes",
+            "Median first-response time (business hours)",
+            Unit.MINUTES,
+            False,
+            Source.INBOX,
+            "Median first-response time counting only the department's opening hours.",
+        ),
+        Metric(
+            "p90_first_response_business_minutes",
+            "90th-percentile first-response time (business hours)",
+            Unit.MINUTES,
+            False,
+            Source.INBOX,
+            "The 90th percentile counting only the department's opening hours.",
+        ),
+        Metric(
+            "sla_met_share",
+            "Responses within SLA",
+            Unit.PERCENT,
+            True,
+            Source.INBOX,
+            "Share of first and next responses with an SLA target that came within it.",
+        ),
+        Metric(
+            "conversations_resolved",
+            "Conversations resolved",
+            Unit.COUNT,
+            True,
+            Source.INBOX,
+            "Conversations set to resolved.",
         ),
         Metric(
             "positive_sentiment_share",
@@ -201,7 +246,7 @@ METRICS: dict[str, Metric] = {
             Unit.PERCENT,
             True,
             Source.INBOX,
-            "Share of mentions with positive sentiment.",
+            "Share of new conversations with positive sentiment (as corrected by people).",
         ),
         Metric(
             "leads",
@@ -338,6 +383,10 @@ NOT_TOTALS = frozenset(
         "followers",
         "conversion_rate",
         "median_first_response_minutes",
+        "p90_first_response_minutes",
+        "median_first_response_business_minutes",
+        "p90_first_response_business_minutes",
+        "sla_met_share",
         "positive_sentiment_share",
         "cost_per_conversion",
         "roi",
@@ -359,6 +408,21 @@ SCOPES: dict[str, frozenset[str]] = {
     **{
         key: frozenset({ORGANISATION, DEPARTMENT})
         for key in ("leads", "prospects_engaged", "touches", "pipeline_value", "avg_hours_in_stage")
+    },
+    # The inbox's figures belong to departments and accounts (and people, on its report).
+    **{
+        key: frozenset({ORGANISATION, DEPARTMENT, ACCOUNT})
+        for key in (
+            "replies",
+            "dms",
+            "median_first_response_minutes",
+            "p90_first_response_minutes",
+            "median_first_response_business_minutes",
+            "p90_first_response_business_minutes",
+            "sla_met_share",
+            "conversations_resolved",
+            "positive_sentiment_share",
+        )
     },
     **{
         key: frozenset({ORGANISATION, DEPARTMENT, CAMPAIGN})

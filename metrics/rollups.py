@@ -20,7 +20,7 @@ from campaigns.models import Campaign
 from campaigns.offers.models import Conversion
 from campaigns.timelog.models import TimeEntry
 from departments.models import Organisation
-from listening.models import FollowerCount, InboxItem, SourceRun, Tweet
+from listening.models import Conversation, FollowerCount, InboxItem, SourceRun, Tweet
 from metrics.facts import FAMILIES, Cell
 from metrics.models import DailyRollup
 from prospects.models import Interaction, StageChange
@@ -87,7 +87,11 @@ def recompute(family: str, first: date, last: date, *, zone: tzinfo | None = Non
             "pk", "day", "metric", "dim", "dim_id", "count", "total", "buckets"
         ):
             cell = cells.get(tuple(key))
-            if cell is not None and (cell.count, cell.total, None) == (count, total, buckets):
+            if cell is not None and (cell.count, cell.total, _listed(cell.buckets)) == (
+                count,
+                total,
+                buckets,
+            ):
                 del cells[tuple(key)]  # as stored
             else:
                 stale.append(pk)
@@ -102,12 +106,18 @@ def recompute(family: str, first: date, last: date, *, zone: tzinfo | None = Non
                     dim_id=c.dim_id,
                     count=c.count,
                     total=c.total,
+                    buckets=_listed(c.buckets),
                 )
                 for c in cells.values()
             ],
             batch_size=2000,
         )
     return held
+
+
+def _listed(buckets: tuple[int, ...] | None) -> list[int] | None:
+    """A cell's buckets as the JSON column stores and reads them."""
+    return None if buckets is None else list(buckets)
 
 
 def _lock(family: str) -> None:
@@ -186,6 +196,7 @@ def first_raw_day(zone: tzinfo) -> date | None:
         ScheduledPost.objects.aggregate(m=Min("published_at"))["m"],
         Tweet.objects.aggregate(m=Min("created_at"))["m"],
         InboxItem.objects.aggregate(m=Min("received_at"))["m"],
+        Conversation.objects.aggregate(m=Min("first_message_at"))["m"],
         SourceRun.objects.aggregate(m=Min("started_at"))["m"],
         StageChange.objects.aggregate(m=Min("at"))["m"],
         Interaction.objects.aggregate(m=Min("occurred_at"))["m"],
@@ -274,16 +285,22 @@ def verify(first: date, last: date, *, progress: Progress | None = None) -> list
             with transaction.atomic():
                 _without_jit()
                 cells = _cells(family, start, end, zone)
-            computed = {k: c.count + c.total for k, c in cells.items()}
+            computed = {k: (c.count + c.total, _listed(c.buckets)) for k, c in cells.items()}
             stored = {
-                (r.day, r.metric, r.dim, r.dim_id): r.count + r.total
+                (r.day, r.metric, r.dim, r.dim_id): (r.count + r.total, r.buckets)
                 for r in DailyRollup.objects.filter(
                     metric__in=metrics, day__gte=start, day__lte=end
                 )
             }
             for key in sorted(set(computed) | set(stored)):
                 if computed.get(key) != stored.get(key):
-                    differences.append(Difference(*key, stored.get(key), computed.get(key)))
+                    differences.append(
+                        Difference(
+                            *key,
+                            (stored.get(key) or (None,))[0],
+                            (computed.get(key) or (None,))[0],
+                        )
+                    )
             if progress:
                 progress(n * len(FAMILIES) + m + 1, steps, f"{start:%Y-%m}")
     return differences

@@ -8,10 +8,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from listening import selectors as listening_selectors
 from listening.inbox.models import Conversation, Message, Priority, Sentiment, Status, Tag
+from listening.inbox.sla import selectors as sla_selectors
 from listening.models import Source, SourceTweet, XAccount
 from socialops.permissions import request_user
 
-SLA_STATES = [("on_target", "On target"), ("at_risk", "At risk"), ("missed", "Missed")]
+SLA_STATES = sla_selectors.STATES
 
 
 def _accounts(request) -> QuerySet[XAccount]:
@@ -48,7 +49,7 @@ class ConversationFilterSet(filters.FilterSet):
         method="filter_sla",
         empty_label="Any SLA state",
         label="SLA state",
-        help_text="Not measured yet: SLA policies arrive with business hours.",
+        help_text="On target, at risk (75 % of a target used) or missed.",
     )
     q = filters.CharFilter(method="filter_q", label="Search", help_text="Words in the messages.")
 
@@ -63,7 +64,7 @@ class ConversationFilterSet(filters.FilterSet):
         )
 
     def filter_sla(self, queryset, name, value):
-        return queryset  # no SLA policies yet: every conversation matches
+        return sla_selectors.sla_filter(queryset, value)
 
     def filter_q(self, queryset, name, value):
         words = value.split()[:8]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from listening.inbox import views
+from listening.inbox.sla import views as sla_views
 
 app_name = "inbox"
 urlpatterns = [
@@ -14,6 +15,9 @@ urlpatterns = [
     path("c/<int:pk>/status/", views.status, name="status"),
     path("c/<int:pk>/priority/", views.priority, name="priority"),
     path("c/<int:pk>/tags/", views.tags, name="tags"),
+    path("c/<int:pk>/sentiment/", views.sentiment, name="sentiment"),
+    path("sla/", sla_views.policies, name="sla_policies"),
+    path("sla/<int:pk>/delete/", sla_views.policy_delete, name="sla_policy_delete"),
     path("c/<int:pk>/note/", views.note, name="note"),
     path("c/<int:pk>/reply/", views.reply, name="reply"),
     path("c/<int:pk>/presence/", views.presence, name="presence"),

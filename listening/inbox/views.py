@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
@@ -25,7 +26,9 @@ from listening.inbox.forms import (
     StatusForm,
     TagsForm,
 )
-from listening.inbox.models import RoutingRule, Status
+from listening.inbox.models import RoutingRule, Sentiment, Status
+from listening.inbox.sla import selectors as sla_selectors
+from listening.inbox.sla import services as sla_services
 from socialops.csv import csv_response
 from socialops.forms import apply_service_errors
 from socialops.models import User
@@ -45,11 +48,20 @@ def _filtered(request, queryset):
 
 def _list(request, queryset, *, title: str, department: Department | None):
     filterset, rows = _filtered(request, queryset)
+    now = timezone.now()
+    conversations = sla_selectors.at_risk_first(rows, limit=PAGE_SIZE, now=now)
+    for c in conversations:
+        c.sla_state = sla_selectors.state_of(c, now)
+        c.sla_label = sla_selectors.LABELS.get(c.sla_state, "")
+    agreement, corrected = sla_selectors.sentiment_agreement(conversations=queryset)
     context = {
         "title": title,
         "department": department,
         "filterset": filterset,
-        "conversations": list(rows[:PAGE_SIZE]),
+        "conversations": conversations,
+        "agreement": agreement,
+        "corrected": corrected,
+        "can_edit_sla": sla_selectors.policy_departments(user=request.user).exists(),
         "departments": selectors.inbox_departments(user=request.user),
         "export_query": request.GET.urlencode(),
     }
@@ -149,6 +161,9 @@ def _detail_context(request, pk: int, **extra) -> dict:
         ),
         "assignees": selectors.assignee_choices(conversation=conversation) if can_work else [],
         "statuses": Status.choices,
+        "sentiments": Sentiment.choices,
+        "sla_state": (state := sla_selectors.state_of(conversation)),
+        "sla_label": sla_selectors.LABELS.get(state, ""),
         "tags": ", ".join(t.name for t in conversation.tags.all()),
     }
     context.update(extra)
@@ -282,6 +297,21 @@ def reply(request, pk: int):
     except ValidationError as exc:
         return _error(request, pk, " ".join(exc.messages))
     return _after(request, pk, sent=True)
+
+
+@login_required
+@require_POST
+def sentiment(request, pk: int):
+    conversation = _conversation_or_404(request, pk)
+    try:
+        sla_services.conversation_sentiment_correct(
+            actor=request.user,
+            conversation=conversation,
+            sentiment=request.POST.get("sentiment", ""),
+        )
+    except ValidationError as exc:
+        return _error(request, pk, " ".join(exc.messages))
+    return _after(request, pk)
 
 
 # --- Presence: who else is here (HTMX polls every second) ------------------------------
