@@ -22,6 +22,8 @@ from django.views.decorators.http import require_GET
 from campaigns.timelog import permissions as time_perms
 from departments import selectors as department_selectors
 from departments.models import Department, Goal, Membership
+from listening.inbox import selectors as inbox_selectors
+from listening.inbox.sla import selectors as sla_selectors
 from metrics import dashboard_selectors as ds
 from metrics.dashboard_forms import ActivityFilterForm, RangeForm
 from metrics.selectors import Rag, kpi_progress_many, kpi_requests
@@ -431,6 +433,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             "accounts": ds.accounts_health(user=request.user),
             "sources": sources,
             "month_total": sum((s.month_cost for s in sources), Decimal(0)),
+            "sla_at_risk": sla_selectors.at_risk_by_department(
+                queryset=inbox_selectors.conversation_list(user=request.user)
+            ),
         },
     )
 

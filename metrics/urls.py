@@ -21,3 +21,8 @@ urlpatterns += [
     path("metrics/activities/", dashboards.activities, name="activities"),
     path("metrics/overview/", dashboards.overview, name="overview"),
 ]
+
+# The inbox report (metrics/inbox_report.py).
+from metrics import inbox_report  # noqa: E402
+
+urlpatterns += [path("metrics/inbox/", inbox_report.inbox_report, name="inbox_report")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from departments.models import Department, Membership
@@ -74,6 +74,21 @@ def at_risk_count(*, queryset: QuerySet, now: datetime | None = None) -> int:
     """Open conversations whose running clock is at risk (75 % used) and not yet due."""
     now = now or timezone.now()
     return queryset.filter(_risk(now)).exclude(_missed(now)).count()
+
+
+def at_risk_by_department(*, queryset: QuerySet, now: datetime | None = None) -> list[dict]:
+    """at_risk_count per department (slug, name, n), in one query."""
+    now = now or timezone.now()
+    rows = (
+        queryset.filter(_risk(now))
+        .exclude(_missed(now))
+        .exclude(department=None)
+        .order_by()
+        .values("department__slug", "department__name")
+        .annotate(n=Count("pk"))
+        .order_by("department__name")
+    )
+    return list(rows)
 
 
 def policy_departments(*, user: User) -> QuerySet[Department]:
