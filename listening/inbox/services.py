@@ -68,11 +68,12 @@ def _score(text: str) -> str:
     except ImportError:
         return ""
     try:
-        label, _compound = sentiment.score(text)
+        # score() answers a Score (label, compound, cues): unpacking it as a pair
+        # failed on every message, so nothing was ever stored.
+        return sentiment.score(text).label
     except Exception:  # a scorer failure must never lose a message
         log.exception("sentiment scoring failed")
         return ""
-    return label
 
 
 def _event(conversation: Conversation, action: str, *, actor=None, detail="", at=None) -> Event:

@@ -27,6 +27,12 @@ class SlaPolicyForm(forms.ModelForm):
         if departments is not None:
             self.fields["department"].queryset = departments
 
-    def validate_unique(self) -> None:
-        # Saving a department × priority that has a policy changes it (the service).
-        pass
+    def clean(self):
+        data = super().clean()
+        # Saving a department × priority that has a policy changes that policy.
+        existing = SlaPolicy.objects.filter(
+            department=data.get("department"), priority=data.get("priority")
+        ).first()
+        if existing is not None:
+            self.instance = existing
+        return data
