@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0005_rollup_department_post"),
+        ("metrics", "0006_rollup_sales_dims"),
     ]
 
     operations = [
@@ -23,6 +23,8 @@ class Migration(migrations.Migration):
                     ("activity", "Activity kind"),
                     ("dep_activity", "Department × activity kind"),
                     ("dep_post", "Department × post"),
+                    ("rep", "Sales rep"),
+                    ("stage", "Funnel stage"),
                     ("person", "Person"),
                 ],
                 max_length=12,

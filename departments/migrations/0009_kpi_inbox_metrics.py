@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("departments", "0007_business_hours"),
+        ("departments", "0008_kpi_metric_sales"),
     ]
 
     operations = [
@@ -47,6 +47,9 @@ class Migration(migrations.Migration):
                     ("positive_sentiment_share", "Positive-sentiment share"),
                     ("leads", "Leads"),
                     ("prospects_engaged", "Prospects engaged"),
+                    ("touches", "Touches"),
+                    ("pipeline_value", "Pipeline value"),
+                    ("avg_hours_in_stage", "Average time in a stage"),
                     ("hours_spent", "Hours spent"),
                     ("staff_cost", "Staff cost"),
                     ("campaign_spend", "Campaign spend"),
