@@ -1,7 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
 from listening.inbox import views
-from listening.inbox.sla import views as sla_views
 
 app_name = "inbox"
 urlpatterns = [
@@ -16,8 +15,7 @@ urlpatterns = [
     path("c/<int:pk>/priority/", views.priority, name="priority"),
     path("c/<int:pk>/tags/", views.tags, name="tags"),
     path("c/<int:pk>/sentiment/", views.sentiment, name="sentiment"),
-    path("sla/", sla_views.policies, name="sla_policies"),
-    path("sla/<int:pk>/delete/", sla_views.policy_delete, name="sla_policy_delete"),
+    path("sla/", include("listening.inbox.sla.urls")),
     path("c/<int:pk>/note/", views.note, name="note"),
     path("c/<int:pk>/reply/", views.reply, name="reply"),
     path("c/<int:pk>/presence/", views.presence, name="presence"),

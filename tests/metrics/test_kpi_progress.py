@@ -145,10 +145,10 @@ def test_the_sparkline_is_the_running_total(clicks, marketing):
     assert progress.sparkline.startswith("<svg")
 
 
-def test_inbox_metrics_answer_no_data_yet(marketing):
+def test_inbox_metrics_are_measured_and_say_no_data_yet_before_any_answer(marketing):
     goal = GoalFactory(department=marketing, period_start=START, period_end=END)
     progress = kpi_progress(kpi=KPIFactory(goal=goal, metric="replies", name=""), today=TODAY)
-    assert (progress.actual, progress.rag, progress.source) == (None, Rag.NO_DATA, Source.NOT_YET)
+    assert (progress.actual, progress.rag, progress.source) == (None, Rag.NO_DATA, Source.DATA)
 
 
 def test_sales_metrics_are_measured_and_say_no_data_yet_before_any_prospect(marketing):

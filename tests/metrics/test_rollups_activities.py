@@ -314,7 +314,8 @@ def test_one_pass_and_one_query_per_dimension_give_the_same_cells(rows, monkeypa
     one_pass = cells()
     monkeypatch.setattr(facts, "_one_pass", lambda using: False)
     assert cells() == one_pass
-    assert {c.dim for c in one_pass["clicks"]} == set(Dim) - {Dim.SOURCE, Dim.REP, Dim.STAGE}
+    not_clicks = {Dim.SOURCE, Dim.REP, Dim.STAGE, Dim.PERSON}
+    assert {c.dim for c in one_pass["clicks"]} == set(Dim) - not_clicks
 
 
 @pytest.mark.parametrize(

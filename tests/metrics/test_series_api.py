@@ -215,12 +215,12 @@ def test_followers_are_a_level_carried_to_each_periods_end(api, org):
     assert [p["value"] for p in weeks.json()["points"]] == ["100.0000", "130.0000"]
 
 
-def test_a_metric_not_measured_from_data_answers_no_data_yet(api, world):
+def test_a_measured_metric_without_rows_answers_no_data_yet(api, world):
     body = _get(
         api, metric="median_first_response_minutes", **{"from": str(DAY)}, to=str(DAY)
     ).json()
 
-    assert body["measured"] is False
+    assert body["measured"] is True
     assert [p["value"] for p in body["points"]] == [None]
 
 
@@ -318,7 +318,8 @@ def test_the_registry_says_which_metrics_are_measured(api):
 
     assert listing["link_clicks"]["measured"] is True
     assert listing["roi"]["measured"] is True  # derived from measured sums
-    assert listing["median_first_response_minutes"]["measured"] is False  # the inbox issue's
+    assert listing["median_first_response_minutes"]["measured"] is True  # the inbox's rollup
+    assert all(m["measured"] for m in listing.values() if m["source"] != "manual")
     assert {"key", "label", "unit", "source", "measured"} <= set(listing["link_clicks"])
     # The detail route still answers every key; "series" is the series endpoint.
     assert api.get("/api/v1/metrics/followers/").json()["measured"] is True
