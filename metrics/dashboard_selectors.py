@@ -125,6 +125,18 @@ HEADLINE = (
     "engagements",
     "mentions",
 )
+# Shown only where the department has them in either period (the inbox's answers, the
+# sales team's prospects): "no data yet" on every department's page would be noise.
+WHERE_COUNTED = (
+    "replies",
+    "conversations_resolved",
+    "median_first_response_minutes",
+    "sla_met_share",
+    "leads",
+    "touches",
+    "prospects_engaged",
+    "pipeline_value",
+)
 LABELS = {"unique_clicks": "Unique visitors"}
 CAMPAIGN_METRICS = ("link_clicks", "conversions", "conversion_rate", "revenue", "cost", "roi")
 CHART_METRICS = ("link_clicks", "mentions")
@@ -222,7 +234,11 @@ def department_figures(
     scope = Scope(Dim.DEPARTMENT, department.pk)
     previous = period.previous()
     campaigns = department_campaigns(department=department, period=period)
-    requests = [Request(m, scope, p.first, p.last) for m in HEADLINE for p in (period, previous)]
+    requests = [
+        Request(m, scope, p.first, p.last)
+        for m in (*HEADLINE, *WHERE_COUNTED)
+        for p in (period, previous)
+    ]
     requests += [
         Request(m, Scope(Dim.CAMPAIGN, c.pk), period.first, period.last)
         for c in campaigns
@@ -237,6 +253,14 @@ def department_figures(
         )
         for key in HEADLINE
     ]
+    for key in WHERE_COUNTED:
+        shown = figure(
+            key,
+            table.value(key, scope, period.first, period.last),
+            table.value(key, scope, previous.first, previous.last),
+        )
+        if shown.value is not None or shown.previous is not None:
+            figures.append(shown)
     results = [
         CampaignResult(
             campaign=c,

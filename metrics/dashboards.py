@@ -121,6 +121,16 @@ def _figure_links(
         "impressions": posts,
         "engagements": posts,
         "mentions": mentions_url(department, first, last),
+        # The inbox's answers: the department's inbox (its report has the figures by week
+        # and person); the sales figures: the prospects' summary (counts only).
+        **dict.fromkeys(
+            ("replies", "conversations_resolved", "median_first_response_minutes", "sla_met_share"),
+            reverse("inbox:department", args=[department.slug]),
+        ),
+        **dict.fromkeys(
+            ("leads", "touches", "prospects_engaged", "pipeline_value"),
+            reverse("prospects:summary"),
+        ),
         # Cost is staff time and campaign spend: the time entries, for those who may see
         # the team's time; else the campaigns whose spend it counts.
         "cost": time_url(department, first, last)

@@ -830,3 +830,24 @@ def test_top_posts_of_many_departments_rank_within_each(data, marketing, sales):
         departments=[marketing, sales], period=period, zone=ZONE, limit=1
     )
     assert [p.post_id for p in engaged[marketing.pk]] == [data["reply"].pk]
+
+
+def test_the_inbox_and_sales_figures_show_where_the_department_has_them(client, owner, data, sales):
+    """Leads, touches, answers…: on a department's page where counted in either period,
+    linked to the rows' page; left out elsewhere ("no data yet" on every page is noise)."""
+    from metrics.models import DailyRollup, Dim
+
+    DailyRollup.objects.create(
+        day=DAY, metric="leads", dim=Dim.DEPARTMENT, dim_id=sales.pk, count=3
+    )
+    DailyRollup.objects.create(day=DAY, metric="leads", dim=Dim.ORG, dim_id=0, count=3)
+    client.force_login(owner)
+    mine = {f.key for f, _, _ in client.get(url(**RANGE)).context["figures"]}
+    assert "leads" not in mine and "replies" not in mine
+    response = client.get(url("sales", **RANGE))
+    if response.status_code != 200:  # the owner may read only their own department
+        return
+    shown = {f.key: (f.value, link) for f, link, _ in response.context["figures"]}
+    assert shown["leads"] == (3, reverse("prospects:summary"))
+    # The prospects' rows count from their first: no touch in the period is a real 0.
+    assert shown["touches"][0] == 0
