@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -25,6 +26,9 @@ from tests.factories import (
     XAccountFactory,
     XUserFactory,
 )
+
+# The organisation's zone in these tests: its day, not the server's (they differ near midnight).
+BERLIN = ZoneInfo("Europe/Berlin")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +65,7 @@ def marketing_week(organisation, marketing):
                 is_bot=visitor == "bot",
                 click_id=uuid.uuid4().hex,
             )
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=BERLIN)
     TimeEntryFactory(department=marketing, day=today - dt.timedelta(days=1), minutes=180)
     rebuild()
     return {"clicks": 12, "hours": Decimal(3)}
@@ -83,8 +87,8 @@ def test_lead_reads_the_dashboard_and_follows_clicks_to_the_csv(
     # A new period: HTMX swaps the body and the address keeps it.
     page.get_by_label("Period").select_option("quarter")
     expect(page).to_have_url(re.compile(r"range=quarter"))
-    quarter = timezone.localdate().replace(
-        day=1, month=(timezone.localdate().month - 1) // 3 * 3 + 1
+    quarter = timezone.localdate(timezone=BERLIN).replace(
+        day=1, month=(timezone.localdate(timezone=BERLIN).month - 1) // 3 * 3 + 1
     )
     expect(page.locator("#period-label")).to_contain_text(quarter.strftime("%-d %b %Y"))
     expect(clicks).to_have_text("12")
@@ -95,7 +99,7 @@ def test_lead_reads_the_dashboard_and_follows_clicks_to_the_csv(
     # Typing the days picks the custom period by itself.
     page.get_by_label("Period").select_option("week")
     expect(page).to_have_url(re.compile(r"range=week"))
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    yesterday = timezone.localdate(timezone=BERLIN) - dt.timedelta(days=1)
     page.get_by_label("From (custom)").fill(yesterday.isoformat())
     page.get_by_label("To (custom)").fill(yesterday.isoformat())
     expect(page).to_have_url(re.compile(r"range=custom.*end=" + yesterday.isoformat()))
@@ -151,7 +155,7 @@ def test_lead_drills_from_a_kpi_to_the_clicks_it_counts(
     signed_in, live_server, owner, marketing, marketing_week
 ):
     """The KPI on the dashboard, its page, then the very clicks its actual counts."""
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=BERLIN)
     goal = GoalFactory(
         department=marketing,
         title="Winter traffic",

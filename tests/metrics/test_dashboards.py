@@ -564,7 +564,8 @@ def test_the_overview_lists_what_waits(client, owner, colleague, admin_user, dat
 
 
 def test_the_overview_clicks_trend_equals_the_rows(client, owner, marketing, org):
-    today = timezone.localdate()
+    # The organisation's day (Berlin), not the server's: they differ around midnight.
+    today = timezone.localdate(timezone=ZONE)
     account = XAccountFactory()
     post = _published(marketing, account, when=timezone.now(), x_id=30_001)
     link = TrackedLink.objects.create(destination="https://x.example/", code="ov1", post=post)

@@ -41,6 +41,9 @@ from socialops.models import DirtyDay
 from tests.factories import XAccountFactory
 from tests.xsim_server import xsim, xsim_server  # noqa: F401
 
+# The demo organisation's zone (departments.demo): its day, not the server's.
+DEMO_ZONE = ZoneInfo("Europe/Madrid")
+
 pytestmark = pytest.mark.django_db
 
 ZONE = ZoneInfo("America/New_York")
@@ -486,7 +489,7 @@ def test_generated_data_with_late_and_backdated_rows_verifies_after_the_marked_p
 
 
 def test_the_demo_loaded_through_the_services_is_marked_whole(organisation):
-    demo_load(today=timezone.localdate())
+    demo_load(today=timezone.localdate(timezone=DEMO_ZONE))
     demo_campaigns_load(account=XAccountFactory())
     assert {Family.CLICKS, Family.CONVERSIONS, Family.TIME, Family.SPEND} <= set(
         DirtyDay.objects.values_list("family", flat=True)
@@ -590,7 +593,7 @@ def test_demo_x_rolls_the_demo_up_and_metrics_verify_passes(organisation, xsim, 
     simulator, the campaign work loaded, the rollup rebuilt; then the sources' first
     runs land their rows with marks, and the marked pass keeps verify clean."""
     settings.X_API_BASE_URL = xsim.url
-    demo_load(today=timezone.localdate())
+    demo_load(today=timezone.localdate(timezone=DEMO_ZONE))
     call_command("demo_x", stdout=io.StringIO())
     assert not DirtyDay.objects.exists()  # the rebuild covered what the load marked
     assert (
