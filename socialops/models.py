@@ -136,3 +136,12 @@ class DirtyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.family} {self.day} (v{self.version})"
+
+
+# The outbox's models live in their concept folder; imported here so Django finds them.
+from socialops.webhooks.models import (  # noqa: E402, F401
+    Delivery,
+    DeliveryAttempt,
+    Event,
+    WebhookEndpoint,
+)

@@ -383,6 +383,40 @@ CELERY_BEAT_SCHEDULE["campaigns-flush-clicks"] = {
     "schedule": float(CLICK_FLUSH_INTERVAL),
     "options": {"queue": "default", "expires": CLICK_FLUSH_INTERVAL * 2},
 }
+# --- Webhooks (socialops/webhooks/) ------------------------------------------------------
+# Endpoints on private, loopback or link-local addresses are refused (SSRF) unless this is
+# on; development (DEBUG) and tests allow them.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG or TESTING)
+# A delivery succeeds on a 2xx within this many seconds.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 15)
+# Seconds before each attempt: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; then
+# the delivery has failed (a later Retry-After wins).
+WEBHOOK_RETRY_SCHEDULE = [
+    int(value)
+    for value in env_list(
+        "WEBHOOK_RETRY_SCHEDULE", ["0", "5", "300", "1800", "7200", "18000", "36000", "36000"]
+    )
+]
+# How long a worker holds a delivery it is sending; one that dies holding it leaves it to
+# the next dispatch after this (keep it above WEBHOOK_TIMEOUT).
+WEBHOOK_CLAIM_SECONDS = env_int("WEBHOOK_CLAIM_SECONDS", 60)
+# An endpoint whose every attempt failed for this long is disabled and its owner e-mailed.
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 5 * 86400)
+# After a secret rotation the old secret signs too for this many seconds.
+WEBHOOK_ROTATION_OVERLAP = env_int("WEBHOOK_ROTATION_OVERLAP", 86400)
+WEBHOOK_TICK = env_int("WEBHOOK_TICK", 5)
+WEBHOOK_DISPATCH_BATCH = env_int("WEBHOOK_DISPATCH_BATCH", 500)
+WEBHOOK_QUEUE = env_str("WEBHOOK_QUEUE", "default")
+if WEBHOOK_CLAIM_SECONDS <= WEBHOOK_TIMEOUT or not WEBHOOK_RETRY_SCHEDULE:
+    raise ImproperlyConfigured(
+        "WEBHOOK_CLAIM_SECONDS must exceed WEBHOOK_TIMEOUT, and WEBHOOK_RETRY_SCHEDULE "
+        "must list at least one delay."
+    )
+CELERY_BEAT_SCHEDULE["socialops-webhooks-dispatch-due"] = {
+    "task": "socialops.webhooks.dispatch_due",
+    "schedule": float(WEBHOOK_TICK),
+    "options": {"queue": WEBHOOK_QUEUE, "expires": WEBHOOK_TICK * 2},
+}
 # --- Metrics rollups ---------------------------------------------------------------------
 # Days whose raw rows changed are recomputed every METRICS_ROLLUP_INTERVAL seconds; the last
 # week is recomputed every night at METRICS_NIGHTLY_HOUR (the organisation's late data).

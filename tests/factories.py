@@ -7,6 +7,7 @@ import factory
 
 from departments.models import KPI, Department, Goal, Measurement, Membership
 from socialops.models import User
+from socialops.webhooks.signing import secret_new
 
 PASSWORD = "correct-horse-battery"
 
@@ -225,3 +226,12 @@ class TimeEntryFactory(factory.django.DjangoModelFactory):
     day = dt.date(2026, 11, 16)
     minutes = 30
     activity = "writing"
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "socialops.WebhookEndpoint"
+
+    url = "http://127.0.0.1:9/hooks"
+    secret = factory.LazyFunction(secret_new)
+    owner = factory.SubFactory(UserFactory, is_superuser=True, is_staff=True)
