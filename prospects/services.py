@@ -39,7 +39,11 @@ from prospects.selectors import can_edit_prospect
 from socialops.marks import Family, mark, mark_rows
 from socialops.models import User
 from socialops.services import fields_check, instance_delete, instance_save, snapshot
+from socialops.webhooks.services import event_emit
 
+# What their webhook events carry: the prospect or interaction as the API shows it.
+PROSPECT_API = "prospects.api.ProspectSerializer"
+INTERACTION_API = "prospects.api.InteractionSerializer"
 HANDLE_UNKNOWN = "X has no user @{handle}."
 ALREADY_ON_LIST = "@{handle} is already on this list."
 LIST_FULL = f"This list has {X_LIST_MAX_MEMBERS:,} members, X's limit: remove someone first."
@@ -118,6 +122,12 @@ def _stage_set(*, prospect: Prospect, stage: Stage, actor: User | None, reason: 
         private_to=prospect.owner,
         validate=False,
         update_fields=["stage", "stage_changed_at", "updated_at"],
+    )
+    event_emit(
+        "prospect.stage_changed",
+        instance=prospect,
+        serializer=PROSPECT_API,
+        private_to=prospect.owner,
     )
 
 
@@ -356,6 +366,7 @@ def _prospect_for(
         prospect=prospect, to_stage=prospect.stage, actor=actor, reason=reason, at=now
     )
     mark(Family.PROSPECTS, [now])
+    event_emit("prospect.created", instance=prospect, serializer=PROSPECT_API, private_to=owner)
     return prospect
 
 
@@ -564,6 +575,12 @@ def touch_log(
     )
     instance_save(actor=actor, instance=interaction, private_to=prospect.owner)
     mark(Family.PROSPECTS, [occurred_at])
+    event_emit(
+        "interaction.created",
+        instance=interaction,
+        serializer=INTERACTION_API,
+        private_to=prospect.owner,
+    )
     Prospect.objects.filter(pk=prospect.pk).update(updated_at=timezone.now())
     return interaction
 
@@ -608,6 +625,13 @@ def interaction_record(
             recorded.append(interaction)
             if created and kind in Interaction.OUTREACH:
                 mark(Family.PROSPECTS, [occurred_at])
+            if created:
+                event_emit(
+                    "interaction.created",
+                    instance=interaction,
+                    serializer=INTERACTION_API,
+                    private_to=prospect.owner,
+                )
             if created and kind != Interaction.Kind.OUR_REPLY:
                 other = (
                     Interaction.Kind.DM_RECEIVED

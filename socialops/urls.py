@@ -16,6 +16,7 @@ import metrics.api
 import metrics.reviews.api
 import metrics.series_api  # noqa: F401
 import prospects.api  # noqa: F401
+import socialops.webhooks.api  # noqa: F401
 from campaigns.links.urls import shortlink_urls
 from departments.urls import urlpatterns as department_pages
 from departments.views import LoginView
@@ -34,6 +35,7 @@ urlpatterns = [
     # "departments/<slug>/".
     path("", include((department_pages + progress_pages, "departments"))),
     path("settings/api-token/", views.api_token, name="api_token"),
+    path("settings/webhooks/", include("socialops.webhooks.urls")),
     path("listening/", include("listening.urls")),
     path("inbox/", include("listening.inbox.urls")),
     path("", include("campaigns.urls")),

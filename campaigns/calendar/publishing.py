@@ -69,6 +69,7 @@ from socialops.marks import Family, mark
 from socialops.models import User
 from socialops.permissions import require
 from socialops.services import instance_save, snapshot
+from socialops.webhooks.services import event_emit
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,7 @@ def posts_stale_reclaim(*, now: datetime | None = None, limit: int | None = None
                 )
                 if same_claim.update(status=Status.FAILED, error=error):
                     events.append(PostEvent(post_id=pk, action=Action.FAILED, at=now, note=error))
+                    _post_event_emit("post.failed", pk)
                 continue
             token = uuid.uuid4().hex
             if same_claim.update(
@@ -439,6 +441,7 @@ def _store(post: ScheduledPost, part: _Part, x_id: int, *, reconciled: bool, fin
                 )
             ):
                 PostEvent.objects.create(post=post, action=Action.PUBLISHED, at=now)
+                _post_event_emit("post.published", post.pk)
                 return True
             unstored.update(x_post_id=x_id, published_at=now)
         else:
@@ -475,6 +478,7 @@ def _mark_published(post_id: int, *, now: datetime) -> bool:
     )
     if done:
         PostEvent.objects.create(post_id=post_id, action=Action.PUBLISHED, at=now)
+        _post_event_emit("post.published", post_id)
         published_at = (
             ScheduledPost.objects.filter(pk=post_id).values_list("published_at", flat=True).get()
         )
@@ -514,7 +518,16 @@ def _fail(post_id: int, claim_token: str, error: str) -> bool:
         ).update(status=Status.FAILED, error=error[:2000])
         if failed:
             PostEvent.objects.create(post_id=post_id, action=Action.FAILED, at=now, note=error)
+            _post_event_emit("post.failed", post_id)
     return bool(failed)
+
+
+def _post_event_emit(event_type: str, post_id: int) -> None:
+    """In the caller's transaction: the webhook event, the post as the API shows it."""
+    post = ScheduledPost.objects.select_related("account", "department", "campaign").get(pk=post_id)
+    event_emit(
+        event_type, instance=post, serializer="campaigns.calendar.api.ScheduledPostSerializer"
+    )
 
 
 def _note_transient(post_id: int, claim_token: str, error: str) -> None:

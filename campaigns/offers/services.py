@@ -24,7 +24,10 @@ from socialops.marks import Family, mark
 from socialops.models import User
 from socialops.permissions import require
 from socialops.services import audit_saved, fields_check, instance_save, snapshot
+from socialops.webhooks.services import event_emit
 
+# What a conversion's webhook event carries: the conversion as the API shows it.
+CONVERSION_API = "campaigns.offers.api.ConversionSerializer"
 # Letters, digits, - and _: what a customer can type at a checkout without surprises.
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # The click id the redirect appends as sc_cid: uuid4().hex.
@@ -337,6 +340,7 @@ def conversion_record(
                 validate=False,
             )
             mark(Family.CONVERSIONS, [conversion.occurred_at])
+            event_emit("conversion.created", instance=conversion, serializer=CONVERSION_API)
     except IntegrityError:
         existing = _existing_conversion(external_id=external_id, idempotency_key=idempotency_key)
         if existing is None:

@@ -30,6 +30,7 @@ from metrics.reviews.models import (
 from metrics.rollups import organisation_zone
 from socialops.models import AuditEvent, User
 from socialops.services import audit_record, fields_check, instance_delete, instance_save, snapshot
+from socialops.webhooks.services import event_emit
 
 
 def _queue(task: str, review_id: int) -> None:
@@ -316,6 +317,11 @@ def review_close(*, actor: User, review: Review, today: date | None = None) -> R
             before=before,
         )
         _queue("metrics.reviews.close_digest", review.pk)
+        event_emit(
+            "review.closed",
+            instance=review,
+            serializer="metrics.reviews.api.ReviewSummarySerializer",
+        )
     return review
 
 

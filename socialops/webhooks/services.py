@@ -21,9 +21,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from socialops.models import User
 from socialops.permissions import require
@@ -47,15 +48,30 @@ def _jsonable(data: Any) -> Any:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def event_emit(event_type: str, *, data: dict[str, Any], private_to: User | None = None) -> Event:
-    """Record that `event_type` happened, with `data` (the object as the API shows it),
-    and a delivery to every enabled endpoint that wants it. Call it inside the change's
-    transaction: the event commits with the change or not at all.
+def event_emit(
+    event_type: str,
+    *,
+    data: dict[str, Any] | None = None,
+    instance: models.Model | None = None,
+    serializer: str = "",
+    private_to: User | None = None,
+) -> Event:
+    """Record that `event_type` happened and queue a delivery to every enabled endpoint
+    that wants it. Call it inside the change's transaction: the event commits with the
+    change or not at all.
 
-    `private_to`: the event is about a private thing (a rep's prospect); only endpoints
-    that user made receive it (nobody else may read it, admins included)."""
+    The event's data is the object as the API shows it: `instance` read by `serializer`,
+    the dotted path of the app's own API serializer (a path, so an app's services can name
+    the serializer their api module builds on them without importing it back), or `data`
+    as given. `private_to`: the event is about a private thing (a rep's prospect); only
+    endpoints that user made receive it (nobody else may read it, admins included)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
+    if instance is not None:
+        reader = import_string(serializer)
+        data = reader(instance, context={"today": timezone.localdate()}).data
+    if data is None:
+        raise TypeError("event_emit needs data, or an instance and its serializer")
     now = timezone.now()
     msg_id = f"msg_{uuid.uuid4().hex}"
     payload = {"type": event_type, "timestamp": now.isoformat(), "data": _jsonable(data)}
