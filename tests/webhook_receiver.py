@@ -27,6 +27,9 @@ class Receiver:
     script: list[int] = field(default_factory=list)
     status: int = 204
     retry_after: str = ""
+    # Set: each request waits for it before answering (a receiver slow enough for a
+    # worker to be killed while it waits).
+    hold: threading.Event | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
     thread: threading.Thread | None = None
@@ -51,6 +54,8 @@ class Receiver:
                         Received({k.lower(): v for k, v in self.headers.items()}, body)
                     )
                     status = receiver.script.pop(0) if receiver.script else receiver.status
+                if receiver.hold is not None:
+                    receiver.hold.wait(timeout=60)
                 self.send_response(status)
                 if receiver.retry_after:
                     self.send_header("Retry-After", receiver.retry_after)
