@@ -16,7 +16,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialops.settings")
 os.environ.setdefault("SOCIALOPS_TESTING", "1")
 
 # Each is a module of this package with a run() that prints its figures beside a ceiling.
-BENCHMARKS = ("goals_api", "ingest", "api_economy", "redirects", "publishing", "metrics", "reviews")
+BENCHMARKS = (
+    "goals_api",
+    "ingest",
+    "api_economy",
+    "redirects",
+    "publishing",
+    "webhooks",
+    "metrics",
+    "reviews",
+)
 # Those that run in the kept database when METRICS_BENCH_DB names one.
 KEPT = ("metrics", "reviews")
 

@@ -155,8 +155,9 @@ def _schedule() -> list[int]:
 def delivery_send(*, delivery_id: int, claim_token: str) -> Delivery | None:
     """Send one delivery, once, if this claim still holds it.
 
-    1. Renew the claim (conditional UPDATE): a claim that ran out or was taken over by a
-       later dispatch means another worker owns the delivery now; do nothing.
+    1. Check the claim (renewed by a conditional UPDATE when it would run out during the
+       send): a claim that ran out or was taken over by a later dispatch means another
+       worker owns the delivery now; do nothing.
     2. Sign the body (with the previous secret too while a rotation overlaps) and POST it
        to the checked address; success is a 2xx within WEBHOOK_TIMEOUT seconds.
     3. In one transaction: the attempt, and the delivery delivered, retried at the
@@ -165,15 +166,20 @@ def delivery_send(*, delivery_id: int, claim_token: str) -> Delivery | None:
        WEBHOOK_DISABLE_AFTER seconds is disabled and its owner told by e-mail."""
     now = timezone.now()
     lease = dt.timedelta(seconds=settings.WEBHOOK_CLAIM_SECONDS)
-    renewed = Delivery.objects.filter(
+    held = Delivery.objects.filter(
         pk=delivery_id,
         claim_token=claim_token,
         status=Delivery.Status.PENDING,
         claimed_until__gte=now,
-    ).update(claimed_until=now + lease)
-    if not renewed:
+    )
+    delivery = held.select_related("event", "endpoint").first()
+    if delivery is None:
         return None
-    delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    # A claim with room for the whole send is not written again (a commit saved per
+    # delivery); one about to run out is renewed first, conditionally.
+    room = dt.timedelta(seconds=settings.WEBHOOK_TIMEOUT + 5)
+    if delivery.claimed_until - now < room and not held.update(claimed_until=now + lease):
+        return None
     endpoint, event = delivery.endpoint, delivery.event
     if not endpoint.enabled:
         Delivery.objects.filter(pk=delivery_id, claim_token=claim_token).update(
