@@ -67,6 +67,7 @@ class GoalFilterSet(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Goal.Status.choices)
     period = DateRangeFilter(
         method="filter_period",
+        label="Period",
         help_text="Goals whose period overlaps the dates from `period_after` to "
         "`period_before` (either may be left out).",
     )

@@ -65,6 +65,7 @@ class ClickFilterSet(filters.FilterSet):
         queryset=_departments,
         to_field_name="slug",
         method="filter_department",
+        label="Department",
         empty_label="All departments",
         help_text="The department a click counts for: its link's post's department, else "
         "its link's campaign's (a department's slug).",

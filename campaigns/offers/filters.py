@@ -90,6 +90,7 @@ class ConversionFilterSet(filters.FilterSet):
         queryset=_departments,
         to_field_name="slug",
         method="filter_department",
+        label="Department",
         empty_label=ANY,
         help_text="The department a conversion counts for: its link's post's department, "
         "else its campaign's (a department's slug).",

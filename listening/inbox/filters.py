@@ -41,6 +41,7 @@ class ConversationFilterSet(filters.FilterSet):
         queryset=_sources,
         method="filter_source",
         empty_label="Any source",
+        label="Source",
         help_text="Conversations with a post read by this source (its id).",
     )
     kind = filters.ChoiceFilter(choices=Conversation.Kind.choices, empty_label="Posts and DMs")
