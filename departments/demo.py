@@ -6,12 +6,14 @@ outside SocialOps (the others are measured from the demo's own data)."""
 from __future__ import annotations
 
 import random
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from departments import services
 from departments.models import Department, Goal, Membership
@@ -100,6 +102,15 @@ def demo_logins() -> list[DemoUser]:
     return [u for u in DEMO_USERS if u.username in existing]
 
 
+# The demo organisation's time zone: its days are the demo's (and the tests').
+DEMO_TIME_ZONE = "Europe/Madrid"
+
+
+def demo_today() -> date:
+    """Today in the demo organisation's zone (from 23:00 UTC on, Madrid is a day on)."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(DEMO_TIME_ZONE))
+
+
 @transaction.atomic
 def demo_load(*, today: date) -> None:
     """Load the demo organisation. Call only on an empty database."""
@@ -123,7 +134,7 @@ def demo_load(*, today: date) -> None:
         actor=admin,
         name="Brightline Software",
         type="b2b",
-        time_zone="Europe/Madrid",
+        time_zone=DEMO_TIME_ZONE,
         currency="EUR",
         hourly_staff_cost=Decimal("55.00"),
     )

@@ -99,15 +99,14 @@ def _fail_on_csp_violations(request, csp_violations):
 def demo_prospects(organisation, xsim, settings):
     """The demo organisation with Sofia's and Sam's prospect lists, loaded from the
     simulator (the test module imports the `xsim` fixture); Sofia's list."""
-    from django.utils import timezone
 
-    from departments.demo import demo_load
+    from departments.demo import demo_load, demo_today
     from listening.models import XAccount
     from prospects.demo import demo_prospects_load
     from prospects.models import ProspectList
 
     settings.X_API_BASE_URL = xsim.url
-    demo_load(today=timezone.localdate())
+    demo_load(today=demo_today())
     account = XAccount.objects.create(
         username="brightline",
         x_user_id=int(xsim.user_id("brightline")),

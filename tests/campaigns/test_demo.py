@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns.demo import demo_campaigns_load, demo_campaigns_loaded
 from campaigns.models import Campaign, Click, Conversion, ScheduledPost, TimeEntry
-from departments.demo import demo_load
+from departments.demo import demo_load, demo_today
 from socialops.models import User
 from tests.factories import XAccountFactory
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(organisation):
-    demo_load(today=timezone.localdate())
+    demo_load(today=demo_today())
     account = XAccountFactory()
     demo_campaigns_load(account=account)
     return account

@@ -483,7 +483,8 @@ def test_a_member_adds_a_kpi(owner, goal):
     assert body["direction"] == "below"  # the metric's own direction
     assert body["department"]["slug"] == "marketing"
     assert body["progress"]["rag"] == "no_data"
-    assert body["progress"]["source"] == "not_yet"
+    # Measured from the inbox's rollup: nothing answered yet is "no data yet", not 0.
+    assert body["progress"]["source"] == "data"
     assert body["progress"]["actual"] is None
     kpi = KPI.objects.get(pk=body["id"])
     assert audit_rows(kpi, "create").filter(actor=owner).exists()

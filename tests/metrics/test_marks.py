@@ -26,7 +26,7 @@ from campaigns.models import Campaign, Click, Conversion, TimeEntry, TrackedLink
 from campaigns.offers import services as offer_services
 from campaigns.timelog import services as time_services
 from departments import services as department_services
-from departments.demo import demo_load
+from departments.demo import demo_load, demo_today
 from departments.models import KPI
 from listening.ingest import source_run
 from listening.models import InboxItem, Source
@@ -40,9 +40,6 @@ from socialops.marks import Family, mark, mark_rows
 from socialops.models import DirtyDay
 from tests.factories import XAccountFactory
 from tests.xsim_server import xsim, xsim_server  # noqa: F401
-
-# The demo organisation's zone (departments.demo): its day, not the server's.
-DEMO_ZONE = ZoneInfo("Europe/Madrid")
 
 pytestmark = pytest.mark.django_db
 
@@ -489,7 +486,7 @@ def test_generated_data_with_late_and_backdated_rows_verifies_after_the_marked_p
 
 
 def test_the_demo_loaded_through_the_services_is_marked_whole(organisation):
-    demo_load(today=timezone.localdate(timezone=DEMO_ZONE))
+    demo_load(today=demo_today())
     demo_campaigns_load(account=XAccountFactory())
     assert {Family.CLICKS, Family.CONVERSIONS, Family.TIME, Family.SPEND} <= set(
         DirtyDay.objects.values_list("family", flat=True)
@@ -593,7 +590,7 @@ def test_demo_x_rolls_the_demo_up_and_metrics_verify_passes(organisation, xsim, 
     simulator, the campaign work loaded, the rollup rebuilt; then the sources' first
     runs land their rows with marks, and the marked pass keeps verify clean."""
     settings.X_API_BASE_URL = xsim.url
-    demo_load(today=timezone.localdate(timezone=DEMO_ZONE))
+    demo_load(today=demo_today())
     call_command("demo_x", stdout=io.StringIO())
     assert not DirtyDay.objects.exists()  # the rebuild covered what the load marked
     assert (

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from departments.demo import DEMO_PASSWORD, demo_is_loaded, demo_load, demo_logins
+from departments.demo import DEMO_PASSWORD, demo_is_loaded, demo_load, demo_logins, demo_today
 
 
 class Command(BaseCommand):
@@ -14,7 +13,7 @@ class Command(BaseCommand):
             self.stdout.write("The database already has data; the demo is not loaded again.")
         else:
             self.stdout.write("Loading the demo organisation…")
-            demo_load(today=timezone.localdate())
+            demo_load(today=demo_today())
             self.stdout.write(self.style.SUCCESS("Demo organisation loaded."))
         logins = demo_logins()
         if logins:

@@ -4,28 +4,23 @@ action items carried over and a decision that supersedes last week's."""
 from __future__ import annotations
 
 import json
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from campaigns.demo import demo_campaigns_load
-from departments.demo import demo_load
+from departments.demo import demo_load, demo_today
 from metrics.reviews.models import ActionItem, Decision, Review
 from metrics.rollups import rebuild
 from socialops.models import User
 from tests.factories import XAccountFactory
-
-# The demo organisation's zone (departments.demo): its day, not the server's.
-DEMO_ZONE = ZoneInfo("Europe/Madrid")
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def demo(organisation):
-    demo_load(today=timezone.localdate(timezone=DEMO_ZONE))
+    demo_load(today=demo_today())
     demo_campaigns_load(account=XAccountFactory())
     rebuild()
     call_command("demo_reviews")
