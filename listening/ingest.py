@@ -719,6 +719,7 @@ def direct_messages_received(*, source: Source, messages: list[DirectMessage]) -
     stores them and moves the cursor past them: whatever is done here (a conversation
     opened or reopened in the inbox) happens exactly once per DM, or not at all with the
     page. Received and sent ones alike (a DM sent from x.com is part of the thread)."""
+    inbox.dms_ingest(source=source, messages=messages, now=timezone.now())
 
 
 def _dm_expected(source: Source) -> int:

@@ -42,7 +42,17 @@ class ReplySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Reply
-        fields = ["id", "in_reply_to", "kind", "text", "state", "x_post_id", "error", "sent_at"]
+        fields = [
+            "id",
+            "in_reply_to",
+            "kind",
+            "text",
+            "state",
+            "x_post_id",
+            "dm_event_id",
+            "error",
+            "sent_at",
+        ]
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -123,13 +133,36 @@ class NoteCreateSerializer(serializers.Serializer):
 
 class ReplyCreateSerializer(serializers.Serializer):
     message = serializers.IntegerField(help_text="The id of the message answered.")
-    text = serializers.CharField(max_length=280)
+    text = serializers.CharField(
+        max_length=280, required=False, default="", help_text="Not for a like."
+    )
     version = serializers.IntegerField(
-        help_text="The conversation's version you read: 409 if it changed since."
+        required=False,
+        help_text="The conversation's version you read: 409 if it changed since. "
+        "Not for a like.",
     )
     kind = serializers.ChoiceField(
-        choices=[("reply", "Reply"), ("quote", "Quote")], default="reply"
+        choices=[
+            ("reply", "Reply"),
+            ("quote", "Quote"),
+            ("dm", "Direct message"),
+            ("like", "Like"),
+        ],
+        default="reply",
+        help_text="A public reply or quote, a DM (into a DM conversation, or to the "
+        "message's author), or a like (liking twice is one like).",
     )
+
+    def validate(self, attrs):
+        if attrs["kind"] != "like":
+            errors = {}
+            if not attrs.get("text", "").strip():
+                errors["text"] = ["Write the reply."]
+            if attrs.get("version") is None:
+                errors["version"] = ["This field is required."]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
 
 class ConversationPagination(CursorPagination):
@@ -225,7 +258,7 @@ class ConversationViewSet(
             conversation=conversation,
             message=message,
             text=data["text"],
-            version=data["version"],
+            version=data.get("version"),
             kind=data["kind"],
         )
         return self._answer(conversation, status.HTTP_202_ACCEPTED)

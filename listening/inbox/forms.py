@@ -26,7 +26,14 @@ class ReplyForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=280)
     message = forms.IntegerField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
-    kind = forms.ChoiceField(choices=[("reply", "Reply"), ("quote", "Quote")], initial="reply")
+    kind = forms.ChoiceField(
+        choices=[("reply", "Reply"), ("quote", "Quote"), ("dm", "Direct message")],
+        initial="reply",
+    )
+
+
+class LikeForm(forms.Form):
+    message = forms.IntegerField()
 
 
 class RoutingRuleForm(forms.ModelForm):

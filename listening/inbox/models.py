@@ -300,7 +300,7 @@ class Conversation(models.Model):
 
 class Message(models.Model):
     """One message of a conversation: a post on X (mention, reply, quote, or our answer)
-    or a direct message (dm_event_id: the DirectMessage row is wired in later)."""
+    or a direct message (dm_event_id: X's event id, the key of listening.DirectMessage)."""
 
     class Direction(models.TextChoices):
         INBOUND = "in", "From them"
@@ -384,6 +384,7 @@ class Event(models.Model):
         REPLY_FAILED = "reply_failed", "Reply failed"
         RECONCILED = "reconciled", "Reply found on X"
         SENTIMENT = "sentiment", "Sentiment corrected"
+        LIKED = "liked", "Liked"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -418,13 +419,15 @@ class SavedReply(models.Model):
 
 
 class Reply(models.Model):
-    """An answer on X (a threaded reply, a quote, a like), sent exactly once: the row is
-    the intent, claimed before it is sent, and X's id is stored as soon as X answers."""
+    """An answer on X (a threaded reply, a quote, a like, a DM), sent exactly once: the
+    row is the intent, claimed before it is sent, and X's id (a post's, or a DM event's)
+    is stored as soon as X answers."""
 
     class Kind(models.TextChoices):
         REPLY = "reply", "Reply"
         QUOTE = "quote", "Quote"
         LIKE = "like", "Like"
+        DM = "dm", "Direct message"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -446,6 +449,7 @@ class Reply(models.Model):
     first_claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     x_post_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    dm_event_id = models.CharField(max_length=64, blank=True)
     reconciled = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -460,7 +464,10 @@ class Reply(models.Model):
                 condition=~Q(state="failed"),
                 name="reply_one_per_message",
                 violation_error_message="This message already has an answer of this kind.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["dm_event_id"], condition=~Q(dm_event_id=""), name="reply_dm_unique"
+            ),
         ]
 
     def __str__(self) -> str:

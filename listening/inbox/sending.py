@@ -3,14 +3,18 @@
 1. `reply_create` checks the version the agent loaded against the conversation's (a
    message, note or reply since then: refused, 409) and writes the Reply row QUEUED —
    one per message and kind (a unique constraint): never two answers to one message.
-   The send is queued on commit.
+   The send is queued on commit. A like needs no version (it answers nothing and
+   changes no one's reply): liking a post liked already is the same like.
 2. `reply_send` claims it: a conditional UPDATE QUEUED → SENDING with a fresh token, so
    two workers never both send it; attempts counts the claims.
 3. Any attempt after the first (a worker that died after X accepted, a timeout) first
    reads the account's posts since the first claim and adopts the one replying to the
    same post with the same text (RECONCILED) instead of sending again.
-4. X's id is stored at once, with the outbound message, the response time and status
-   "waiting on them", in one transaction.
+   A DM is looked for in the conversation's DM events (client.find_sent_dm); a like
+   is sent again (X keeps one like per account and post).
+4. X's id (a post's, a DM event's) is stored at once, with the outbound message, the
+   response time, status "waiting on them" and the prospect's interaction, in one
+   transaction. A DM that ingestion read back first is adopted, not stored twice.
 5. A 429 or 5xx puts it back QUEUED for the task's retry; X refusing it (a 4xx) is
    FAILED with X's message, shown on the page. A claim older than
    PUBLISH_CLAIM_TIMEOUT belongs to a dead worker: `replies_stale_reclaim` queues it
@@ -36,10 +40,12 @@ from django.utils import timezone
 
 from listening import client as x
 from listening.inbox import permissions as perms
+from listening.inbox import signals
 from listening.inbox.models import (
     Conversation,
     Event,
     Message,
+    MessageKind,
     Reply,
     ResponseTime,
     Status,
@@ -79,18 +85,28 @@ def reply_create(
     actor: User,
     conversation: Conversation,
     message: Message,
-    text: str,
-    version: int,
+    text: str = "",
+    version: int | None = None,
     kind: str = Reply.Kind.REPLY,
 ) -> Reply:
     perms.require(perms.can_work(actor, conversation), "You cannot answer this conversation.")
-    if kind == Reply.Kind.LIKE:
-        raise ValidationError({"kind": "Likes are not sent from the inbox yet."})
+    if kind not in Reply.Kind.values:
+        raise ValidationError({"kind": f"“{kind}” is not a way to answer."})
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        if message.conversation_id != conversation.pk or message.tweet_id is None:
+        if message.conversation_id != conversation.pk:
+            raise ValidationError({"message": "Pick a message of this conversation."})
+        if kind != Reply.Kind.DM and message.tweet_id is None:
             raise ValidationError({"message": "Pick a post of this conversation."})
-        if version != conversation.version:
+        if kind == Reply.Kind.DM and not (
+            conversation.kind == Conversation.Kind.DM or message.author_id
+        ):
+            raise ValidationError({"message": "X did not say who wrote it: no one to DM."})
+        if kind == Reply.Kind.LIKE:
+            liked = message.replies.filter(kind=kind).exclude(state=State.FAILED).first()
+            if liked is not None:
+                return liked  # liking twice is the same like
+        elif version != conversation.version:
             raise VersionConflict()
         reply = Reply(
             conversation=conversation,
@@ -104,13 +120,16 @@ def reply_create(
             with transaction.atomic():
                 reply.save()
         except IntegrityError as exc:
+            if kind == Reply.Kind.LIKE:  # a like queued at the same moment
+                return message.replies.filter(kind=kind).exclude(state=State.FAILED).get()
             raise VersionConflict("This message has been answered already.") from exc
-        Conversation.objects.filter(pk=conversation.pk).update(version=F("version") + 1)
+        if kind != Reply.Kind.LIKE:
+            Conversation.objects.filter(pk=conversation.pk).update(version=F("version") + 1)
         Event.objects.create(
             conversation=conversation,
             action=Event.Action.REPLY_QUEUED,
             actor=actor,
-            detail=reply.text[:200],
+            detail=f"{reply.get_kind_display()}: {reply.text[:180]}" if reply.text else "Like",
             at=timezone.now(),
         )
         transaction.on_commit(lambda: _queue(reply.pk), robust=True)
@@ -164,6 +183,12 @@ def reply_send(*, reply_id: int) -> str:
 
 def _send(reply: Reply, client: x.XClient) -> tuple[int, bool]:
     target = reply.in_reply_to.tweet_id
+    if reply.kind == Reply.Kind.DM:
+        return _send_dm(reply, client)
+    if reply.kind == Reply.Kind.LIKE:
+        client.like(target)  # X keeps one like: a retry after a crash likes nothing twice
+        _test_kill_hook()
+        return target, False
     if reply.attempts > 1:
         found = _on_x(client, reply)
         if found is not None:
@@ -174,6 +199,36 @@ def _send(reply: Reply, client: x.XClient) -> tuple[int, bool]:
         x_id = client.create_post(reply.text, in_reply_to=target)
     _test_kill_hook()
     return x_id, False
+
+
+def _dm_target(reply: Reply) -> dict:
+    """Into the DM conversation; from a public one, to the author of the message."""
+    conversation = reply.conversation
+    if conversation.kind == Conversation.Kind.DM:
+        return {"dm_conversation_id": conversation.dm_conversation_id}
+    return {"participant_id": reply.in_reply_to.author_id}
+
+
+def _send_dm(reply: Reply, client: x.XClient) -> tuple[int, bool]:
+    target = _dm_target(reply)
+    if reply.attempts > 1:
+        account = reply.conversation.account
+        found = client.find_sent_dm(
+            sender_id=account.x_user_id or client.me().id,
+            text=reply.text,
+            after=reply.first_claimed_at or timezone.now(),
+            **target,
+        )
+        if (
+            found is not None
+            and not Reply.objects.filter(dm_event_id=str(found.dm_event_id))
+            .exclude(pk=reply.pk)
+            .exists()
+        ):
+            return found.dm_event_id, True
+    sent = client.send_dm(reply.text, **target)
+    _test_kill_hook()
+    return sent.dm_event_id, False
 
 
 def _on_x(client: x.XClient, reply: Reply) -> int | None:
@@ -217,40 +272,108 @@ def _test_kill_hook() -> None:
 
 
 def _store(reply: Reply, token: str, x_id: int, *, reconciled: bool) -> None:
-    """X has the reply: keep its id — whoever holds the claim now, it is the truth about
-    X — with the outbound message and the response time, in one transaction."""
+    """X has the answer: keep its id — whoever holds the claim now, it is the truth about
+    X — with the outbound message, the response time and the prospect's interaction, in
+    one transaction."""
     now = timezone.now()
+    done = {"state": State.SENT, "sent_at": now, "reconciled": reconciled, "error": ""}
     with transaction.atomic():
-        stored = Reply.objects.filter(pk=reply.pk, x_post_id=None).update(
-            x_post_id=x_id,
-            state=State.SENT,
-            sent_at=now,
-            reconciled=reconciled,
-            error="",
-            claim_token="",
-        )
+        if reply.kind == Reply.Kind.LIKE:
+            if (
+                Reply.objects.filter(pk=reply.pk)
+                .exclude(state=State.SENT)
+                .update(claim_token="", **done)
+            ):
+                _sent_event(reply, Event.Action.LIKED, "On X", now)
+            return
+        if reply.kind == Reply.Kind.DM:
+            stored = Reply.objects.filter(pk=reply.pk, dm_event_id="").update(
+                dm_event_id=str(x_id), claim_token="", **done
+            )
+        else:
+            stored = Reply.objects.filter(pk=reply.pk, x_post_id=None).update(
+                x_post_id=x_id, claim_token="", **done
+            )
         if not stored:
             return
         conversation = Conversation.objects.select_for_update().get(pk=reply.conversation_id)
+        if reply.kind == Reply.Kind.DM:
+            _dm_store(conversation, reply, x_id, now)
+        else:
+            Message.objects.create(
+                conversation=conversation,
+                direction=Message.Direction.OUTBOUND,
+                kind=reply.in_reply_to.kind,
+                x_post_id=x_id,
+                sent_by=reply.author,
+                text=reply.text,
+                at=now,
+            )
+            response_record(conversation=conversation, responder=reply.author, at=now)
+            signals.interaction(
+                x_user_id=reply.in_reply_to.author_id,
+                kind="our_reply",
+                occurred_at=now,
+                ref=f"tweet:{x_id}",
+                text=reply.text,
+                actor=reply.author,
+                tweet_id=x_id,
+            )
+        _sent_event(
+            reply,
+            Event.Action.RECONCILED if reconciled else Event.Action.REPLY_SENT,
+            f"Already on X ({x_id}): kept, not sent again" if reconciled else f"On X: {x_id}",
+            now,
+        )
+
+
+def _sent_event(reply: Reply, action: str, detail: str, at) -> None:
+    Event.objects.create(
+        conversation_id=reply.conversation_id,
+        action=action,
+        actor=reply.author,
+        detail=detail,
+        at=at,
+    )
+
+
+def _dm_store(conversation: Conversation, reply: Reply, event_id: int, now) -> None:
+    """Our DM as a message of the conversation. Ingestion may have read it back first
+    (it holds the same lock): then that message becomes ours, and the wait it ended
+    gets its responder."""
+    read_back = Message.objects.filter(dm_event_id=str(event_id)).first()
+    recipient = (
+        conversation.author_id
+        if conversation.kind == Conversation.Kind.DM
+        else reply.in_reply_to.author_id
+    )
+    if read_back is not None:
+        Message.objects.filter(pk=read_back.pk).update(sent_by=reply.author)
+        ResponseTime.objects.filter(
+            conversation_id=read_back.conversation_id, answered_at=read_back.at, responder=None
+        ).update(responder=reply.author)
+        at = read_back.at
+    else:
         Message.objects.create(
             conversation=conversation,
             direction=Message.Direction.OUTBOUND,
-            kind=reply.in_reply_to.kind,
-            x_post_id=x_id,
+            kind=MessageKind.DM,
+            dm_event_id=str(event_id),
+            author_id=conversation.account.x_user_id,
             sent_by=reply.author,
             text=reply.text,
             at=now,
         )
         response_record(conversation=conversation, responder=reply.author, at=now)
-        Event.objects.create(
-            conversation=conversation,
-            action=Event.Action.RECONCILED if reconciled else Event.Action.REPLY_SENT,
-            actor=reply.author,
-            detail=(
-                f"Already on X ({x_id}): kept, not sent again" if reconciled else f"On X: {x_id}"
-            ),
-            at=now,
-        )
+        at = now
+    signals.interaction(
+        x_user_id=recipient,
+        kind="dm_sent",
+        occurred_at=at,
+        ref=f"dm:{event_id}",
+        text=reply.text,
+        actor=reply.author,
+    )
 
 
 def response_record(*, conversation: Conversation, responder: User | None, at) -> None:

@@ -29,7 +29,7 @@ from django.utils import timezone
 from departments.models import Department, Membership
 from listening.columns import TWEET_INDEX
 from listening.inbox import permissions as perms
-from listening.inbox import routing
+from listening.inbox import routing, signals
 from listening.inbox.models import (
     Agent,
     Conversation,
@@ -45,8 +45,9 @@ from listening.inbox.models import (
     Tag,
 )
 from listening.inbox.selectors import OPEN, open_counts
+from listening.inbox.sending import response_record
 from listening.inbox.sla import services as sla
-from listening.models import InboxItem, Source, Tweet, XAccount, XUser
+from listening.models import DirectMessage, InboxItem, Source, Tweet, XAccount, XUser
 from socialops.marks import Family, mark
 from socialops.models import User
 from socialops.services import instance_delete, instance_save, snapshot
@@ -354,6 +355,169 @@ def _department_move(
         detail=f"To {department.name}: {conversation.get_routed_by_display()}",
         at=now,
     )
+
+
+# --- Direct messages arriving ----------------------------------------------------------
+
+
+def dms_ingest(*, source: Source, messages: list[DirectMessage], now: datetime) -> int:
+    """DMs a page stored for the first time (ingestion's direct_messages_received, inside
+    its transaction: once per DM, or not at all with the page) become messages of DM
+    conversations, one per X dm_conversation_id:
+
+    1. a DM already in a conversation is skipped (ours, sent from the inbox: stored with
+       its event id when X took it);
+    2. a new conversation is routed by the same rules as posts (message kind DM; the
+       other party as author), open when they wrote, waiting on them when we did (a DM
+       sent from x.com);
+    3. in order: theirs reopens the conversation and starts the wait for our answer;
+       ours (sent outside the product) ends the wait as a person's answer;
+    4. older than what the conversation holds (X reads DMs newest first): history, which
+       moves neither its state nor its times, except that an earlier unanswered message
+       of theirs starts the running wait earlier;
+    5. prospects hear of each (signals.x_interaction), in the same transaction.
+    Returns the number of new messages."""
+    if not messages:
+        return 0
+    ids = [str(m.pk) for m in messages]
+    known = set(Message.objects.filter(dm_event_id__in=ids).values_list("dm_event_id", flat=True))
+    fresh = sorted((m for m in messages if str(m.pk) not in known), key=lambda m: m.pk)
+    if not fresh:
+        return 0
+    ours = set(XAccount.objects.exclude(x_user_id=None).values_list("x_user_id", flat=True))
+    others = {_other_party(m, ours) for m in fresh} - {None}
+    users = {u.pk: u for u in XUser.objects.filter(pk__in=others)}
+    rules = list(RoutingRule.objects.filter(enabled=True).select_related("department"))
+    new = 0
+    for dm in fresh:
+        if _dm_add(source=source, dm=dm, ours=ours, users=users, rules=rules, now=now):
+            new += 1
+    return new
+
+
+def _other_party(dm: DirectMessage, ours: set[int]) -> int | None:
+    if dm.direction == DirectMessage.Direction.OUT or dm.sender_id in ours:
+        return dm.recipient_id
+    return dm.sender_id
+
+
+def _locked_dm_conversation(key: str, create: dict) -> tuple[Conversation, bool]:
+    found = Conversation.objects.select_for_update().filter(
+        kind=Conversation.Kind.DM, dm_conversation_id=key
+    )
+    conversation = found.first()
+    if conversation is not None:
+        return conversation, False
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(
+                kind=Conversation.Kind.DM, dm_conversation_id=key, **create
+            ), True
+    except IntegrityError:
+        return found.get(), False
+
+
+def _dm_add(
+    *,
+    source: Source,
+    dm: DirectMessage,
+    ours: set[int],
+    users: dict[int, XUser],
+    rules: list[RoutingRule],
+    now: datetime,
+) -> bool:
+    inbound = not (dm.direction == DirectMessage.Direction.OUT or dm.sender_id in ours)
+    other_id = _other_party(dm, ours)
+    at = dm.created_at or now
+    text = dm.text or ""
+    sentiment = _score(text) if inbound else ""
+    where = routing.route(
+        routing.Incoming(
+            text=text,
+            kind=MessageKind.DM,
+            account=source.account,
+            source=source,
+            author=users.get(other_id or 0),
+            sentiment=sentiment,
+        ),
+        rules,
+    )
+    conversation, created = _locked_dm_conversation(
+        dm.dm_conversation_id,
+        {
+            "account_id": dm.account_id,
+            "author_id": other_id,
+            "department": where.department,
+            "routed_by": where.routed_by,
+            "routing_rule": where.rule,
+            "priority": where.priority or Priority.NORMAL,
+            "sentiment": sentiment,
+            "preview": text[:280],
+            "status": Status.OPEN if inbound else Status.WAITING,
+            "first_message_at": at,
+            "last_message_at": at,
+            "awaiting_since": at if inbound else None,
+        },
+    )
+    # Under the conversation's lock: the inbox's own send stores its DM under it too.
+    if Message.objects.filter(dm_event_id=str(dm.pk)).exists():
+        return False
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.INBOUND if inbound else Message.Direction.OUTBOUND,
+        kind=MessageKind.DM,
+        dm_event_id=str(dm.pk),
+        author_id=dm.sender_id,
+        text=text,
+        at=at,
+    )
+    signals.interaction(
+        x_user_id=other_id,
+        kind="dm_received" if inbound else "dm_sent",
+        occurred_at=at,
+        ref=f"dm:{dm.pk}",
+        text=text,
+    )
+    if created:
+        why = where.rule.name if where.rule else conversation.get_routed_by_display()
+        name = where.department.name if where.department else "no department"
+        _event(conversation, Event.Action.CREATED, detail=f"DM via {source}", at=now)
+        _event(conversation, Event.Action.ROUTED, detail=f"To {name}: {why}", at=now)
+        if inbound:
+            _auto_assign(conversation, now=now)
+        return True
+    if at < conversation.last_message_at:
+        _dm_history(conversation, message)
+    elif inbound:
+        _inbound_update(conversation, at=at, text=text, sentiment=sentiment, now=now)
+    else:
+        conversation.preview = text[:280]
+        conversation.save(update_fields=["preview", "updated_at"])
+        response_record(conversation=conversation, responder=None, at=at)
+        _event(conversation, Event.Action.MESSAGE, detail=f"Sent from X: {text[:180]}", at=now)
+    return True
+
+
+def _dm_history(conversation: Conversation, message: Message) -> None:
+    """An older DM than the conversation's newest (step 4 of dms_ingest)."""
+    fields = ["version", "updated_at"]
+    conversation.version = F("version") + 1
+    if message.at < conversation.first_message_at:
+        conversation.first_message_at = message.at
+        fields.append("first_message_at")
+    waiting = conversation.awaiting_since
+    if (
+        message.direction == Message.Direction.INBOUND
+        and waiting is not None
+        and message.at < waiting
+        and not conversation.messages.filter(
+            direction=Message.Direction.OUTBOUND, at__gte=message.at, at__lt=waiting
+        ).exists()
+    ):
+        conversation.awaiting_since = message.at
+        fields.append("awaiting_since")
+    conversation.save(update_fields=fields)
+    conversation.refresh_from_db(fields=["version"])
 
 
 # --- Assignment -----------------------------------------------------------------------

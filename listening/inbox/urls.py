@@ -18,5 +18,6 @@ urlpatterns = [
     path("sla/", include("listening.inbox.sla.urls")),
     path("c/<int:pk>/note/", views.note, name="note"),
     path("c/<int:pk>/reply/", views.reply, name="reply"),
+    path("c/<int:pk>/like/", views.like, name="like"),
     path("c/<int:pk>/presence/", views.presence, name="presence"),
 ]

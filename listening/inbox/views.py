@@ -19,6 +19,7 @@ from listening.inbox import permissions as perms
 from listening.inbox import selectors, sending, services
 from listening.inbox.filters import ConversationFilterSet
 from listening.inbox.forms import (
+    LikeForm,
     NoteForm,
     PriorityForm,
     ReplyForm,
@@ -141,10 +142,18 @@ def _detail_context(request, pk: int, **extra) -> dict:
     if conversation is None:
         raise Http404("No such conversation.")
     thread = selectors.thread(user=request.user, conversation=conversation)
-    inbound = [m for m in thread if m.direction == "in" and m.tweet_id]
-    answered = {r.in_reply_to_id for r in conversation.replies.all() if r.state != "failed"}
-    target = next((m for m in reversed(inbound) if m.pk not in answered), None)
-    target = target or (inbound[-1] if inbound else None)
+    replies = [r for r in conversation.replies.all() if r.state != "failed"]
+    answered = {r.in_reply_to_id for r in replies if r.kind != "like"}
+    liked = {r.in_reply_to_id for r in replies if r.kind == "like"}
+    if conversation.kind == conversation.Kind.DM:
+        # A DM answers the newest message, theirs or ours (a follow-up of our own).
+        target = thread[-1] if thread and thread[-1].pk not in answered else None
+        kinds = [("dm", "Direct message")]
+    else:
+        inbound = [m for m in thread if m.direction == "in" and m.tweet_id]
+        target = next((m for m in reversed(inbound) if m.pk not in answered), None)
+        target = target or (inbound[-1] if inbound else None)
+        kinds = ReplyForm.base_fields["kind"].choices
     can_work = perms.can_work(request.user, conversation)
     context = {
         "conversation": conversation,
@@ -156,6 +165,8 @@ def _detail_context(request, pk: int, **extra) -> dict:
             initial={"message": target.pk if target else None, "version": conversation.version}
         ),
         "reply_target": target,
+        "reply_kinds": kinds,
+        "liked": liked,
         "saved_replies": selectors.saved_reply_list(
             user=request.user, department_id=conversation.department_id
         ),
@@ -308,6 +319,25 @@ def sentiment(request, pk: int):
             actor=request.user,
             conversation=conversation,
             sentiment=request.POST.get("sentiment", ""),
+        )
+    except ValidationError as exc:
+        return _error(request, pk, " ".join(exc.messages))
+    return _after(request, pk)
+
+
+@login_required
+@require_POST
+def like(request, pk: int):
+    conversation = _conversation_or_404(request, pk)
+    form = LikeForm(request.POST)
+    message = None
+    if form.is_valid():
+        message = conversation.messages.filter(pk=form.cleaned_data["message"]).first()
+    if message is None:
+        return _error(request, pk, "Pick a post of this conversation to like.")
+    try:
+        sending.reply_create(
+            actor=request.user, conversation=conversation, message=message, kind="like"
         )
     except ValidationError as exc:
         return _error(request, pk, " ".join(exc.messages))
