@@ -29,7 +29,7 @@ import os
 import re
 import signal
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
@@ -337,6 +337,16 @@ def _sent_event(reply: Reply, action: str, detail: str, at) -> None:
     )
 
 
+def x_time(snowflake: int, *, default: datetime) -> datetime:
+    """When X made the id (its snowflake's time): our DM on X's clock, the clock its
+    neighbours in the conversation carry (a wrong order would take their answer for
+    history). `default` when the id is not a plausible snowflake."""
+    at = datetime.fromtimestamp(((snowflake >> 22) + X_EPOCH_MS) / 1000, tz=UTC)
+    if abs((at - default).total_seconds()) > 86400:
+        return default
+    return at
+
+
 def _dm_store(conversation: Conversation, reply: Reply, event_id: int, now) -> None:
     """Our DM as a message of the conversation. Ingestion may have read it back first
     (it holds the same lock): then that message becomes ours, and the wait it ended
@@ -354,6 +364,7 @@ def _dm_store(conversation: Conversation, reply: Reply, event_id: int, now) -> N
         ).update(responder=reply.author)
         at = read_back.at
     else:
+        at = x_time(event_id, default=now)
         Message.objects.create(
             conversation=conversation,
             direction=Message.Direction.OUTBOUND,
@@ -362,10 +373,9 @@ def _dm_store(conversation: Conversation, reply: Reply, event_id: int, now) -> N
             author_id=conversation.account.x_user_id,
             sent_by=reply.author,
             text=reply.text,
-            at=now,
+            at=at,
         )
-        response_record(conversation=conversation, responder=reply.author, at=now)
-        at = now
+        response_record(conversation=conversation, responder=reply.author, at=at)
     signals.interaction(
         x_user_id=recipient,
         kind="dm_sent",
