@@ -21,8 +21,17 @@ from django.utils import timezone
 
 from departments.models import Department, Membership
 from listening import client as x
+from listening.inbox import sending
 from listening.inbox import services as inbox
-from listening.inbox.models import Agent, DepartmentInbox, RoutingRule, SavedReply
+from listening.inbox.models import (
+    Agent,
+    Conversation,
+    DepartmentInbox,
+    Reply,
+    RoutingRule,
+    SavedReply,
+)
+from listening.ingest import source_run
 from listening.models import Source, XAccount
 from listening.services import SCOPES, account_connect, source_create
 from socialops.models import User
@@ -211,3 +220,82 @@ def _demo_inbox(*, admin: User) -> None:
         title="Ask for a DM",
         defaults={"text": "Thanks for telling us. Could you send us a DM with your account email?"},
     )
+
+
+DEMO_REPLY = "Thanks for telling us. Could you send us a DM with your account email?"
+DEMO_DM = "Thanks for writing! We are on it: expect an answer from us here within the hour."
+
+
+def demo_inbox_answers(*, account: XAccount, out=print) -> int:
+    """After the first reads (the worker's own pulls start later, `make run` runs this
+    before it): a few of Customer service's conversations answered on the simulator and
+    a DM thread answered, so the inbox shows replies sent, first-response times and a
+    DM conversation. Once: a restart finds replies sent and adds none. The number of
+    answers sent."""
+    if Reply.objects.filter(state=Reply.State.SENT).exists():
+        return 0
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    service = Department.objects.filter(kind=Department.Kind.CUSTOMER_SERVICE).first()
+    if admin is None or service is None:
+        return 0
+    if not Source.objects.filter(account=account, kind=Source.Kind.DMS).exists():
+        source_create(
+            actor=admin,
+            account=account,
+            name="Direct messages",
+            kind=Source.Kind.DMS,
+            department=service,
+            interval=timedelta(seconds=30),
+        )
+    for source in Source.objects.filter(
+        account=account, kind__in=[Source.Kind.MENTIONS, Source.Kind.DMS]
+    ):
+        source_run(source_id=source.pk)
+    public = Conversation.objects.filter(
+        department=service, kind=Conversation.Kind.PUBLIC, status="open", private_to=None
+    ).order_by("first_message_at", "pk")[:3]
+    dm = (
+        Conversation.objects.filter(kind=Conversation.Kind.DM, status="open")
+        .order_by("-last_message_at", "-pk")
+        .first()
+    )
+    sent = 0
+    for conversation, kind, text in [
+        *((c, Reply.Kind.REPLY, DEMO_REPLY) for c in public),
+        *([(dm, Reply.Kind.DM, DEMO_DM)] if dm else []),
+    ]:
+        sent += _demo_answer(conversation, kind=kind, text=text, admin=admin)
+    out(f"Answered {sent} inbox conversations on the X simulator (one of them a DM).")
+    return sent
+
+
+def _demo_answer(conversation: Conversation, *, kind: str, text: str, admin: User) -> int:
+    inbound = conversation.messages.filter(direction="in")
+    if kind != Reply.Kind.DM:
+        inbound = inbound.exclude(tweet=None)
+    message = inbound.last()
+    if message is None:
+        return 0
+    member = (
+        Membership.objects.filter(
+            department_id=conversation.department_id,
+            role__in=[Membership.Role.LEAD, Membership.Role.MEMBER],
+        )
+        .select_related("user")
+        .first()
+    )
+    agent = conversation.assignee or (member.user if member else admin)
+    reply = sending.reply_create(
+        actor=agent,
+        conversation=conversation,
+        message=message,
+        text=text,
+        version=conversation.version,
+        kind=kind,
+    )
+    # Sent here rather than by the worker: the demo shows it at once. The task queued
+    # on commit finds it sent and does nothing.
+    try:
+        return int(sending.reply_send(reply_id=reply.pk) == Reply.State.SENT)
+    except x.XError:
+        return 0  # the task queued on commit retries it

@@ -138,8 +138,7 @@ class ReplyCreateSerializer(serializers.Serializer):
     )
     version = serializers.IntegerField(
         required=False,
-        help_text="The conversation's version you read: 409 if it changed since. "
-        "Not for a like.",
+        help_text="The conversation's version you read: 409 if it changed since. Not for a like.",
     )
     kind = serializers.ChoiceField(
         choices=[

@@ -15,9 +15,12 @@ from campaigns.demo import demo_campaigns_load
 from campaigns.models import Campaign, ScheduledPost, TrackedLink
 from departments.demo import DEMO_PASSWORD, demo_load, demo_today
 from departments.models import KPI, Department, Goal, Measurement
+from listening.inbox import services as inbox
+from listening.inbox.models import Conversation
 from listening.models import XAccount
 from socialops.models import User
 from tests.factories import (
+    DirectMessageFactory,
     ScheduledPostFactory,
     SourceFactory,
     SourceTweetFactory,
@@ -41,6 +44,16 @@ def demo_world(organisation):
     source = SourceFactory(account=account, kind="mentions")
     tweet = SourceTweetFactory(source=source).tweet
     return account, tweet
+
+
+def _dm_conversation(department):
+    """A DM conversation in the department's inbox (the conversation page: thread, reply
+    box, presence polling)."""
+    account = XAccountFactory(username="brightline_help", x_user_id=42)
+    source = SourceFactory(account=account, kind="dms", department=department)
+    dm = DirectMessageFactory(account=account)
+    inbox.dms_ingest(source=source, messages=[dm], now=timezone.now())
+    return Conversation.objects.get(dm_conversation_id=dm.dm_conversation_id)
 
 
 def sign_in(page, live_server, username: str) -> None:
@@ -89,6 +102,10 @@ def test_every_main_page_works_under_the_policy(page, live_server, demo_world, c
         "/listening/sources/",
         "/listening/sources/new/",
         "/listening/accounts/",
+        "/inbox/",
+        f"/inbox/d/{goal.department.slug}/",
+        f"/inbox/c/{_dm_conversation(goal.department).pk}/",
+        "/inbox/routing/",
         "/settings/api-token/",
         "/settings/organisation/",
         "/api/v1/goals/",  # DRF's browsable API

@@ -94,7 +94,7 @@ def test_without_javascript_a_phone_gets_the_menu_below_the_page(live_server, pa
 
 
 PAGES = ["/", "/metrics/overview/", "/metrics/activities/", "/departments/", "/campaigns/"]
-PAGES += ["/links/", "/calendar/", "/reviews/", "/offers/", "/timelog/"]
+PAGES += ["/links/", "/calendar/", "/reviews/", "/offers/", "/timelog/", "/inbox/"]
 PAGES += ["/prospects/", "/prospects/board/", "/prospects/search/?q=nobody"]
 
 

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from campaigns.demo import demo_campaigns_load, demo_campaigns_loaded
-from listening.demo import demo_x_setup
+from listening.demo import demo_inbox_answers, demo_x_setup
 
 
 class Command(BaseCommand):
@@ -15,6 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         account = demo_x_setup(out=self.stdout.write)
+        # The inbox's first conversations answered on the simulator (once), before the
+        # rebuild below so their reads' figures are in it.
+        if account is not None:
+            demo_inbox_answers(account=account, out=self.stdout.write)
         # The calendar needs the connected account, so the campaigns come here, once.
         if account is not None:
             first = not demo_campaigns_loaded()
