@@ -222,7 +222,12 @@ def _demo_inbox(*, admin: User) -> None:
     )
 
 
-DEMO_REPLY = "Thanks for telling us. Could you send us a DM with your account email?"
+# Three different answers: X refuses a post that repeats one of the account's own.
+DEMO_REPLIES = [
+    "Thanks for telling us. Could you send us a DM with your account email?",
+    "Sorry about that! We are looking into it now and will come back to you here.",
+    "Thanks for the heads-up: our team has it, and we will update you within the hour.",
+]
 DEMO_DM = "Thanks for writing! We are on it: expect an answer from us here within the hour."
 
 
@@ -261,7 +266,7 @@ def demo_inbox_answers(*, account: XAccount, out=print) -> int:
     )
     sent = 0
     for conversation, kind, text in [
-        *((c, Reply.Kind.REPLY, DEMO_REPLY) for c in public),
+        *((c, Reply.Kind.REPLY, t) for c, t in zip(public, DEMO_REPLIES, strict=False)),
         *([(dm, Reply.Kind.DM, DEMO_DM)] if dm else []),
     ]:
         sent += _demo_answer(conversation, kind=kind, text=text, admin=admin)

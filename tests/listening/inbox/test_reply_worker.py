@@ -42,6 +42,7 @@ def sim(answersim, settings):
 def queue(settings) -> str:
     name = f"test-answer-{uuid.uuid4().hex[:10]}"
     settings.PUBLISH_QUEUE = name
+    settings.PUBLISH_CLAIM_TIMEOUT = CLAIM_TIMEOUT  # the reclaim runs here, in the test
     return name
 
 
