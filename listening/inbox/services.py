@@ -389,9 +389,10 @@ def dms_ingest(*, source: Source, messages: list[DirectMessage], now: datetime) 
     users = {u.pk: u for u in XUser.objects.filter(pk__in=others)}
     rules = list(RoutingRule.objects.filter(enabled=True).select_related("department"))
     new = 0
-    for dm in fresh:
-        if _dm_add(source=source, dm=dm, ours=ours, users=users, rules=rules, now=now):
-            new += 1
+    with transaction.atomic():  # ingestion's page transaction, or one of its own
+        for dm in fresh:
+            if _dm_add(source=source, dm=dm, ours=ours, users=users, rules=rules, now=now):
+                new += 1
     return new
 
 
