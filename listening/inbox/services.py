@@ -29,7 +29,7 @@ from django.utils import timezone
 from departments.models import Department, Membership
 from listening.columns import TWEET_INDEX
 from listening.inbox import permissions as perms
-from listening.inbox import routing, signals
+from listening.inbox import routing, sentiment, signals
 from listening.inbox.models import (
     Agent,
     Conversation,
@@ -62,15 +62,8 @@ _MENTIONED = TWEET_INDEX["mentioned_usernames"]
 
 
 def _score(text: str) -> str:
-    """The sentiment label, when the scorer (listening.inbox.sentiment) is installed."""
+    """The sentiment label (listening.inbox.sentiment, offline)."""
     try:
-        # Imported here: another helper's module of the inbox, absent until it lands.
-        from listening.inbox import sentiment
-    except ImportError:
-        return ""
-    try:
-        # score() answers a Score (label, compound, cues): unpacking it as a pair
-        # failed on every message, so nothing was ever stored.
         return sentiment.score(text).label
     except Exception:  # a scorer failure must never lose a message
         log.exception("sentiment scoring failed")

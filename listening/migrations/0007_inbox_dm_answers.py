@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("listening", "0005_inbox_items_to_conversations"),
+        ("listening", "0006_inbox_sla"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
                     ("reply_sent", "Reply sent"),
                     ("reply_failed", "Reply failed"),
                     ("reconciled", "Reply found on X"),
+                    ("sentiment", "Sentiment corrected"),
                     ("liked", "Liked"),
                 ],
                 max_length=20,
