@@ -51,3 +51,42 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+class ApiTokenForm(DatesInRange, forms.Form):
+    """A new API token: a name, an optional expiry and a level per resource (none, read,
+    write), with "every resource" for those not set one by one."""
+
+    name = forms.CharField(
+        max_length=100, help_text="Say what uses it (for example: HubSpot sync)."
+    )
+    expires_on = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        help_text="Optional: the token stops working at the start of this day.",
+    )
+
+    def __init__(self, *args, resources: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        from socialops.models import ApiToken
+
+        levels = [("", "as for every resource"), *ApiToken.Level.choices]
+        self.fields["scope__all"] = forms.ChoiceField(
+            label="Every resource", choices=ApiToken.Level.choices, initial="none"
+        )
+        self.resources = resources
+        for resource in resources:
+            self.fields[f"scope_{resource}"] = forms.ChoiceField(
+                label=resource, choices=levels, required=False
+            )
+
+    def scopes(self) -> dict[str, str]:
+        scopes = {"*": self.cleaned_data["scope__all"]}
+        for resource in self.resources:
+            level = self.cleaned_data.get(f"scope_{resource}")
+            if level:
+                scopes[resource] = level
+        return scopes
+
+    def scope_fields(self):
+        return [self[f"scope_{resource}"] for resource in self.resources]

@@ -43,9 +43,18 @@ class ApiToken(models.Model):
     Only a SHA-256 digest of the secret is stored (the secret is shown once, when it is
     made); `prefix` is its first characters, enough to tell tokens apart. A token stops
     working when its user's password changes (`password_fingerprint` no longer matches),
-    when the user is deactivated, or at `expires_at`. `name` and `scopes` are for the
-    named, scoped tokens integrations will get; today every token acts with all of its
-    user's rights."""
+    when the user is deactivated, at `expires_at` or once revoked.
+
+    `scopes` maps an API resource (the router's prefix: "conversions", "prospects", …)
+    to "read" or "write", like Stripe's restricted keys; the key "*" stands for every
+    resource not named. A token may do what its scopes allow *and* its user may do: the
+    scopes only ever narrow the user's rights (socialops.tokens.TokenScopes). Tokens made
+    before scopes existed carry {"*": "write"}: all of their user's rights."""
+
+    class Level(models.TextChoices):
+        NONE = "none", "No access"
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -54,9 +63,10 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=16, help_text="The secret's first characters.")
     digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the secret.")
     password_fingerprint = models.CharField(max_length=64)
-    scopes = models.JSONField(default=list, blank=True)
+    scopes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
 
@@ -64,7 +74,18 @@ class ApiToken(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"
+        return f"{self.name or self.prefix + '…'} ({self.user})"
+
+    def level(self, resource: str) -> str:
+        """What this token may do on `resource`: none, read or write."""
+        scopes = self.scopes if isinstance(self.scopes, dict) else {}
+        return scopes.get(resource) or scopes.get("*") or self.Level.NONE
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )
 
 
 class Heartbeat(models.Model):

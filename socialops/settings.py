@@ -569,7 +569,10 @@ REST_FRAMEWORK = {
         "socialops.tokens.ApiTokenAuthentication",  # hashed tokens (socialops/tokens.py)
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "socialops.tokens.TokenScopes",  # a token's scopes narrow its user's rights
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "socialops.drf.CursorPagination",
     # JSON with a nesting limit (socialops/parsers.py); forms and uploads as DRF parses them.

@@ -35,6 +35,11 @@ urlpatterns = [
     # "departments/<slug>/".
     path("", include((department_pages + progress_pages, "departments"))),
     path("settings/api-token/", views.api_token, name="api_token"),
+    path(
+        "settings/api-token/<int:pk>/revoke/",
+        views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("settings/webhooks/", include("socialops.webhooks.urls")),
     path("listening/", include("listening.urls")),
     path("inbox/", include("listening.inbox.urls")),

@@ -2,9 +2,14 @@ from __future__ import annotations
 
 import logging
 
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,7 +17,8 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from socialops.csp import csp_override
 from socialops.health import health_report
-from socialops.tokens import api_token_list, api_token_rotate
+from socialops.forms import ApiTokenForm, apply_service_errors
+from socialops.tokens import api_resources, api_token_create, api_token_revoke, api_token_visible
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +59,46 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request):
+    """The API tokens page: one's tokens (an admin sees everybody's), a new one made with
+    its scopes, and each revocable."""
     issued = None
-    if request.method == "POST":
-        # The secret is in this answer only (no redirect, nothing in the session): we keep
-        # a hash.
-        issued = api_token_rotate(user=request.user)
-    token = api_token_list(user=request.user).first()
-    return render(request, "socialops/api_token.html", {"token": token, "issued": issued})
+    form = ApiTokenForm(request.POST or None, resources=api_resources())
+    if request.method == "POST" and form.is_valid():
+        expires_on = form.cleaned_data["expires_on"]
+        expires_at = (
+            None
+            if expires_on is None
+            else timezone.make_aware(dt.datetime.combine(expires_on, dt.time()))
+        )
+        try:
+            # The secret is in this answer only (no redirect, nothing in the session): we
+            # keep a hash.
+            issued = api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.scopes(),
+                expires_at=expires_at,
+                audit=True,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "expires_at" in exc.error_dict:
+                exc = ValidationError({"expires_on": exc.error_dict["expires_at"]})
+            apply_service_errors(form, exc)
+        else:
+            form = ApiTokenForm(resources=api_resources())
+    tokens = api_token_visible(user=request.user)
+    return render(
+        request,
+        "socialops/api_token.html",
+        {"tokens": tokens, "issued": issued, "form": form, "now": timezone.now()},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def api_token_revoke_view(request, pk: int):
+    token = get_object_or_404(api_token_visible(user=request.user), pk=pk)
+    api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"The token {token.name or token.prefix} was revoked.")
+    return redirect("api_token")

@@ -367,12 +367,13 @@ class TestSuggestions:
 
 
 class TestApiToken:
-    def test_create_and_replace(self, client, owner):
+    def test_create_two(self, client, owner):
         from socialops.models import ApiToken
 
         c = _client(client, owner)
         assert b"No token yet" in c.get("/settings/api-token/").content
-        first = c.post("/settings/api-token/").context["issued"].key
-        second = c.post("/settings/api-token/").context["issued"].key
+        new = {"name": "CRM", "scope__all": "read"}
+        first = c.post("/settings/api-token/", new).context["issued"].key
+        second = c.post("/settings/api-token/", new).context["issued"].key
         assert second != first
-        assert ApiToken.objects.filter(user=owner).count() == 1
+        assert ApiToken.objects.filter(user=owner).count() == 2

@@ -21,6 +21,7 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/departments/"
+NEW = {"name": "CRM", "scope__all": "write"}
 
 
 class FastPBKDF2(PBKDF2PasswordHasher):
@@ -41,7 +42,7 @@ class TestTokenPage:
     def test_secret_is_shown_once_and_never_stored(self, client, owner, marketing):
         client.force_login(owner)
 
-        created = client.post("/settings/api-token/")
+        created = client.post("/settings/api-token/", NEW)
         key = created.context["issued"].key
         assert key.encode() in created.content
         assert "no-store" in created["Cache-Control"]
@@ -54,11 +55,16 @@ class TestTokenPage:
         assert token.prefix.encode() in later.content
         assert api(key).get(URL).status_code == 200
 
-    def test_page_shows_only_ones_own_token(self, client, owner, colleague, admin_user):
-        api_token_create(user=owner)
-        for user in (colleague, admin_user):
-            client.force_login(user)
-            assert b"No token yet" in client.get("/settings/api-token/").content
+    def test_page_shows_ones_own_tokens_and_the_admin_all(
+        self, client, owner, colleague, admin_user
+    ):
+        issued = api_token_create(user=owner, name="Owner's CRM")
+        client.force_login(colleague)
+        page = client.get("/settings/api-token/").content
+        assert b"No token yet" in page and issued.token.prefix.encode() not in page
+        client.force_login(admin_user)
+        page = client.get("/settings/api-token/").content
+        assert issued.token.prefix.encode() in page and b"Everybody" in page
 
 
 class TestTokenLife:
@@ -95,9 +101,14 @@ class TestTokenLife:
         assert api(key).get(URL).status_code == 401
 
     def test_expired_token_is_refused(self, owner, marketing):
-        key = api_token_create(user=owner, expires_at=timezone.now() - dt.timedelta(seconds=1)).key
+        issued = api_token_create(user=owner, expires_at=timezone.now() + dt.timedelta(hours=1))
+        ApiToken.objects.filter(pk=issued.token.pk).update(
+            expires_at=timezone.now() - dt.timedelta(seconds=1)
+        )
 
-        assert api(key).get(URL).status_code == 401
+        answer = api(issued.key).get(URL)
+        assert answer.status_code == 401
+        assert "expired on" in answer.json()["detail"]
 
     def test_hash_upgrade_at_sign_in_keeps_the_token(self, client, owner, marketing, settings):
         key = api_token_create(user=owner).key
@@ -143,13 +154,14 @@ class TestRotation:
         assert "digest" not in event.changes and "password_fingerprint" not in event.changes
         assert new.token.digest not in str(event.changes)
 
-    def test_the_page_rotates_through_the_service(self, client, owner, marketing):
+    def test_the_page_adds_a_token_beside_the_others(self, client, owner, marketing):
         old = api_token_create(user=owner)
         client.force_login(owner)
 
-        new_key = client.post("/settings/api-token/").context["issued"].key
+        new_key = client.post("/settings/api-token/", NEW).context["issued"].key
 
-        assert api(old.key).get(URL).status_code == 401
+        # Many tokens per user: a new one no longer ends the old one ("Replace" did).
+        assert api(old.key).get(URL).status_code == 200
         assert api(new_key).get(URL).status_code == 200
         assert AuditEvent.objects.filter(object_type="socialops.apitoken").count() == 1
 
@@ -198,6 +210,8 @@ def test_drf_tokens_are_hashed_by_the_migration(owner, marketing):
 
     # Not entered as a context: SQLite's editor refuses to start inside the test's transaction.
     migration.hash_drf_tokens(apps, connection.schema_editor())
+    # And as the next migrations go on: a token from before scopes has its user's rights.
+    importlib.import_module("socialops.migrations.0007_api_token_scopes").all_rights(apps, None)
 
     assert "authtoken_token" not in connection.introspection.table_names()
     token = ApiToken.objects.get(user=owner)
