@@ -76,8 +76,9 @@ def scopes_clean(scopes: dict | None) -> dict[str, str]:
         raise ValidationError({"scopes": ["Give scopes as resource: none, read or write."]})
     known = set(api_resources()) | {ALL}
     errors = [
-        f"{resource}: unknown resource." if resource not in known else f"{resource}: {level!r} "
-        "is not a level (none, read or write)."
+        f"{resource}: unknown resource."
+        if resource not in known
+        else f"{resource}: {level!r} is not a level (none, read or write)."
         for resource, level in scopes.items()
         if resource not in known or level not in LEVELS
     ]
@@ -196,9 +197,7 @@ def api_token_carry_over(*, user: User, previous_password_hash: str) -> int:
     ).update(password_fingerprint=password_fingerprint(user.password))
 
 
-UNKNOWN = (
-    "Unknown API token: check that it was copied whole, or create one on the API tokens page."
-)
+UNKNOWN = "Unknown API token: check that it was copied whole, or create one on the API tokens page."
 
 
 def _moment(value) -> str:

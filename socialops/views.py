@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import logging
-
 import datetime as dt
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from socialops.csp import csp_override
-from socialops.health import health_report
 from socialops.forms import ApiTokenForm, apply_service_errors
+from socialops.health import health_report
 from socialops.tokens import api_resources, api_token_create, api_token_revoke, api_token_visible
 
 log = logging.getLogger(__name__)
