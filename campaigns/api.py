@@ -21,7 +21,7 @@ from campaigns.models import Campaign, UtmTag
 from departments.models import Goal
 from departments.serializers import DepartmentSlugField, DepartmentSummarySerializer, GoalIdField
 from socialops import drf
-from socialops.api import ServiceCreateMixin, ServiceViewSet, router
+from socialops.api import ChangeFeedMixin, ServiceCreateMixin, ServiceViewSet, router
 from socialops.serializers import UserSummarySerializer
 
 STATUS_HELP = "One of: " + ", ".join(Campaign.Status.values) + "."
@@ -185,6 +185,7 @@ class UtmTagUpdateSerializer(serializers.Serializer):
     partial_update=extend_schema(responses=CampaignSerializer),
 )
 class CampaignViewSet(
+    ChangeFeedMixin,
     ServiceCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from departments.models import Department, Goal
+from socialops.changes import change_field
 from socialops.params import validate_day_in_range
 
 # Lower-case words joined by - or _: what analytics tools group on without surprises.
@@ -78,6 +79,9 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The change cursor (socialops.changes): stamped by a trigger on every write.
+    change_xid = change_field()
 
     class Meta:
         ordering = ["-period_start", "name"]

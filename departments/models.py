@@ -21,6 +21,7 @@ from metrics.registry import (
     metric_get,
     metric_scopes,
 )
+from socialops.changes import change_field
 from socialops.params import validate_day_in_range
 
 
@@ -250,6 +251,9 @@ class KPI(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The change cursor (socialops.changes): stamped by a trigger on every write.
+    change_xid = change_field()
 
     class Meta:
         verbose_name = "KPI"

@@ -33,7 +33,7 @@ from listening.columns import METRICS
 from listening.models import Source, SourceTweet, Tweet, XAccount, XUser
 from listening.serializers import AccountIdField, AccountSummarySerializer
 from socialops import drf
-from socialops.api import ServiceModelViewSet, Services, answers_with, router
+from socialops.api import ChangeFeedMixin, ServiceModelViewSet, Services, answers_with, router
 from socialops.drf import CursorPagination
 
 # As on the page (a week): a number of seconds past a timedelta's range was a 500.
@@ -334,7 +334,9 @@ class SourceViewSet(ServiceModelViewSet):
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)
 
 
-class TweetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TweetViewSet(
+    ChangeFeedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Posts read by the sources you may see, newest first, with the same filters as the
     stream page."""
 

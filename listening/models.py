@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from socialops.changes import change_field
 from socialops.fields import EncryptedTextField
 
 
@@ -139,6 +140,9 @@ class Tweet(models.Model):
     raw = models.JSONField(default=dict, help_text="The post object exactly as X sent it.")
     first_seen_at = models.DateTimeField()
     updated_at = models.DateTimeField(help_text="When X last sent something new about it.")
+
+    # The change cursor (socialops.changes): stamped by a trigger on every write.
+    change_xid = change_field()
 
     class Meta:
         ordering = ["-id"]

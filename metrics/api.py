@@ -34,7 +34,8 @@ from metrics.registry import METRICS, Metric, metric_choices, metric_get, unit_c
 from metrics.registry import Source as MetricSource
 from metrics.selectors import RAG_LABELS, KPIProgress, Rag, Source, kpi_progress, kpi_progress_many
 from socialops import drf
-from socialops.api import ServiceModelViewSet, Services, answers_with, router
+from socialops.api import ChangeFeedMixin, ServiceModelViewSet, Services, answers_with, router
+from socialops.drf import single_query_values
 from socialops.serializers import UsernameField, UserSummarySerializer
 
 DECIMAL = {"max_digits": 18, "decimal_places": 4}  # as KPI.target and Measurement.value
@@ -300,6 +301,7 @@ class MetricViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"(?!(?:series|activities)(?:[/.]|$))[^/.]+"
 
     def list(self, request: Request) -> Response:
+        single_query_values(request.query_params, set())
         return Response(MetricSerializer(list(METRICS.values()), many=True).data)
 
     @extend_schema(parameters=[OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH)])
@@ -352,7 +354,7 @@ class GoalViewSet(KPIProgressMixin, ServiceModelViewSet):
 
 
 @extend_schema_view(**answers_with(KPISerializer))
-class KPIViewSet(KPIProgressMixin, ServiceModelViewSet):
+class KPIViewSet(ChangeFeedMixin, KPIProgressMixin, ServiceModelViewSet):
     """KPIs with their label, unit and progress; edited by whoever may edit their goal."""
 
     output_serializer_class = KPISerializer

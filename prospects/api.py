@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from prospects import selectors, services
 from prospects.models import Interaction, Prospect, ProspectList
 from socialops import drf
-from socialops.api import ServiceViewSet, router
+from socialops.api import CHANGED_AFTER, ChangeFeedMixin, ServiceViewSet, router
 from socialops.permissions import request_user
 
 
@@ -139,7 +139,11 @@ class ProspectListViewSet(
     create=extend_schema(responses={200: ProspectSerializer, 201: ProspectSerializer})
 )
 class ProspectViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ServiceViewSet
+    ChangeFeedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    ServiceViewSet,
 ):
     """Prospects you own or that are on a list shared with you. POST upserts by CRM id."""
 
@@ -179,7 +183,11 @@ class ProspectViewSet(
 
 
 class InteractionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ServiceViewSet
+    ChangeFeedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    ServiceViewSet,
 ):
     """The timelines of prospects you may see, newest first; POST logs a touch."""
 
@@ -197,6 +205,9 @@ class InteractionViewSet(
         return qs
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if CHANGED_AFTER in request.query_params:
+            return self.changes(request)
+        drf.single_query_values(request.query_params, {"prospect"})
         qs = self.get_queryset()[:500]
         return Response(InteractionSerializer(qs, many=True).data)
 

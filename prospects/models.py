@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from socialops.changes import change_field
+
 # X's limit: a list holds at most 5,000 members.
 X_LIST_MAX_MEMBERS = 5000
 # Members added or removed on X are picked up within 15 minutes (the promise);
@@ -226,6 +228,9 @@ class Prospect(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The change cursor (socialops.changes): stamped by a trigger on every write.
+    change_xid = change_field()
+
     class Meta:
         ordering = ["-updated_at", "pk"]
         constraints = [
@@ -370,6 +375,9 @@ class Interaction(models.Model):
     ref = models.CharField(max_length=60, blank=True)
     tweet_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # The change cursor (socialops.changes): stamped by a trigger on every write.
+    change_xid = change_field()
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]

@@ -9,10 +9,14 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, routers, serializers, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, routers, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from socialops.changes import changes_page, cursor_format, cursor_parse
+from socialops.drf import single_query_values
 
 router = routers.DefaultRouter()
 
@@ -113,3 +117,76 @@ class ServiceModelViewSet(
 
     def perform_destroy(self, instance: Model) -> None:
         self.use.delete(actor=self.request.user, **{self.use.instance: instance})
+
+
+# --- The change cursor -------------------------------------------------------------------
+
+CHANGED_AFTER = "changed_after"
+CHANGES_PAGE_SIZE = 100
+CHANGES_MAX_PAGE_SIZE = 1000
+
+CHANGED_AFTER_PARAMETER = OpenApiParameter(
+    CHANGED_AFTER,
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="Read what changed instead of the list: `0` for everything, then the "
+    "`next_cursor` of the last answer. The answer is `{next_cursor, has_more, results}`, "
+    "each result `{id, deleted, object}` (a deletion has `deleted: true` and no object), "
+    "in the order the changes were written. A change is held back while any transaction "
+    "that began before it is still open, so nothing committed late is skipped. Takes "
+    f"`page_size` (up to {CHANGES_MAX_PAGE_SIZE}) and no other parameter.",
+)
+
+
+class ChangeFeedMixin:
+    """`?changed_after=<cursor>` on a list: the changes of the rows the caller may see
+    (the list's selector) and the resource's deletions, from socialops.changes. The
+    resource is the router prefix; its model carries `change_xid` and a TrackChanges
+    migration."""
+
+    extra_query_parameters = (CHANGED_AFTER,)
+
+    @extend_schema(parameters=[CHANGED_AFTER_PARAMETER])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if CHANGED_AFTER in request.query_params:
+            return self.changes(request)
+        return super().list(request, *args, **kwargs)
+
+    def changes(self, request: Request) -> Response:
+        from socialops.tokens import resource_of
+
+        query = single_query_values(request.query_params, {CHANGED_AFTER, "page_size"})
+        after = cursor_parse(query[CHANGED_AFTER])
+        if after is None:
+            raise exceptions.ValidationError(
+                {CHANGED_AFTER: ["Not a cursor: give 0, or the next_cursor of an answer."]}
+            )
+        size = query.get("page_size", str(CHANGES_PAGE_SIZE))
+        if not size.isdigit() or not 1 <= int(size) <= CHANGES_MAX_PAGE_SIZE:
+            raise exceptions.ValidationError(
+                {"page_size": [f"A whole number from 1 to {CHANGES_MAX_PAGE_SIZE}."]}
+            )
+        changes, position, more = changes_page(
+            self.get_queryset(), resource=resource_of(self), after=after, limit=int(size)
+        )
+        serializer = self.get_serializer_class()(
+            [change.instance for change in changes if change.instance is not None],
+            many=True,
+            context=self.get_serializer_context(),
+        )
+        objects = iter(serializer.data)
+        return Response(
+            {
+                "next_cursor": cursor_format(position),
+                "has_more": more,
+                "results": [
+                    {
+                        "id": change.pk,
+                        "deleted": change.instance is None,
+                        "object": None if change.instance is None else next(objects),
+                    }
+                    for change in changes
+                ],
+            }
+        )

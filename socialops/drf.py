@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.widgets import SuffixedMultiWidget
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, status
@@ -150,3 +152,36 @@ def single_query_values(query_params, known: set[str]) -> dict[str, str]:
     if errors:
         raise exceptions.ValidationError(errors)
     return {name: value for name, value in query_params.items() if name != "format"}
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, but a list answers 400 naming any query parameter it does
+    not take (`?updated_since=` was silently ignored and everything returned)."""
+
+    def known_parameters(self, request, queryset, view) -> set[str]:
+        known = {"format", *getattr(view, "extra_query_parameters", ())}
+        paginator = getattr(view, "paginator", None)
+        for attribute in ("cursor_query_param", "page_size_query_param", "page_query_param"):
+            name = getattr(paginator, attribute, None)
+            if name:
+                known.add(name)
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            for name, declared in filterset_class.base_filters.items():
+                suffixes = getattr(declared.field.widget, "suffixes", None)
+                if suffixes:
+                    known.update(SuffixedMultiWidget.suffixed(None, name, s) for s in suffixes)
+                else:
+                    known.add(name)
+        return known
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) == "list":
+            known = self.known_parameters(request, queryset, view)
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                takes = ", ".join(sorted(known - {"format"})) or "no parameters"
+                raise exceptions.ValidationError(
+                    {name: [f"Unknown parameter; this list takes {takes}."] for name in unknown}
+                )
+        return super().filter_queryset(request, queryset, view)

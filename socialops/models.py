@@ -159,6 +159,35 @@ class DirtyDay(models.Model):
         return f"{self.family} {self.day} (v{self.version})"
 
 
+class Tombstone(models.Model):
+    """A tracked row that was deleted, for the change cursor (socialops.changes): written
+    by the table's DELETE trigger, stamped like the rows. Says only which resource and id
+    are gone."""
+
+    resource = models.CharField(max_length=50)
+    object_id = models.BigIntegerField()
+    change_xid = models.BigIntegerField()
+    deleted_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["resource", "change_xid", "object_id"], name="tombstone_cursor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.object_id} deleted"
+
+
+class ChangeClock(models.Model):
+    """SQLite's stand-in for a transaction id (one row, bumped by the change triggers);
+    PostgreSQL uses txid_current()."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 # The outbox's models live in their concept folder; imported here so Django finds them.
 from socialops.webhooks.models import (  # noqa: E402, F401
     Delivery,

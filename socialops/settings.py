@@ -573,7 +573,8 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "socialops.tokens.TokenScopes",  # a token's scopes narrow its user's rights
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's, answering 400 to a parameter a list does not take.
+    "DEFAULT_FILTER_BACKENDS": ["socialops.drf.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "socialops.drf.CursorPagination",
     # JSON with a nesting limit (socialops/parsers.py); forms and uploads as DRF parses them.
     "DEFAULT_PARSER_CLASSES": [

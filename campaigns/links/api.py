@@ -20,7 +20,7 @@ from campaigns.links.services import link_create_tagged
 from campaigns.models import Click, TrackedLink
 from campaigns.serializers import CampaignIdField
 from socialops import drf
-from socialops.api import ServiceCreateMixin, ServiceViewSet, router
+from socialops.api import ChangeFeedMixin, ServiceCreateMixin, ServiceViewSet, router
 from socialops.serializers import UserSummarySerializer
 
 
@@ -124,7 +124,11 @@ class ClickSerializer(serializers.ModelSerializer):
 
 @extend_schema_view(create=extend_schema(responses={201: LinkSerializer}))
 class LinkViewSet(
-    ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet
+    ChangeFeedMixin,
+    ServiceCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceViewSet,
 ):
     """Tracked short links with their click counts; every member reads them. A
     campaign's links are made by its department's leads and members."""

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 
+from socialops.changes import change_field
+
 # Only what a browser may be sent to: no javascript:, data:, ftp: or host-less URLs.
 validate_destination = URLValidator(
     schemes=["http", "https"], message="Enter a full web address starting with http:// or https://."
@@ -34,6 +36,9 @@ class TrackedLink(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # The change cursor (socialops.changes): stamped by a trigger on every write.
+    change_xid = change_field()
 
     class Meta:
         ordering = ["-created_at"]

@@ -35,7 +35,7 @@ from campaigns.offers import selectors, services
 from campaigns.offers.filters import ConversionFilterSet, OfferFilterSet
 from campaigns.serializers import CampaignIdField, CampaignRefSerializer
 from socialops import drf
-from socialops.api import ServiceCreateMixin, ServiceViewSet, router
+from socialops.api import ChangeFeedMixin, ServiceCreateMixin, ServiceViewSet, router
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_MAX = Conversion._meta.get_field("idempotency_key").max_length
@@ -234,6 +234,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 
 
 class ConversionViewSet(
+    ChangeFeedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     ServiceViewSet,

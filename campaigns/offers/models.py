@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
+from socialops.changes import change_field
 from socialops.params import validate_day_in_range
 
 
@@ -106,6 +107,9 @@ class Conversion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # The change cursor (socialops.changes): stamped by a trigger on every write.
+    change_xid = change_field()
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]

@@ -32,7 +32,14 @@ from departments.serializers import DepartmentSlugField, DepartmentSummarySerial
 from metrics.reviews import selectors, services
 from metrics.reviews.models import ActionItem, Decision, Review
 from socialops import drf
-from socialops.api import ServiceModelViewSet, Services, ServiceViewSet, answers_with, router
+from socialops.api import (
+    ChangeFeedMixin,
+    ServiceModelViewSet,
+    Services,
+    ServiceViewSet,
+    answers_with,
+    router,
+)
 from socialops.permissions import request_user
 from socialops.serializers import UsernameField, UserSummarySerializer
 
@@ -201,7 +208,9 @@ class DecisionCreateSerializer(serializers.Serializer):
 WEEK_LOOKUP = "[0-9]{4}-W[0-9]{2}"
 
 
-class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet):
+class ReviewViewSet(
+    ChangeFeedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceViewSet
+):
     """Weekly steering reviews, newest first. Retrieve one by its ISO week."""
 
     output_serializer_class = ReviewSerializer

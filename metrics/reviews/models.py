@@ -22,6 +22,7 @@ from django.db import models
 from django.urls import reverse
 
 from departments.models import KPI, Department, Membership
+from socialops.changes import change_field
 
 
 def week_label(monday) -> str:
@@ -55,6 +56,9 @@ class Review(models.Model):
     open_digest_sent_at = models.DateTimeField(null=True, blank=True)
     close_digest_sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The change cursor (socialops.changes): stamped by a trigger on every write.
+    change_xid = change_field()
 
     class Meta:
         ordering = ["-week_start"]
