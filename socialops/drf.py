@@ -168,7 +168,10 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
             for name, declared in filterset_class.base_filters.items():
-                suffixes = getattr(declared.field.widget, "suffixes", None)
+                # Not `declared.field`: that would build (and cache, on the class) a form
+                # field whose choices were read without the request's user.
+                widget = declared.extra.get("widget") or declared.field_class.widget
+                suffixes = getattr(widget, "suffixes", None)
                 if suffixes:
                     known.update(SuffixedMultiWidget.suffixed(None, name, s) for s in suffixes)
                 else:

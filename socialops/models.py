@@ -188,6 +188,28 @@ class ChangeClock(models.Model):
         return str(self.value)
 
 
+class IdempotentRequest(models.Model):
+    """A POST made with an Idempotency-Key (socialops.idempotency): claimed before the
+    view runs, its answer kept for replay. `status` is None while the first request is
+    still running."""
+
+    caller = models.CharField(max_length=80, help_text="token:<digest> or user:<id>")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of path and body.")
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.TextField(blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["caller", "key"], name="idempotent_request_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status or 'running'})"
+
+
 # The outbox's models live in their concept folder; imported here so Django finds them.
 from socialops.webhooks.models import (  # noqa: E402, F401
     Delivery,

@@ -213,6 +213,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "departments.middleware.OrganisationTimezoneMiddleware",
+    # After auth (the caller a key belongs to): replays the first answer to a POST.
+    "socialops.idempotency.IdempotencyMiddleware",
     # Last, as axes asks: turns a sign-in that hit the lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -9,8 +9,9 @@ Who may POST one: any signed-in user (an API token) who is an organisation admin
 lead or member of some department — create a user for the integration, make it a
 member of the department that owns the shop, and use its token. Viewers cannot. A
 repeated POST never creates a second conversion: send the shop's own id as
-`external_id`, or an `Idempotency-Key` header; the repeat answers 200 with the
-conversion first recorded (201 the first time).
+`external_id` (the repeat answers 200 with the conversion first recorded), or an
+`Idempotency-Key` header (the first answer is replayed for 24 hours, as on every POST:
+socialops/idempotency.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -38,7 +38,6 @@ from socialops import drf
 from socialops.api import ChangeFeedMixin, ServiceCreateMixin, ServiceViewSet, router
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_MAX = Conversion._meta.get_field("idempotency_key").max_length
 
 
 # --- Offers ---------------------------------------------------------------------------
@@ -226,10 +225,11 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description="Any unique string (a UUID) chosen by the caller, up to "
-    f"{IDEMPOTENCY_MAX} characters. A request repeated with the same key (after a "
-    "timeout, say) returns the conversion the first one recorded, with 200, and creates "
-    "nothing. For callers without an external_id.",
+    description="Any unique string (a UUID) chosen by the caller, up to 255 characters. "
+    "A request repeated with the same key within 24 hours (after a timeout, say) gets the "
+    "first answer again (header Idempotent-Replayed: true) and creates nothing; the same "
+    "key with another body answers 422; while the first is still running, 409. Every "
+    "POST of the API takes it.",
 )
 
 
@@ -259,24 +259,17 @@ class ConversionViewSet(
             201: ConversionSerializer,
             200: OpenApiResponse(
                 ConversionSerializer,
-                description="Already recorded under this external_id or Idempotency-Key; "
-                "nothing new was created.",
+                description="Already recorded under this external_id; nothing new was created.",
             ),
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if len(key) > IDEMPOTENCY_MAX:
-            raise ValidationError(
-                {IDEMPOTENCY_HEADER: [f"Use at most {IDEMPOTENCY_MAX} characters."]}
-            )
+        # A repeated Idempotency-Key never reaches here: socialops.idempotency replays the
+        # first answer (or refuses another body with the same key) for 24 hours.
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversion = services.conversion_record(
-            actor=request.user,
-            channel=Conversion.Channel.API,
-            idempotency_key=key or None,
-            **serializer.validated_data,
+            actor=request.user, channel=Conversion.Channel.API, **serializer.validated_data
         )
         return self.answer(
             conversion, status.HTTP_201_CREATED if conversion.was_created else status.HTTP_200_OK
