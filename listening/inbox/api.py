@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from listening.inbox import selectors, sending, services
 from listening.inbox.filters import ConversationFilterSet
 from listening.inbox.models import Conversation, Message, Note, Priority, Reply, Status
-from socialops.api import router
+from socialops.api import ChangeFeedMixin, router
 from socialops.drf import CursorPagination
 from socialops.models import User
 
@@ -169,7 +169,7 @@ class ConversationPagination(CursorPagination):
 
 
 class ConversationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ChangeFeedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Conversations you may see: your departments' (all of them for admins), and those
     read only through your own private prospect list."""

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from socialops.changes import change_field
+
 
 class Status(models.TextChoices):
     OPEN = "open", "Open"
@@ -257,6 +259,9 @@ class Conversation(models.Model):
     sla_missed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The change cursor (socialops.changes): stamped by a trigger on every write.
+    change_xid = change_field()
 
     class Meta:
         ordering = ["-last_message_at", "-pk"]

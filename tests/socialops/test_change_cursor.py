@@ -202,6 +202,7 @@ def test_bad_parameters_are_a_400_naming_them(reader, query, field):
         "/api/v1/departments/",
         "/api/v1/offers/",
         "/api/v1/metrics/",
+        "/api/v1/conversations/",
     ],
 )
 def test_every_list_refuses_unknown_parameters(reader, url):
@@ -221,6 +222,7 @@ def test_every_list_refuses_unknown_parameters(reader, url):
         "/api/v1/prospects/",
         "/api/v1/interactions/",
         "/api/v1/conversions/",
+        "/api/v1/conversations/",
     ],
 )
 def test_every_crm_resource_has_the_cursor(reader, url):
