@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from socialops.changes import changes_page, cursor_format, cursor_parse
 from socialops.drf import single_query_values
+from socialops.tokens import resource_of
 
 router = routers.DefaultRouter()
 
@@ -154,8 +155,6 @@ class ChangeFeedMixin:
         return super().list(request, *args, **kwargs)
 
     def changes(self, request: Request) -> Response:
-        from socialops.tokens import resource_of
-
         query = single_query_values(request.query_params, {CHANGED_AFTER, "page_size"})
         after = cursor_parse(query[CHANGED_AFTER])
         if after is None:

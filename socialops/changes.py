@@ -75,6 +75,7 @@ def changes_page(
     """Up to `limit` changes after `after`: the rows of `queryset` (already narrowed to
     what the reader may see) and the resource's tombstones, merged in (change_xid, id)
     order. Returns them, the next cursor and whether more may follow."""
+    # In here: every app's models import this module (change_field) while models load.
     from socialops.models import Tombstone
 
     xid, pk = after

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from socialops import params
+from socialops.models import ApiToken
 
 
 class DateInput(forms.DateInput):
@@ -68,8 +69,6 @@ class ApiTokenForm(DatesInRange, forms.Form):
 
     def __init__(self, *args, resources: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        from socialops.models import ApiToken
-
         levels = [("", "as for every resource"), *ApiToken.Level.choices]
         self.fields["scope__all"] = forms.ChoiceField(
             label="Every resource", choices=ApiToken.Level.choices, initial="none"

@@ -50,6 +50,8 @@ def api_resources() -> list[str]:
     its viewsets on the router when imported."""
     from django.urls import get_resolver
 
+    # In here: DRF imports this module (the authentication class) while it builds its
+    # views, and socialops.api needs those views.
     from socialops.api import router
 
     get_resolver().url_patterns  # noqa: B018 (imports the app api modules)
@@ -58,6 +60,7 @@ def api_resources() -> list[str]:
 
 def resource_of(view) -> str | None:
     """The router prefix a DRF view was registered under (None off the router)."""
+    # In here: DRF imports this module while it builds the views socialops.api needs.
     from socialops.api import router
 
     basename = getattr(view, "basename", None)
