@@ -7,7 +7,7 @@ from socialops.changes import TrackChanges
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("socialops", "0008_changes"),
+        ("socialops", "0009_changes"),
         ("campaigns", "0006_rollup_time_indexes"),
     ]
 

@@ -211,7 +211,7 @@ def test_drf_tokens_are_hashed_by_the_migration(owner, marketing):
     # Not entered as a context: SQLite's editor refuses to start inside the test's transaction.
     migration.hash_drf_tokens(apps, connection.schema_editor())
     # And as the next migrations go on: a token from before scopes has its user's rights.
-    importlib.import_module("socialops.migrations.0007_api_token_scopes").all_rights(apps, None)
+    importlib.import_module("socialops.migrations.0008_api_token_scopes").all_rights(apps, None)
 
     assert "authtoken_token" not in connection.introspection.table_names()
     token = ApiToken.objects.get(user=owner)

@@ -7,8 +7,8 @@ from socialops.changes import TrackChanges
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("socialops", "0008_changes"),
-        ("listening", "0005_inbox_items_to_conversations"),
+        ("socialops", "0009_changes"),
+        ("listening", "0006_inbox_sla"),
     ]
 
     operations = [

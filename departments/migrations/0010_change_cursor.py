@@ -7,8 +7,8 @@ from socialops.changes import TrackChanges
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("socialops", "0008_changes"),
-        ("departments", "0007_business_hours"),
+        ("socialops", "0009_changes"),
+        ("departments", "0009_kpi_inbox_metrics"),
     ]
 
     operations = [

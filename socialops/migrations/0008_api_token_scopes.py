@@ -11,7 +11,7 @@ def all_rights(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("socialops", "0006_dirty_day"),
+        ("socialops", "0007_webhooks"),
     ]
 
     operations = [

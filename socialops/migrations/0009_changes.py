@@ -9,7 +9,7 @@ def clock_row(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("socialops", "0007_api_token_scopes"),
+        ("socialops", "0008_api_token_scopes"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("socialops", "0008_changes"),
+        ("socialops", "0009_changes"),
     ]
 
     operations = [

@@ -7,8 +7,8 @@ from socialops.changes import TrackChanges
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("socialops", "0008_changes"),
-        ("prospects", "0002_default_stages"),
+        ("socialops", "0009_changes"),
+        ("prospects", "0003_prospect_department_stage_since"),
     ]
 
     operations = [
