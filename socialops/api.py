@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from socialops.changes import changes_page, cursor_format, cursor_parse
 from socialops.drf import single_query_values
-from socialops.tokens import resource_of
+from socialops.tokens import TokenScopes, resource_of
 
 router = routers.DefaultRouter()
 
@@ -41,6 +41,14 @@ class ServiceViewSet(viewsets.GenericViewSet):
         if self.action in {"update", "partial_update"} and self.update_serializer_class:
             return self.update_serializer_class
         return self.output_serializer_class
+
+    def get_permissions(self) -> list[Any]:
+        # A viewset that names its own permission classes (admins only, say) still has
+        # its tokens held to their scopes.
+        found = super().get_permissions()
+        if not any(isinstance(permission, TokenScopes) for permission in found):
+            found.append(TokenScopes())
+        return found
 
     def get_serializer_context(self) -> dict[str, Any]:
         # One "today" per request, in the organisation's zone (set by its middleware).

@@ -177,3 +177,15 @@ class TestPage:
         other.token.refresh_from_db()
         assert other.token.revoked_at is not None
         assert b"revoked" in client.get(self.URL).content
+
+
+def test_every_viewset_holds_tokens_to_their_scopes(rf):
+    """Also those naming their own permission classes."""
+    from socialops.api import router
+    from socialops.tokens import TokenScopes, api_resources
+
+    api_resources()  # the URLconf loaded: every app's viewsets registered
+    for prefix, viewset, _ in router.registry:
+        view = viewset()
+        view.request = rf.get("/")
+        assert any(isinstance(p, TokenScopes) for p in view.get_permissions()), prefix
