@@ -51,6 +51,7 @@ from listening.models import DirectMessage, InboxItem, Source, Tweet, XAccount, 
 from socialops.marks import Family, mark
 from socialops.models import User
 from socialops.services import instance_delete, instance_save, snapshot
+from socialops.webhooks.services import event_emit
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,22 @@ def messages_ingest(*, source: Source, tweets: list[tuple], now: datetime) -> in
     return new
 
 
+# The API's reading of a conversation, for its webhook events (a path: the api module
+# builds on these services).
+CONVERSATION_SERIALIZER = "listening.inbox.api.ConversationSerializer"
+
+
+def _webhook(event_type: str, conversation: Conversation) -> None:
+    """conversation.created / assigned / resolved, in the change's transaction; one read
+    only through someone's private list goes to their own endpoints alone."""
+    event_emit(
+        event_type,
+        instance=conversation,
+        serializer=CONVERSATION_SERIALIZER,
+        private_to=conversation.private_to,
+    )
+
+
 def _locked_conversation(key: int, create: dict) -> tuple[Conversation, bool]:
     """The public conversation with X's id `key`, locked; created with `create` when new
     (two sources storing the first post at once: one creates, the other finds it)."""
@@ -191,9 +208,11 @@ def _locked_conversation(key: int, create: dict) -> tuple[Conversation, bool]:
         return conversation, False
     try:
         with transaction.atomic():
-            return Conversation.objects.create(
+            conversation = Conversation.objects.create(
                 kind=Conversation.Kind.PUBLIC, x_conversation_id=key, **create
-            ), True
+            )
+            _webhook("conversation.created", conversation)
+            return conversation, True
     except IntegrityError:
         return found.get(), False
 
@@ -404,9 +423,11 @@ def _locked_dm_conversation(key: str, create: dict) -> tuple[Conversation, bool]
         return conversation, False
     try:
         with transaction.atomic():
-            return Conversation.objects.create(
+            conversation = Conversation.objects.create(
                 kind=Conversation.Kind.DM, dm_conversation_id=key, **create
-            ), True
+            )
+            _webhook("conversation.created", conversation)
+            return conversation, True
     except IntegrityError:
         return found.get(), False
 
@@ -566,6 +587,7 @@ def _give(conversation: Conversation, inbox: DepartmentInbox, user_id: int, now)
         detail=f"To {name} ({inbox.get_assignment_display().lower()})",
         at=now,
     )
+    _webhook("conversation.assigned", conversation)
 
 
 def _auto_assign(conversation: Conversation, *, now: datetime) -> None:
@@ -637,6 +659,7 @@ def conversation_assign(
             _event(conversation, Event.Action.UNASSIGNED, actor=actor, detail="Back to the queue")
         else:
             _event(conversation, Event.Action.ASSIGNED, actor=actor, detail=f"To {assignee}")
+            _webhook("conversation.assigned", conversation)
         if previous is not None:
             _drain_after(conversation.department_id)
     return conversation
@@ -684,6 +707,8 @@ def conversation_status_set(
             ]
         )
         sla.clock_refresh(conversation, now=now)
+        if status == Status.RESOLVED:
+            _webhook("conversation.resolved", conversation)
         _event(
             conversation,
             Event.Action.STATUS,
