@@ -197,20 +197,17 @@ def _webhook(event_type: str, conversation: Conversation) -> None:
     )
 
 
-def _locked_conversation(key: int, create: dict) -> tuple[Conversation, bool]:
-    """The public conversation with X's id `key`, locked; created with `create` when new
-    (two sources storing the first post at once: one creates, the other finds it)."""
-    found = Conversation.objects.select_for_update().filter(
-        kind=Conversation.Kind.PUBLIC, x_conversation_id=key
-    )
+def _locked_conversation(key: dict, create: dict) -> tuple[Conversation, bool]:
+    """The conversation with `key` (its kind and X's id: x_conversation_id for a public
+    thread, dm_conversation_id for DMs), locked; created with `create` when new (two
+    sources storing the first message at once: one creates, the other finds it)."""
+    found = Conversation.objects.select_for_update().filter(**key)
     conversation = found.first()
     if conversation is not None:
         return conversation, False
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.create(
-                kind=Conversation.Kind.PUBLIC, x_conversation_id=key, **create
-            )
+            conversation = Conversation.objects.create(**key, **create)
             _webhook("conversation.created", conversation)
             return conversation, True
     except IntegrityError:
@@ -241,7 +238,7 @@ def _message_add(
     )
     where = routing.route(incoming, rules)
     conversation, created = _locked_conversation(
-        v[_CONV] or v[_ID],
+        {"kind": Conversation.Kind.PUBLIC, "x_conversation_id": v[_CONV] or v[_ID]},
         {
             "account": account,
             "author_id": v[_AUTHOR],
@@ -414,24 +411,6 @@ def _other_party(dm: DirectMessage, ours: set[int]) -> int | None:
     return dm.sender_id
 
 
-def _locked_dm_conversation(key: str, create: dict) -> tuple[Conversation, bool]:
-    found = Conversation.objects.select_for_update().filter(
-        kind=Conversation.Kind.DM, dm_conversation_id=key
-    )
-    conversation = found.first()
-    if conversation is not None:
-        return conversation, False
-    try:
-        with transaction.atomic():
-            conversation = Conversation.objects.create(
-                kind=Conversation.Kind.DM, dm_conversation_id=key, **create
-            )
-            _webhook("conversation.created", conversation)
-            return conversation, True
-    except IntegrityError:
-        return found.get(), False
-
-
 def _dm_add(
     *,
     source: Source,
@@ -457,8 +436,8 @@ def _dm_add(
         ),
         rules,
     )
-    conversation, created = _locked_dm_conversation(
-        dm.dm_conversation_id,
+    conversation, created = _locked_conversation(
+        {"kind": Conversation.Kind.DM, "dm_conversation_id": dm.dm_conversation_id},
         {
             "account_id": dm.account_id,
             "author_id": other_id,
