@@ -36,11 +36,16 @@ def demo_targets_set(*, actor: User, today: date) -> int:
         .select_related("goal__owner", "goal__department", "campaign", "account")
         .order_by("goal__department__name", "pk")
     )
-    paces = itertools.cycle(PACES)
     changed = 0
+    department = None
     for kpi, progress in zip(kpis, kpi_progress_many(kpis, today=today), strict=True):
         if progress.source != Source.DATA or progress.actual is None or progress.actual <= 0:
             continue
+        if kpi.goal.department_id != department:
+            # Each department's measured KPIs start the cycle again: which of them land
+            # green, amber or red does not hang on what other departments measured today
+            # (the inbox's and the prospects' figures have data some hours and not others).
+            department, paces = kpi.goal.department_id, itertools.cycle(PACES)
         pace = next(paces)
         if kpi.direction == KPI.Direction.REACH:
             base = progress.projected if progress.projected is not None else progress.actual
